@@ -1,0 +1,410 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is Loft's configuration. LoadConfig reads it from a TOML file laid
+// over DefaultConfig; the key of each field is in its toml tag, and
+// server/loft.example.toml documents every key with its default.
+//
+// Relative paths anywhere in the configuration are relative to the working
+// directory of the server process.
+type Config struct {
+	// DataDir holds everything the server writes: the message store
+	// (DATA/store), the file directory (DATA/directory) and the generated
+	// TLS certificate (DATA/tls). Default "./var".
+	DataDir string `toml:"data_dir"`
+
+	// Hostname is the name the server gives itself in greetings and in the
+	// generated certificate. Default: the operating system's host name.
+	Hostname string `toml:"hostname"`
+
+	Log       LogConfig       `toml:"log"`
+	TLS       TLSConfig       `toml:"tls"`
+	Auth      AuthConfig      `toml:"auth"`
+	Limits    LimitsConfig    `toml:"limits"`
+	LMTP      LMTPConfig      `toml:"lmtp"`
+	POP3      ListenersConfig `toml:"pop3"`
+	POP3S     ListenersConfig `toml:"pop3s"`
+	Store     StoreConfig     `toml:"store"`
+	Directory DirectoryConfig `toml:"directory"`
+}
+
+// LogConfig selects what the server logs and how.
+type LogConfig struct {
+	// Level is the lowest level logged: "debug", "info", "warn" or
+	// "error". Default "info".
+	Level string `toml:"level"`
+	// Format is "text" (key=value lines) or "json" (one object per line).
+	// Default "text".
+	Format string `toml:"format"`
+}
+
+// TLSConfig names the certificate the server presents. When both files are
+// empty, a self-signed certificate is generated on first start in
+// DATA/tls/ and reused on later starts.
+type TLSConfig struct {
+	// CertFile is a PEM file holding the certificate chain, leaf first.
+	CertFile string `toml:"cert_file"`
+	// KeyFile is a PEM file holding the certificate's private key.
+	KeyFile string `toml:"key_file"`
+}
+
+// The values of AuthConfig.Plaintext.
+const (
+	PlaintextNever    = "never"    // only after TLS
+	PlaintextLoopback = "loopback" // without TLS from loopback addresses and unix sockets
+	PlaintextAlways   = "always"   // from anywhere, without TLS
+)
+
+// AuthConfig controls authentication.
+type AuthConfig struct {
+	// Plaintext says when clear-text passwords (POP3 USER/PASS, AUTH PLAIN
+	// and AUTH LOGIN) are accepted on a connection without TLS: "never",
+	// "loopback" (the client's address is a loopback address, or the
+	// connection came through a unix socket) or "always". Default
+	// "loopback".
+	Plaintext string `toml:"plaintext"`
+	// FailureDelay is how long the server waits before it answers a
+	// failed authentication, to slow down password guessing. Integer
+	// seconds or a duration string ("500ms"); 0 answers at once.
+	// Default "2s".
+	FailureDelay Duration `toml:"failure_delay"`
+}
+
+// LimitsConfig bounds what one client may use.
+type LimitsConfig struct {
+	// MaxConnections is the most connections one protocol serves at once
+	// (POP3 and POP3S together count as one protocol); further
+	// connections are refused. 0 means no limit. Default 1000.
+	MaxConnections int `toml:"max_connections"`
+	// MaxMessageSize is the largest message accepted, in octets: an
+	// integer, or a string with a unit ("50MiB", "20MB"). Default 50 MiB.
+	MaxMessageSize ByteSize `toml:"max_message_size"`
+	// MaxLineLength is the longest command line a client may send, in
+	// octets. At least 512. Default 8192.
+	MaxLineLength int `toml:"max_line_length"`
+	// IdleTimeout is how long a connection may stay silent before the
+	// server closes it: integer seconds or a duration string ("10m").
+	// RFC 1939 §3 asks POP3 servers to wait at least 10 minutes.
+	// Default 10 minutes.
+	IdleTimeout Duration `toml:"idle_timeout"`
+	// MaxRecipients is the most recipients one LMTP transaction may name;
+	// RFC 5321 §4.5.3.1.8 asks for at least 100. Default 100.
+	MaxRecipients int `toml:"max_recipients"`
+}
+
+// ListenersConfig lists where one protocol listens.
+type ListenersConfig struct {
+	// Listen holds "host:port" TCP addresses ("127.0.0.1:1110",
+	// "[::1]:1110", ":1110" for every address) and "unix:/path" unix
+	// sockets. An empty list disables the protocol. Port 0 picks a free
+	// port.
+	Listen []string `toml:"listen"`
+}
+
+// LMTPConfig configures delivery over LMTP (RFC 2033).
+type LMTPConfig struct {
+	// Listen is as in ListenersConfig. Default ["127.0.0.1:2424"].
+	Listen []string `toml:"listen"`
+	// OverQuotaPermanent makes a delivery to a full mailbox fail with 552
+	// 5.2.2 (the sender gives up) instead of 452 4.2.2 (the sender tries
+	// again later). Default false.
+	OverQuotaPermanent bool `toml:"over_quota_permanent"`
+	// DetailSeparator separates an address's local part from its detail
+	// ("alice+lists@example.org" is delivered to alice when it is "+").
+	// Each character of the string is a separator; "" disables details.
+	// Default "+".
+	DetailSeparator string `toml:"detail_separator"`
+}
+
+// StoreConfig configures the message store.
+type StoreConfig struct {
+	// PollInterval is how often the store re-scans the mailboxes it
+	// watches for changes made by other processes, where file-system
+	// notifications are not available (NFS): integer seconds or a duration
+	// string. Default "2s".
+	PollInterval Duration `toml:"poll_interval"`
+}
+
+// DirectoryConfig selects where users, passwords and quotas live.
+type DirectoryConfig struct {
+	// Backend is "file", the embedded directory managed with
+	// `loft adm user …`. Default "file".
+	Backend string `toml:"backend"`
+	// Path is the file directory's location. Default DATA/directory.
+	Path string `toml:"path"`
+}
+
+// DefaultConfig returns the embedded default: data under ./var, the file
+// directory, a self-signed certificate, clear-text passwords only from
+// loopback, and the unprivileged loopback ports LMTP 2424, POP3 1110 and
+// POP3S 1995.
+func DefaultConfig() *Config {
+	hostname, err := os.Hostname()
+	if err != nil || hostname == "" {
+		hostname = "localhost"
+	}
+	return &Config{
+		DataDir:  "./var",
+		Hostname: hostname,
+		Log:      LogConfig{Level: "info", Format: "text"},
+		Auth: AuthConfig{
+			Plaintext:    PlaintextLoopback,
+			FailureDelay: Duration(2 * time.Second),
+		},
+		Limits: LimitsConfig{
+			MaxConnections: 1000,
+			MaxMessageSize: 50 << 20,
+			MaxLineLength:  8192,
+			IdleTimeout:    Duration(10 * time.Minute),
+			MaxRecipients:  100,
+		},
+		LMTP:      LMTPConfig{Listen: []string{"127.0.0.1:2424"}, DetailSeparator: "+"},
+		POP3:      ListenersConfig{Listen: []string{"127.0.0.1:1110"}},
+		POP3S:     ListenersConfig{Listen: []string{"127.0.0.1:1995"}},
+		Store:     StoreConfig{PollInterval: Duration(2 * time.Second)},
+		Directory: DirectoryConfig{Backend: "file"},
+	}
+}
+
+// LoadConfig reads the TOML file at path over DefaultConfig and validates
+// the result; an empty path returns DefaultConfig. A key the configuration
+// does not know is an error, and so is a value out of range; each error
+// names its key.
+func LoadConfig(path string) (*Config, error) {
+	cfg := DefaultConfig()
+	if path == "" {
+		return cfg, nil
+	}
+	md, err := toml.DecodeFile(path, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if undecoded := md.Undecoded(); len(undecoded) > 0 {
+		var keys []string
+		reported := make(map[string]bool)
+		for _, k := range undecoded {
+			// An unknown table's keys are unknown too: name the table.
+			if len(k) > 1 && reported[k[:len(k)-1].String()] {
+				reported[k.String()] = true
+				continue
+			}
+			reported[k.String()] = true
+			keys = append(keys, k.String())
+		}
+		return nil, fmt.Errorf("config %s: unknown key %s", path, strings.Join(keys, ", "))
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// WriteTOML writes the configuration as TOML that LoadConfig reads back to
+// an equal Config.
+func (c *Config) WriteTOML(w io.Writer) error {
+	return toml.NewEncoder(w).Encode(c)
+}
+
+// DirectoryPath is where the file directory lives: directory.path, or
+// DATA/directory.
+func (c *Config) DirectoryPath() string {
+	if c.Directory.Path != "" {
+		return c.Directory.Path
+	}
+	return filepath.Join(c.DataDir, "directory")
+}
+
+// StorePath is the root of the message store, DATA/store.
+func (c *Config) StorePath() string { return filepath.Join(c.DataDir, "store") }
+
+// TLSDir is where the generated certificate and key live, DATA/tls.
+func (c *Config) TLSDir() string { return filepath.Join(c.DataDir, "tls") }
+
+// minLineLength is the least max_line_length accepted: POP3 commands may be
+// 255 octets (RFC 2449 §4) and SASL responses longer.
+const minLineLength = 512
+
+// Validate checks every value of the configuration and returns all the
+// problems it finds, each naming its key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+
+	if c.DataDir == "" {
+		bad("data_dir", "must not be empty")
+	}
+	if c.Hostname == "" {
+		bad("hostname", "must not be empty")
+	} else if strings.IndexFunc(c.Hostname, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r)
+	}) >= 0 {
+		bad("hostname", "%q contains white space or control characters", c.Hostname)
+	}
+
+	if _, err := parseLevel(c.Log.Level); err != nil {
+		bad("log.level", "%v", err)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		bad("log.format", "%q is not one of text, json", c.Log.Format)
+	}
+
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		if c.TLS.CertFile == "" {
+			bad("tls.cert_file", "must be set when tls.key_file is")
+		} else {
+			bad("tls.key_file", "must be set when tls.cert_file is")
+		}
+	}
+
+	switch c.Auth.Plaintext {
+	case PlaintextNever, PlaintextLoopback, PlaintextAlways:
+	default:
+		bad("auth.plaintext", "%q is not one of never, loopback, always", c.Auth.Plaintext)
+	}
+	if c.Auth.FailureDelay < 0 {
+		bad("auth.failure_delay", "must not be negative")
+	}
+
+	l := c.Limits
+	if l.MaxConnections < 0 {
+		bad("limits.max_connections", "must not be negative (0 means no limit)")
+	}
+	if l.MaxMessageSize <= 0 {
+		bad("limits.max_message_size", "must be positive")
+	}
+	if l.MaxLineLength < minLineLength {
+		bad("limits.max_line_length", "must be at least %d octets, got %d", minLineLength, l.MaxLineLength)
+	}
+	if l.IdleTimeout <= 0 {
+		bad("limits.idle_timeout", "must be positive")
+	}
+	if l.MaxRecipients < 1 {
+		bad("limits.max_recipients", "must be at least 1")
+	}
+
+	seen := make(map[string]string) // listen address → key that names it
+	for _, ls := range c.listenerSets() {
+		key := ls.proto + ".listen"
+		for _, a := range ls.addrs {
+			network, addr, err := parseListenAddr(a)
+			if err != nil {
+				bad(key, "%v", err)
+				continue
+			}
+			if network == "tcp" {
+				if _, port, _ := net.SplitHostPort(addr); port == "0" {
+					continue // every port-0 listener gets its own port
+				}
+			}
+			id := network + " " + addr
+			if prev, dup := seen[id]; dup {
+				bad(key, "%q is also in %s", a, prev)
+				continue
+			}
+			seen[id] = key
+		}
+	}
+	if strings.IndexFunc(c.LMTP.DetailSeparator, func(r rune) bool {
+		return r == '@' || r > unicode.MaxASCII || !unicode.IsPrint(r) || unicode.IsSpace(r)
+	}) >= 0 {
+		bad("lmtp.detail_separator", "%q may hold only printable ASCII characters other than '@' and space", c.LMTP.DetailSeparator)
+	}
+
+	if c.Store.PollInterval <= 0 {
+		bad("store.poll_interval", "must be positive")
+	}
+
+	if c.Directory.Backend != "file" {
+		bad("directory.backend", "%q is not one of file", c.Directory.Backend)
+	}
+
+	return errors.Join(errs...)
+}
+
+// listenerSet is one protocol's listen addresses.
+type listenerSet struct {
+	proto       string // "lmtp", "pop3", "pop3s": the key in Server.Addrs
+	addrs       []string
+	implicitTLS bool
+}
+
+func (c *Config) listenerSets() []listenerSet {
+	return []listenerSet{
+		{proto: "lmtp", addrs: c.LMTP.Listen},
+		{proto: "pop3", addrs: c.POP3.Listen},
+		{proto: "pop3s", addrs: c.POP3S.Listen, implicitTLS: true},
+	}
+}
+
+// parseListenAddr splits a listen address into the network and address
+// that net.Listen takes: "unix:/path" is a unix socket, anything else a TCP
+// "host:port".
+func parseListenAddr(s string) (network, address string, err error) {
+	if path, ok := strings.CutPrefix(s, "unix:"); ok {
+		if path == "" {
+			return "", "", fmt.Errorf("%q: unix socket path is empty", s)
+		}
+		return "unix", path, nil
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", "", fmt.Errorf("%q: want host:port or unix:/path", s)
+	}
+	if strings.ContainsAny(host, " \t") {
+		return "", "", fmt.Errorf("%q: host contains white space", s)
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil {
+		return "", "", fmt.Errorf("%q: port %q is not a number from 0 to 65535", s, port)
+	}
+	return "tcp", net.JoinHostPort(host, strconv.FormatUint(n, 10)), nil
+}
+
+// NewLogger returns a logger that writes to w at the configured level and
+// in the configured format.
+func (c LogConfig) NewLogger(w io.Writer) (*slog.Logger, error) {
+	level, err := parseLevel(c.Level)
+	if err != nil {
+		return nil, fmt.Errorf("log.level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch c.Format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, fmt.Errorf("log.format: %q is not one of text, json", c.Format)
+	}
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	switch s {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("%q is not one of debug, info, warn, error", s)
+}
