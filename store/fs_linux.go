@@ -1,0 +1,84 @@
+//go:build linux
+
+package store
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+var (
+	errTmpfileUnsupported   = errors.New("O_TMPFILE unsupported")
+	errRenameat2Unsupported = errors.New("renameat2 unsupported")
+)
+
+// openTmpfile opens an anonymous file in dir with O_TMPFILE: a crash before
+// it is linked leaves nothing behind.
+func openTmpfile(dir string) (*os.File, error) {
+	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o640)
+	if err != nil {
+		switch err {
+		case unix.EOPNOTSUPP, unix.EISDIR, unix.EINVAL, unix.ENOSYS:
+			return nil, errTmpfileUnsupported
+		}
+		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
+	}
+	return os.NewFile(uintptr(fd), dir+"/(tmpfile)"), nil
+}
+
+// linkTmpfile links an O_TMPFILE file to dst. linkat(AT_EMPTY_PATH) needs
+// CAP_DAC_READ_SEARCH; without it, linking /proc/self/fd/N with
+// AT_SYMLINK_FOLLOW does the same for the file's owner.
+func linkTmpfile(fsy *fsys, f *os.File, dst string) error {
+	fd := int(f.Fd())
+	mode := fsy.linkMode.Load()
+	if mode != 2 {
+		err := unix.Linkat(fd, "", unix.AT_FDCWD, dst, unix.AT_EMPTY_PATH)
+		if err == nil {
+			fsy.linkMode.Store(1)
+			return nil
+		}
+		if mode == 1 || (err != unix.EPERM && err != unix.ENOENT && err != unix.EINVAL) {
+			return &os.LinkError{Op: "link", Old: f.Name(), New: dst, Err: err}
+		}
+		// ENOENT here can also mean that dst's directory is missing;
+		// the /proc path below tells the two apart.
+	}
+	err := unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), unix.AT_FDCWD, dst, unix.AT_SYMLINK_FOLLOW)
+	if err != nil {
+		return &os.LinkError{Op: "link", Old: f.Name(), New: dst, Err: err}
+	}
+	fsy.linkMode.Store(2)
+	return nil
+}
+
+func fdatasync(f *os.File) error {
+	for {
+		err := unix.Fdatasync(int(f.Fd()))
+		if err != unix.EINTR {
+			if err != nil {
+				return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: err}
+			}
+			return nil
+		}
+	}
+}
+
+func renameat2NoReplace(oldPath, newPath string) error {
+	err := unix.Renameat2(unix.AT_FDCWD, oldPath, unix.AT_FDCWD, newPath, unix.RENAME_NOREPLACE)
+	switch err {
+	case nil:
+		return nil
+	case unix.EINVAL, unix.ENOSYS, unix.EOPNOTSUPP:
+		return errRenameat2Unsupported
+	}
+	return &os.LinkError{Op: "rename", Old: oldPath, New: newPath, Err: err}
+}
+
+func isNotEmpty(err error) bool {
+	return errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST)
+}

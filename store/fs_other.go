@@ -1,0 +1,26 @@
+//go:build !linux
+
+package store
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+var (
+	errTmpfileUnsupported   = errors.New("O_TMPFILE unsupported")
+	errRenameat2Unsupported = errors.New("renameat2 unsupported")
+)
+
+func openTmpfile(string) (*os.File, error) { return nil, errTmpfileUnsupported }
+
+func linkTmpfile(*fsys, *os.File, string) error { return errTmpfileUnsupported }
+
+func fdatasync(f *os.File) error { return f.Sync() }
+
+func renameat2NoReplace(string, string) error { return errRenameat2Unsupported }
+
+func isNotEmpty(err error) bool {
+	return errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST)
+}
