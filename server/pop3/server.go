@@ -1,0 +1,266 @@
+package pop3
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/store"
+)
+
+// Config configures a POP3 server.
+type Config struct {
+	Store     *store.Store
+	Directory directory.Directory
+	// TLSConfig enables STLS (RFC 2595 §4) and implicit TLS (RFC 8314 §3.1).
+	// Nil: neither.
+	TLSConfig *tls.Config
+	// AllowInsecureAuth reports whether USER/PASS and the SASL mechanisms that
+	// send a password (PLAIN, LOGIN) may be used without TLS on a connection
+	// from remote (RFC 2595 §2.3). Nil means never.
+	AllowInsecureAuth func(remote net.Addr) bool
+	// Hostname is named in the greeting. Default: the host's name.
+	Hostname string
+	// Implementation is the value of the IMPLEMENTATION capability
+	// (RFC 2449 §6.9), for example "Loft 0.1". Empty: not announced.
+	Implementation string
+	// Logger receives the server's logs. Default: discarded.
+	Logger *slog.Logger
+	// MaxLineLength is the longest command line accepted, in octets with its
+	// CRLF. Default 512; at least 255 (RFC 2449 §4).
+	MaxLineLength int
+	// IdleTimeout closes a session that sends nothing for this long, without
+	// entering the UPDATE state (RFC 1939 §3: at least 10 minutes). Default
+	// 10 minutes.
+	IdleTimeout time.Duration
+	// MaxConnections is the most sessions at once; 0 means no limit. A
+	// connection over the limit gets "-ERR [SYS/TEMP] too many connections"
+	// and is closed.
+	MaxConnections int
+	// AuthFailureDelay is how long a failed authentication waits before it
+	// answers, to slow down password guessing. Default 1s; negative means
+	// none.
+	AuthFailureDelay time.Duration
+}
+
+// Defaults.
+const (
+	DefaultMaxLineLength    = 512
+	DefaultIdleTimeout      = 10 * time.Minute
+	DefaultAuthFailureDelay = time.Second
+
+	// minLineLength is RFC 2449 §4's minimum for servers that offer CAPA.
+	minLineLength = 255
+	// rejectTimeout bounds the time spent telling a connection over
+	// MaxConnections that it is refused (for implicit TLS, the handshake).
+	rejectTimeout = 10 * time.Second
+)
+
+// Server is a POP3 server. Its methods are safe for concurrent use.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	commands commandTable
+
+	ctx    context.Context // cancelled when Shutdown gives up waiting
+	cancel context.CancelFunc
+
+	mu        sync.Mutex
+	closing   bool
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	sessions  sync.WaitGroup
+	done      chan struct{} // closed by Shutdown
+
+	shutdown atomic.Bool // read without mu by connections
+	active   atomic.Int64
+	lastID   atomic.Uint64
+}
+
+// New returns a server for cfg, with defaults filled in.
+func New(cfg Config) *Server {
+	if cfg.MaxLineLength <= 0 {
+		cfg.MaxLineLength = DefaultMaxLineLength
+	}
+	if cfg.MaxLineLength < minLineLength {
+		cfg.MaxLineLength = minLineLength
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.AuthFailureDelay == 0 {
+		cfg.AuthFailureDelay = DefaultAuthFailureDelay
+	}
+	if cfg.Hostname == "" {
+		if h, err := os.Hostname(); err == nil && h != "" {
+			cfg.Hostname = h
+		} else {
+			cfg.Hostname = "localhost"
+		}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{
+		cfg:       cfg,
+		log:       log.With("proto", "pop3"),
+		commands:  newCommandTable(),
+		ctx:       ctx,
+		cancel:    cancel,
+		listeners: make(map[net.Listener]struct{}),
+		conns:     make(map[*conn]struct{}),
+		done:      make(chan struct{}),
+	}
+}
+
+// ErrNoTLS is returned by Serve when implicit TLS is asked for without a
+// TLSConfig.
+var ErrNoTLS = errors.New("pop3: implicit TLS needs Config.TLSConfig")
+
+// Serve accepts connections on ln and serves each in its own goroutine; with
+// implicitTLS, every connection starts with a TLS handshake (RFC 8314 §3.1).
+// It blocks until ln fails or Shutdown is called, and returns nil after
+// Shutdown. Serve may be called for several listeners at once.
+func (s *Server) Serve(ln net.Listener, implicitTLS bool) error {
+	if implicitTLS && s.cfg.TLSConfig == nil {
+		return ErrNoTLS
+	}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		ln.Close()
+		return nil
+	}
+	s.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, ln)
+		s.mu.Unlock()
+	}()
+
+	var backoff time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.shutdown.Load() {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				// A transient failure (such as too many open files): wait
+				// a little and try again, as net/http does.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.log.Warn("accept failed; retrying", "err", err, "delay", backoff)
+				select {
+				case <-time.After(backoff):
+				case <-s.done:
+					return nil
+				}
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		s.accept(nc, implicitTLS)
+	}
+}
+
+// accept starts a session for nc, or refuses it when the server is full or
+// shutting down.
+func (s *Server) accept(nc net.Conn, implicitTLS bool) {
+	var rw net.Conn = nc
+	if implicitTLS {
+		rw = tls.Server(nc, s.cfg.TLSConfig)
+	}
+	if max := s.cfg.MaxConnections; max > 0 && s.active.Add(1) > int64(max) {
+		s.active.Add(-1)
+		s.log.Warn("connection refused: too many connections", "remote", nc.RemoteAddr().String(), "max", max)
+		go refuse(rw, nc, "too many connections")
+		return
+	} else if max <= 0 {
+		s.active.Add(1)
+	}
+	c := newConn(s, nc, rw, implicitTLS)
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		s.active.Add(-1)
+		go refuse(rw, nc, "server shutting down")
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.sessions.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer func() {
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+			s.active.Add(-1)
+			s.sessions.Done()
+		}()
+		c.serve()
+	}()
+}
+
+// refuse answers a connection that will not get a session, then closes it.
+func refuse(rw, raw net.Conn, why string) {
+	defer rw.Close()
+	raw.SetDeadline(time.Now().Add(rejectTimeout))
+	rw.Write(errLine(&response{code: codeSysTemp, text: why}))
+}
+
+// ActiveConnections returns the number of sessions being served.
+func (s *Server) ActiveConnections() int { return int(s.active.Load()) }
+
+// Shutdown stops the server: it closes the listeners, tells every idle
+// session "-ERR [SYS/TEMP] server shutting down" and closes it, and lets a
+// session that is running a command finish that command first. Sessions that
+// did not QUIT do not enter the UPDATE state, so their deletions are not
+// applied (RFC 1939 §6). Shutdown waits for every session to end; when ctx
+// ends first, it closes the remaining connections and returns ctx.Err().
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.closing {
+		s.closing = true
+		s.shutdown.Store(true)
+		close(s.done)
+	}
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	for c := range s.conns {
+		c.interrupt()
+	}
+	s.mu.Unlock()
+
+	finished := make(chan struct{})
+	go func() {
+		s.sessions.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+		s.cancel()
+		return nil
+	case <-ctx.Done():
+	}
+	s.cancel()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.raw.Close()
+	}
+	s.mu.Unlock()
+	<-finished
+	return ctx.Err()
+}
