@@ -14,6 +14,8 @@ import (
 	"unicode"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/loftmail/loft/rfc/rfc3848"
 )
 
 // Config is Loft's configuration. LoadConfig reads it from a TOML file laid
@@ -28,8 +30,10 @@ type Config struct {
 	// TLS certificate (DATA/tls). Default "./var".
 	DataDir string `toml:"data_dir"`
 
-	// Hostname is the name the server gives itself in greetings and in the
-	// generated certificate. Default: the operating system's host name.
+	// Hostname is the domain name the server gives itself in greetings,
+	// in Received fields and in the generated certificate. Default: the
+	// operating system's host name if it is a domain name, else
+	// "localhost".
 	Hostname string `toml:"hostname"`
 
 	Log       LogConfig       `toml:"log"`
@@ -154,8 +158,14 @@ type DirectoryConfig struct {
 // loopback, and the unprivileged loopback ports LMTP 2424, POP3 1110 and
 // POP3S 1995.
 func DefaultConfig() *Config {
-	hostname, err := os.Hostname()
-	if err != nil || hostname == "" {
+	return defaultConfig(os.Hostname)
+}
+
+// defaultConfig is DefaultConfig with the host name from osHostname, or
+// "localhost" when that fails or is not a domain name.
+func defaultConfig(osHostname func() (string, error)) *Config {
+	hostname, err := osHostname()
+	if err != nil || !rfc3848.IsDomain(hostname) {
 		hostname = "localhost"
 	}
 	return &Config{
@@ -250,12 +260,8 @@ func (c *Config) Validate() error {
 	if c.DataDir == "" {
 		bad("data_dir", "must not be empty")
 	}
-	if c.Hostname == "" {
-		bad("hostname", "must not be empty")
-	} else if strings.IndexFunc(c.Hostname, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r)
-	}) >= 0 {
-		bad("hostname", "%q contains white space or control characters", c.Hostname)
+	if !rfc3848.IsDomain(c.Hostname) {
+		bad("hostname", "%q is not a domain name (labels of letters, digits and hyphens, separated by dots)", c.Hostname)
 	}
 
 	if _, err := parseLevel(c.Log.Level); err != nil {

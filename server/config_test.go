@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/loftmail/loft/rfc/rfc3848"
 )
 
 func writeConfig(t *testing.T, content string) string {
@@ -32,7 +35,7 @@ func TestDefaultConfig(t *testing.T) {
 		t.Fatalf("DefaultConfig().Validate() = %v", err)
 	}
 	host, err := os.Hostname()
-	if err != nil || host == "" {
+	if err != nil || !rfc3848.IsDomain(host) {
 		host = "localhost"
 	}
 	checks := []struct {
@@ -65,6 +68,26 @@ func TestDefaultConfig(t *testing.T) {
 	cfg.Directory.Path = "/srv/dir"
 	if got := cfg.DirectoryPath(); got != "/srv/dir" {
 		t.Errorf("DirectoryPath with directory.path set = %q, want /srv/dir", got)
+	}
+}
+
+func TestDefaultHostname(t *testing.T) {
+	tests := []struct {
+		os   string
+		err  error
+		want string
+	}{
+		{"mail.example.org", nil, "mail.example.org"},
+		{"box", nil, "box"},
+		{"under_score", nil, "localhost"},
+		{"", nil, "localhost"},
+		{"mail.example.org", errors.New("no host name"), "localhost"},
+	}
+	for _, tt := range tests {
+		cfg := defaultConfig(func() (string, error) { return tt.os, tt.err })
+		if cfg.Hostname != tt.want {
+			t.Errorf("host name %q, %v: Hostname = %q, want %q", tt.os, tt.err, cfg.Hostname, tt.want)
+		}
 	}
 }
 
@@ -143,7 +166,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"bad size", "[limits]\nmax_message_size = \"50 furlongs\"", []string{"limits.max_message_size", "is not a size"}},
 		{"ambiguous size unit", "[limits]\nmax_message_size = \"50M\"", []string{"limits.max_message_size"}},
 		{"empty data_dir", `data_dir = ""`, []string{"data_dir: must not be empty"}},
-		{"hostname with space", `hostname = "mail example"`, []string{"hostname:"}},
+		{"hostname with space", `hostname = "mail example"`, []string{"hostname:", "not a domain name"}},
+		{"hostname underscore", `hostname = "mail_1.example.org"`, []string{"hostname:"}},
+		{"empty hostname", `hostname = ""`, []string{"hostname:"}},
 		{"log level", "[log]\nlevel = \"verbose\"", []string{"log.level:", `"verbose"`}},
 		{"log format", "[log]\nformat = \"xml\"", []string{"log.format:"}},
 		{"cert without key", "[tls]\ncert_file = \"c.pem\"", []string{"tls.key_file: must be set"}},

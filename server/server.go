@@ -1,0 +1,294 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/server/lmtp"
+	"github.com/loftmail/loft/server/pop3"
+	"github.com/loftmail/loft/store"
+)
+
+// implementation is what POP3 announces in its IMPLEMENTATION capability
+// (RFC 2449 §6.9).
+const implementation = "Loft"
+
+// Server is one assembled Loft server: its store, directory, TLS
+// configuration and protocol servers. Build it with New, bind its
+// listeners with Start, and stop it with Shutdown.
+type Server struct {
+	cfg       *Config
+	logger    *slog.Logger
+	store     *store.Store
+	dir       *directory.File
+	tlsConfig *tls.Config
+	pop3      *pop3.Server
+	lmtp      *lmtp.Server
+
+	mu        sync.Mutex
+	started   bool
+	stopping  bool
+	listeners []boundListener
+	serving   sync.WaitGroup
+
+	failed   chan struct{} // closed when a serve loop fails
+	failOnce sync.Once
+	failErr  error
+
+	shutdownOnce sync.Once
+	shutdownErr  error
+	stopped      chan struct{} // closed when Shutdown has finished
+}
+
+type boundListener struct {
+	proto string
+	ln    net.Listener
+}
+
+// New opens the store and the directory, builds the TLS configuration and
+// creates the protocol servers. It binds no listener: Start does. A nil
+// logger discards the log.
+func New(cfg *Config, logger *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data_dir: %w", err)
+	}
+	lim := cfg.Limits
+	tlsConfig, err := loadTLSConfig(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(cfg.StorePath(), store.Options{
+		Logger:         logger.With("component", "store"),
+		PollInterval:   cfg.Store.PollInterval.Duration(),
+		MaxMessageSize: int64(lim.MaxMessageSize),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", cfg.StorePath(), err)
+	}
+	dir, err := directory.OpenFile(cfg.DirectoryPath())
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("open directory %s: %w", cfg.DirectoryPath(), err)
+	}
+
+	s := &Server{
+		cfg:       cfg,
+		logger:    logger,
+		store:     st,
+		dir:       dir,
+		tlsConfig: tlsConfig,
+		failed:    make(chan struct{}),
+		stopped:   make(chan struct{}),
+	}
+	s.pop3 = pop3.New(pop3.Config{
+		Store:             st,
+		Directory:         dir,
+		TLSConfig:         tlsConfig,
+		AllowInsecureAuth: plaintextPolicy(cfg.Auth.Plaintext),
+		Hostname:          cfg.Hostname,
+		Implementation:    implementation,
+		Logger:            logger, // the package adds proto=pop3
+		MaxLineLength:     lim.MaxLineLength,
+		IdleTimeout:       lim.IdleTimeout.Duration(),
+		MaxConnections:    lim.MaxConnections,
+		AuthFailureDelay:  authFailureDelay(cfg.Auth.FailureDelay),
+	})
+	s.lmtp = lmtp.New(lmtp.Config{
+		Store:              st,
+		Directory:          dir,
+		Hostname:           cfg.Hostname,
+		TLSConfig:          tlsConfig,
+		Logger:             logger.With("proto", "lmtp"),
+		MaxMessageBytes:    int64(lim.MaxMessageSize),
+		MaxRecipients:      lim.MaxRecipients,
+		OverQuotaPermanent: cfg.LMTP.OverQuotaPermanent,
+		DetailSeparator:    cfg.LMTP.DetailSeparator,
+		NoDetail:           cfg.LMTP.DetailSeparator == "",
+		ReadTimeout:        lim.IdleTimeout.Duration(),
+		WriteTimeout:       lim.IdleTimeout.Duration(),
+		MaxConnections:     lim.MaxConnections,
+	})
+	return s, nil
+}
+
+// authFailureDelay converts auth.failure_delay, where 0 means no delay, to
+// pop3.Config.AuthFailureDelay, where 0 means the package's default and a
+// negative value no delay.
+func authFailureDelay(d Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d.Duration()
+}
+
+// Start binds every configured listener and starts serving on each. It
+// returns once all are listening; if one address cannot be bound, it
+// closes the others and returns that error. Start may be called once.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return errors.New("server: already started")
+	}
+	if s.stopping {
+		return errors.New("server: shut down")
+	}
+	s.started = true
+
+	type pending struct {
+		boundListener
+		implicitTLS bool
+	}
+	var bound []pending
+	for _, set := range s.cfg.listenerSets() {
+		for _, spec := range set.addrs {
+			ln, err := listen(spec)
+			if err != nil {
+				for _, b := range bound {
+					b.ln.Close()
+				}
+				return fmt.Errorf("%s.listen %s: %w", set.proto, spec, err)
+			}
+			bound = append(bound, pending{boundListener{set.proto, ln}, set.implicitTLS})
+		}
+	}
+	for _, b := range bound {
+		s.listeners = append(s.listeners, b.boundListener)
+		s.logger.Info("listening", "proto", b.proto, "addr", b.ln.Addr().String())
+		s.serving.Add(1)
+		go s.serve(b.proto, b.ln, b.implicitTLS)
+	}
+	return nil
+}
+
+// serve runs one protocol server's accept loop on ln until it ends. An end
+// that Shutdown did not cause is a failure that Wait reports.
+func (s *Server) serve(proto string, ln net.Listener, implicitTLS bool) {
+	defer s.serving.Done()
+	var err error
+	switch proto {
+	case "lmtp":
+		err = s.lmtp.Serve(ln)
+	case "pop3", "pop3s":
+		err = s.pop3.Serve(ln, implicitTLS)
+	default:
+		err = fmt.Errorf("no server for protocol %q", proto)
+	}
+	s.mu.Lock()
+	stopping := s.stopping
+	s.mu.Unlock()
+	if stopping {
+		return
+	}
+	if err == nil {
+		err = errors.New("stopped accepting connections")
+	}
+	err = fmt.Errorf("%s on %s: %w", proto, ln.Addr(), err)
+	s.logger.Error("listener failed", "proto", proto, "addr", ln.Addr().String(), "err", err)
+	s.failOnce.Do(func() {
+		s.failErr = err
+		close(s.failed)
+	})
+}
+
+// Addrs returns the addresses the server listens on, by protocol ("lmtp",
+// "pop3", "pop3s"). With port 0 in the configuration, they hold the ports
+// the system chose. It is empty before Start.
+func (s *Server) Addrs() map[string][]net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	addrs := make(map[string][]net.Addr)
+	for _, b := range s.listeners {
+		addrs[b.proto] = append(addrs[b.proto], b.ln.Addr())
+	}
+	return addrs
+}
+
+// ActiveConnections returns the number of open connections by protocol;
+// POP3 and POP3S share the count under "pop3".
+func (s *Server) ActiveConnections() map[string]int {
+	return map[string]int{
+		"lmtp": s.lmtp.ActiveConnections(),
+		"pop3": s.pop3.ActiveConnections(),
+	}
+}
+
+// Shutdown stops accepting connections, lets the protocol servers finish
+// the connections they have until ctx is done, and then closes the store and
+// the directory. It returns the first error of these steps; ctx's error if
+// it ended first. Later calls return the first call's result.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.shutdownOnce.Do(func() {
+		s.shutdownErr = s.shutdown(ctx)
+		close(s.stopped)
+	})
+	<-s.stopped
+	return s.shutdownErr
+}
+
+func (s *Server) shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.stopping = true
+	listeners := s.listeners
+	s.mu.Unlock()
+
+	for _, b := range listeners {
+		// The protocol servers close their listeners too; closing
+		// here first makes sure that no new connection is accepted
+		// while they drain.
+		if err := b.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			s.logger.Warn("close listener", "proto", b.proto, "addr", b.ln.Addr().String(), "err", err)
+		}
+	}
+
+	var wg sync.WaitGroup
+	var lmtpErr, pop3Err error
+	wg.Go(func() { lmtpErr = s.lmtp.Shutdown(ctx) })
+	wg.Go(func() { pop3Err = s.pop3.Shutdown(ctx) })
+	wg.Wait()
+	s.serving.Wait()
+
+	// The listeners are closed already, so a protocol server that closes
+	// them again, after draining its connections, reports net.ErrClosed.
+	var errs []error
+	if lmtpErr != nil && !errors.Is(lmtpErr, net.ErrClosed) {
+		errs = append(errs, fmt.Errorf("lmtp: %w", lmtpErr))
+	}
+	if pop3Err != nil && !errors.Is(pop3Err, net.ErrClosed) {
+		errs = append(errs, fmt.Errorf("pop3: %w", pop3Err))
+	}
+	if err := s.dir.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close directory: %w", err))
+	}
+	if err := s.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close store: %w", err))
+	}
+	s.logger.Info("stopped")
+	return errors.Join(errs...)
+}
+
+// Wait blocks until Shutdown has finished, and then returns nil, or until a
+// listener fails, and then returns its error without shutting down: the
+// caller decides, usually by calling Shutdown.
+func (s *Server) Wait() error {
+	select {
+	case <-s.stopped:
+		return nil
+	case <-s.failed:
+		return s.failErr
+	}
+}

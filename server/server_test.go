@@ -1,0 +1,490 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/textproto"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/loftmail/loft/server/directory"
+)
+
+// ioTimeout bounds every read and write of the test clients so that a
+// broken server fails the test instead of hanging it; no test outcome
+// depends on it.
+const ioTimeout = 30 * time.Second
+
+// testConfig returns a configuration for a test server: its own data
+// directory, every protocol on a free loopback port, and no delay after a
+// failed login.
+func testConfig(t *testing.T) *Config {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.Hostname = "loft.test"
+	cfg.Auth.FailureDelay = 0
+	cfg.LMTP.Listen = []string{"127.0.0.1:0"}
+	cfg.POP3.Listen = []string{"127.0.0.1:0"}
+	cfg.POP3S.Listen = []string{"127.0.0.1:0"}
+	return cfg
+}
+
+// addUser provisions login with password and address in cfg's directory.
+func addUser(t *testing.T, cfg *Config, login, password, address string) {
+	t.Helper()
+	dir, err := directory.OpenFile(cfg.DirectoryPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	if err := dir.AddUser(directory.UserSpec{Login: login, Password: password, Addresses: []string{address}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startServer builds and starts a server for cfg and shuts it down when the
+// test ends.
+func startServer(t *testing.T, cfg *Config) *Server {
+	t.Helper()
+	srv, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		srv.Shutdown(context.Background())
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Shutdown(context.Background()); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
+	return srv
+}
+
+func addrOf(t *testing.T, srv *Server, proto string) net.Addr {
+	t.Helper()
+	addrs := srv.Addrs()[proto]
+	if len(addrs) == 0 {
+		t.Fatalf("no %s listener; Addrs() = %v", proto, srv.Addrs())
+	}
+	return addrs[0]
+}
+
+// lineClient is a line-oriented client for POP3 and LMTP.
+type lineClient struct {
+	t  *testing.T
+	nc net.Conn
+	tp *textproto.Conn
+}
+
+func dialLine(t *testing.T, addr net.Addr, tlsConf *tls.Config) *lineClient {
+	t.Helper()
+	var nc net.Conn
+	var err error
+	if tlsConf != nil {
+		nc, err = tls.DialWithDialer(&net.Dialer{Timeout: ioTimeout}, addr.Network(), addr.String(), tlsConf)
+	} else {
+		nc, err = net.DialTimeout(addr.Network(), addr.String(), ioTimeout)
+	}
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	if err := nc.SetDeadline(time.Now().Add(ioTimeout)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return &lineClient{t: t, nc: nc, tp: textproto.NewConn(nc)}
+}
+
+func (c *lineClient) readLine() string {
+	c.t.Helper()
+	line, err := c.tp.ReadLine()
+	if err != nil {
+		c.t.Fatalf("read: %v", err)
+	}
+	return line
+}
+
+// expect reads one line and fails the test unless it starts with prefix.
+func (c *lineClient) expect(prefix string) string {
+	c.t.Helper()
+	line := c.readLine()
+	if !strings.HasPrefix(line, prefix) {
+		c.t.Fatalf("got %q, want a line starting with %q", line, prefix)
+	}
+	return line
+}
+
+// cmd sends a command line and reads the first line of the answer.
+func (c *lineClient) cmd(format string, args ...any) string {
+	c.t.Helper()
+	if err := c.tp.PrintfLine(format, args...); err != nil {
+		c.t.Fatalf("write: %v", err)
+	}
+	return c.readLine()
+}
+
+func (c *lineClient) dotLines() []string {
+	c.t.Helper()
+	lines, err := c.tp.ReadDotLines()
+	if err != nil {
+		c.t.Fatalf("read multi-line answer: %v", err)
+	}
+	return lines
+}
+
+// trustGenerated returns a client TLS configuration that trusts the
+// certificate the server generated in cfg's data directory.
+func trustGenerated(t *testing.T, cfg *Config) *tls.Config {
+	t.Helper()
+	pemData, err := os.ReadFile(filepath.Join(cfg.TLSDir(), certFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pemData) {
+		t.Fatal("no certificate in the generated PEM file")
+	}
+	return &tls.Config{RootCAs: roots, ServerName: "localhost"}
+}
+
+func TestStartAndShutdownEveryProtocol(t *testing.T) {
+	cfg := testConfig(t)
+	sock := filepath.Join(t.TempDir(), "lmtp.sock")
+	cfg.LMTP.Listen = append(cfg.LMTP.Listen, "unix:"+sock)
+	srv, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Addrs(); len(got) != 0 {
+		t.Errorf("Addrs before Start = %v, want none", got)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err == nil {
+		t.Error("second Start succeeded")
+	}
+
+	addrs := srv.Addrs()
+	if n := len(addrs["lmtp"]); n != 2 {
+		t.Fatalf("lmtp has %d listeners, want 2: %v", n, addrs)
+	}
+	for proto, as := range addrs {
+		for _, a := range as {
+			if tcp, ok := a.(*net.TCPAddr); ok && (tcp.Port == 0 || !tcp.IP.IsLoopback()) {
+				t.Errorf("%s listens on %v, want a chosen loopback port", proto, a)
+			}
+		}
+	}
+
+	for _, a := range addrs["lmtp"] {
+		c := dialLine(t, a, nil)
+		c.expect("220 ")
+		if line := c.cmd("LHLO client.test"); !strings.HasPrefix(line, "250") {
+			t.Errorf("LHLO over %s: %q", a.Network(), line)
+		}
+	}
+	c := dialLine(t, addrOf(t, srv, "pop3"), nil)
+	c.expect("+OK")
+	if n := srv.ActiveConnections()["pop3"]; n != 1 {
+		t.Errorf("ActiveConnections()[pop3] = %d after greeting, want 1", n)
+	}
+	tc := dialLine(t, addrOf(t, srv, "pop3s"), trustGenerated(t, cfg))
+	tc.expect("+OK")
+
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if err := srv.Wait(); err != nil {
+		t.Errorf("Wait after Shutdown = %v, want nil", err)
+	}
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Errorf("second Shutdown: %v", err)
+	}
+	for proto, as := range addrs {
+		for _, a := range as {
+			if nc, err := net.DialTimeout(a.Network(), a.String(), ioTimeout); err == nil {
+				nc.Close()
+				t.Errorf("%s still accepts connections on %v after Shutdown", proto, a)
+			}
+		}
+	}
+	if _, err := os.Lstat(sock); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("unix socket %s left behind (stat: %v)", sock, err)
+	}
+	if err := srv.Start(); err == nil {
+		t.Error("Start after Shutdown succeeded")
+	}
+}
+
+func TestStartPortInUse(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+
+	cfg := testConfig(t)
+	cfg.POP3.Listen = []string{taken.Addr().String()}
+	srv, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	err = srv.Start()
+	if err == nil {
+		t.Fatalf("Start succeeded on a port in use: %v", srv.Addrs())
+	}
+	if msg := err.Error(); !strings.Contains(msg, "pop3.listen") || !strings.Contains(msg, taken.Addr().String()) {
+		t.Errorf("error %q does not name pop3.listen and %s", msg, taken.Addr())
+	}
+	if got := srv.Addrs(); len(got) != 0 {
+		t.Errorf("Addrs after a failed Start = %v, want none", got)
+	}
+}
+
+func TestShutdownWithoutStart(t *testing.T) {
+	cfg := testConfig(t)
+	srv, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if err := srv.Wait(); err != nil {
+		t.Errorf("Wait = %v", err)
+	}
+	// The store and the directory are closed: another server opens them.
+	again, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Shutdown(context.Background()); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestNewRejectsInvalidConfig(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Limits.MaxLineLength = 1
+	if _, err := New(cfg, nil); err == nil || !strings.Contains(err.Error(), "limits.max_line_length") {
+		t.Errorf("New = %v, want an error naming limits.max_line_length", err)
+	}
+	cfg = testConfig(t)
+	cfg.TLS = TLSConfig{CertFile: filepath.Join(cfg.DataDir, "absent.pem"), KeyFile: filepath.Join(cfg.DataDir, "absent.key")}
+	if _, err := New(cfg, nil); err == nil || !strings.Contains(err.Error(), "tls.cert_file") {
+		t.Errorf("New = %v, want an error naming tls.cert_file", err)
+	}
+}
+
+func TestWaitReportsListenerFailure(t *testing.T) {
+	cfg := testConfig(t)
+	srv := startServer(t, cfg)
+	var pop3ln net.Listener
+	srv.mu.Lock()
+	for _, b := range srv.listeners {
+		if b.proto == "pop3" {
+			pop3ln = b.ln
+		}
+	}
+	srv.mu.Unlock()
+	pop3ln.Close() // as a failing network would
+
+	err := srv.Wait()
+	if err == nil || !strings.Contains(err.Error(), "pop3 on "+pop3ln.Addr().String()) {
+		t.Errorf("Wait = %v, want the pop3 listener's failure", err)
+	}
+}
+
+// TestDeliverAndRetrieve delivers a message over LMTP and reads it back
+// over POP3 and POP3S, through the assembled server.
+func TestDeliverAndRetrieve(t *testing.T) {
+	cfg := testConfig(t)
+	addUser(t, cfg, "alice", "secret", "alice@example.org")
+	srv := startServer(t, cfg)
+
+	msg := "From: bob@example.org\r\nTo: alice@example.org\r\nSubject: assembled\r\n\r\nHello Alice.\r\n"
+	statuses := deliver(t, addrOf(t, srv, "lmtp"), "bob@example.org",
+		[]string{"alice@example.org", "nobody@example.org"}, msg)
+	if got := statuses["alice@example.org"]; got != 250 {
+		t.Errorf("LMTP status for alice = %d, want 250", got)
+	}
+	if got := statuses["nobody@example.org"]; got/100 != 5 {
+		t.Errorf("LMTP status for an unknown recipient = %d, want 5xx", got)
+	}
+
+	for _, proto := range []string{"pop3", "pop3s"} {
+		var tlsConf *tls.Config
+		if proto == "pop3s" {
+			tlsConf = trustGenerated(t, cfg)
+		}
+		c := dialLine(t, addrOf(t, srv, proto), tlsConf)
+		c.expect("+OK")
+		if line := c.cmd("USER alice"); !strings.HasPrefix(line, "+OK") {
+			t.Fatalf("%s USER: %q", proto, line)
+		}
+		if line := c.cmd("PASS secret"); !strings.HasPrefix(line, "+OK") {
+			t.Fatalf("%s PASS: %q", proto, line)
+		}
+		var n, size int
+		line := c.cmd("STAT")
+		if _, err := fmt.Sscanf(line, "+OK %d %d", &n, &size); err != nil || n != 1 {
+			t.Fatalf("%s STAT = %q, want one message", proto, line)
+		}
+		if line := c.cmd("RETR 1"); !strings.HasPrefix(line, "+OK") {
+			t.Fatalf("%s RETR: %q", proto, line)
+		}
+		body := strings.Join(c.dotLines(), "\r\n") + "\r\n"
+		// The delivered message, after the trace fields LMTP prepends.
+		if !strings.HasSuffix(body, msg) {
+			t.Errorf("%s RETR 1 = %q, want it to end with the delivered message", proto, body)
+		}
+		// RFC 1939 §5: the size is the message's octets with CRLF line ends.
+		if size != len(body) {
+			t.Errorf("%s STAT size %d, RETR sent %d octets", proto, size, len(body))
+		}
+		if line := c.cmd("QUIT"); !strings.HasPrefix(line, "+OK") {
+			t.Errorf("%s QUIT: %q", proto, line)
+		}
+	}
+}
+
+// deliver sends one message over LMTP and returns the reply code for each
+// recipient (RFC 2033 §4.2): 250 for the accepted, the RCPT or DATA reply
+// for the others.
+func deliver(t *testing.T, addr net.Addr, from string, to []string, msg string) map[string]int {
+	t.Helper()
+	nc, err := net.DialTimeout(addr.Network(), addr.String(), ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.SetDeadline(time.Now().Add(ioTimeout)); err != nil {
+		t.Fatal(err)
+	}
+	c := smtp.NewClientLMTP(nc)
+	defer c.Close()
+	if err := c.Hello("client.test"); err != nil {
+		t.Fatalf("LHLO: %v", err)
+	}
+	if err := c.Mail(from, nil); err != nil {
+		t.Fatalf("MAIL: %v", err)
+	}
+	statuses := make(map[string]int)
+	var accepted []string
+	for _, rcpt := range to {
+		if err := c.Rcpt(rcpt, nil); err != nil {
+			var se *smtp.SMTPError
+			if !errors.As(err, &se) {
+				t.Fatalf("RCPT %s: %v", rcpt, err)
+			}
+			statuses[rcpt] = se.Code
+			continue
+		}
+		accepted = append(accepted, rcpt)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatalf("DATA: %v", err)
+	}
+	if _, err := w.Write([]byte(msg)); err != nil {
+		t.Fatalf("writing data: %v", err)
+	}
+	resps, err := w.CloseWithLMTPResponse()
+	if err != nil {
+		var lerr smtp.LMTPDataError
+		if !errors.As(err, &lerr) {
+			t.Fatalf("end of data: %v", err)
+		}
+		for rcpt, se := range lerr {
+			statuses[rcpt] = se.Code
+		}
+	}
+	for rcpt := range resps {
+		statuses[rcpt] = 250
+	}
+	for _, rcpt := range accepted {
+		if _, ok := statuses[rcpt]; !ok {
+			t.Errorf("no reply for recipient %s", rcpt)
+		}
+	}
+	if err := c.Quit(); err != nil {
+		t.Errorf("QUIT: %v", err)
+	}
+	return statuses
+}
+
+// TestPlaintextPolicyWired checks that auth.plaintext reaches POP3: with
+// "never", USER is refused on the clear port and accepted over TLS.
+func TestPlaintextPolicyWired(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Auth.Plaintext = PlaintextNever
+	addUser(t, cfg, "alice", "secret", "alice@example.org")
+	srv := startServer(t, cfg)
+
+	c := dialLine(t, addrOf(t, srv, "pop3"), nil)
+	c.expect("+OK")
+	if line := c.cmd("USER alice"); !strings.HasPrefix(line, "-ERR") {
+		t.Errorf("USER without TLS under plaintext=never: %q, want -ERR", line)
+	}
+	tc := dialLine(t, addrOf(t, srv, "pop3s"), trustGenerated(t, cfg))
+	tc.expect("+OK")
+	if line := tc.cmd("USER alice"); !strings.HasPrefix(line, "+OK") {
+		t.Errorf("USER over TLS: %q, want +OK", line)
+	}
+	if line := tc.cmd("PASS secret"); !strings.HasPrefix(line, "+OK") {
+		t.Errorf("PASS over TLS: %q, want +OK", line)
+	}
+}
+
+// TestCurlPOP3S reads a message with curl over implicit TLS, trusting the
+// generated certificate: a real client checks the certificate as OpenSSL
+// does.
+func TestCurlPOP3S(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("curl is not installed (run scripts/test-deps)")
+		}
+		t.Skip("SKIP: curl is not installed; run scripts/test-deps as root to install it")
+	}
+	cfg := testConfig(t)
+	addUser(t, cfg, "alice", "secret", "alice@example.org")
+	srv := startServer(t, cfg)
+	msg := "From: bob@example.org\r\nTo: alice@example.org\r\nSubject: over curl\r\n\r\nRead me with curl.\r\n"
+	if st := deliver(t, addrOf(t, srv, "lmtp"), "bob@example.org", []string{"alice@example.org"}, msg); st["alice@example.org"] != 250 {
+		t.Fatalf("delivery: %v", st)
+	}
+
+	port := addrOf(t, srv, "pop3s").(*net.TCPAddr).Port
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, curl, "--silent", "--show-error",
+		"--cacert", filepath.Join(cfg.TLSDir(), certFileName),
+		"--resolve", fmt.Sprintf("localhost:%d:127.0.0.1", port),
+		"--user", "alice:secret",
+		fmt.Sprintf("pop3s://localhost:%d/1", port))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("curl: %v\n%s", err, stderr.Bytes())
+	}
+	if !bytes.Contains(out, []byte("Subject: over curl")) || !bytes.Contains(out, []byte("Read me with curl.")) {
+		t.Errorf("curl retrieved %q, want the delivered message", out)
+	}
+}
