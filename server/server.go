@@ -284,11 +284,18 @@ func (s *Server) shutdown(ctx context.Context) error {
 // Wait blocks until Shutdown has finished, and then returns nil, or until a
 // listener fails, and then returns its error without shutting down: the
 // caller decides, usually by calling Shutdown.
+//
+// A server whose listener failed before Shutdown reports that failure from
+// every later Wait too.
 func (s *Server) Wait() error {
 	select {
 	case <-s.stopped:
-		return nil
+	case <-s.failed:
+	}
+	select {
 	case <-s.failed:
 		return s.failErr
+	default:
+		return nil
 	}
 }

@@ -309,6 +309,15 @@ func TestWaitReportsListenerFailure(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "pop3 on "+pop3ln.Addr().String()) {
 		t.Errorf("Wait = %v, want the pop3 listener's failure", err)
 	}
+	// The other listeners still serve until Shutdown.
+	c := dialLine(t, addrOf(t, srv, "lmtp"), nil)
+	c.expect("220 ")
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if again := srv.Wait(); again == nil || again.Error() != err.Error() {
+		t.Errorf("Wait after Shutdown = %v, want the failure %v again", again, err)
+	}
 }
 
 // TestDeliverAndRetrieve delivers a message over LMTP and reads it back
