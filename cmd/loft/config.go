@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/loftmail/loft/server"
+	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/store"
+)
+
+// load reads the configuration that p names (the embedded default when
+// p.Config is empty) and applies --data to it, so that `loft serve` and
+// `loft adm` given the same flags use the same directories.
+func (p *Paths) load() (*server.Config, error) {
+	cfg, err := server.LoadConfig(p.Config)
+	if err != nil {
+		return nil, err
+	}
+	if p.Data != "" {
+		cfg.DataDir = p.Data
+	}
+	return cfg, nil
+}
+
+// openDirectory opens the file directory of the configuration.
+func openDirectory(cfg *server.Config) (*directory.File, error) {
+	d, err := directory.OpenFile(cfg.DirectoryPath())
+	if err != nil {
+		return nil, fmt.Errorf("open directory %s: %w", cfg.DirectoryPath(), err)
+	}
+	return d, nil
+}
+
+// openStore opens the message store of the configuration.
+func openStore(cfg *server.Config) (*store.Store, error) {
+	st, err := store.Open(cfg.StorePath(), store.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", cfg.StorePath(), err)
+	}
+	return st, nil
+}
