@@ -70,7 +70,7 @@ func (a *admin) close() {
 }
 
 type userAddCmd struct {
-	Login         string   `arg:"" help:"Login name (case-sensitive)."`
+	Login         string `arg:"" help:"Login name (case-sensitive)."`
 	PasswordFlags `embed:""`
 	Address       []string `name:"address" sep:"none" placeholder:"ADDR" help:"A mail address; repeat for more, the first is the primary."`
 	QuotaStorage  Size     `name:"quota-storage" placeholder:"BYTES" help:"Storage quota in octets, with K, M or G for 1024, 1024², 1024³; 0 = no limit."`

@@ -117,6 +117,10 @@ func parseArgon(s string) (argonHash, error) {
 	if len(parts[4]) > argonMaxPartLen || len(parts[5]) > argonMaxPartLen {
 		return h, errors.New("argon2 salt or key too long")
 	}
+	// The decoder skips line breaks; a stored hash has none.
+	if !isBase64(parts[4]) || !isBase64(parts[5]) {
+		return h, errors.New("argon2 salt or key is not unpadded base64")
+	}
 	if h.salt, err = base64.RawStdEncoding.Strict().DecodeString(parts[4]); err != nil || len(h.salt) < argonMinSaltLen {
 		return h, errors.New("argon2 salt is not base64 of at least 8 octets")
 	}
@@ -124,6 +128,18 @@ func parseArgon(s string) (argonHash, error) {
 		return h, errors.New("argon2 key is not base64 of at least 16 octets")
 	}
 	return h, nil
+}
+
+// isBase64 reports whether s holds only characters of the standard base64
+// alphabet, without padding.
+func isBase64(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/') {
+			return false
+		}
+	}
+	return true
 }
 
 // phcUint parses "name=decimal" with a value of at most max.
