@@ -521,4 +521,6 @@ func TestClosed(t *testing.T) {
 	})
 }
 
-func errorsIsClosed(err error) bool { return err != nil && strings.Contains(err.Error(), os.ErrClosed.Error()) }
+func errorsIsClosed(err error) bool {
+	return err != nil && strings.Contains(err.Error(), os.ErrClosed.Error())
+}
