@@ -1,0 +1,861 @@
+package conformance
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/loftmail/loft/conformance/harness"
+)
+
+// The commands a transcript may use besides testscript's own. Each protocol
+// command writes the server's lines, without CRLF, to stdout, so that
+// `stdout 'regexp'` asserts on them, and fails when the server refuses
+// (-ERR, 4xx, 5xx), so that an expected refusal is written `! pop3 …`.
+// Lines that break the protocol (a bare LF, a malformed reply, no answer
+// within harness.DefaultTimeout) fail the script whatever the `!`.
+//
+//	serve [pop3] [pop3s] [lmtp] [-config=FILE] [-plaintext=never|loopback|always]
+//	    Start the assembled server (all three listeners when none is named)
+//	    with a fresh data directory under $WORK, and stop it when the script
+//	    ends. Sets POP3_ADDR, POP3S_ADDR, LMTP_ADDR (host:port), the matching
+//	    *_PORT variables, LOFT_HOSTNAME and LOFT_DATA. The server logs to
+//	    $WORK/server.log.
+//	adduser LOGIN PASSWORD [ADDRESS...] [-quota-storage=N] [-quota-messages=N]
+//	    Create an account in the running server's file directory.
+//	pop3 CONN [-tls] [-raw] [-nowait] [-pad=N] [-save=FILE] [-strip-trace] LINE...
+//	lmtp CONN [-raw] [-nowait] [-pad=N] LINE...
+//	    Open connection CONN on first use (over implicit TLS with -tls),
+//	    printing the greeting; send the LINEs, each ended by CRLF, in one
+//	    write (so several LINEs are a pipelined group), then read one
+//	    response per line in order. A POP3 response is one line, or a
+//	    multi-line response up to "." for LIST/UIDL without argument, RETR,
+//	    TOP, CAPA and AUTH without argument when the status is +OK. An LMTP
+//	    response is one reply ("250-…" lines up to "250 …"); once DATA is
+//	    answered 354, lines are message content, and the "." line is
+//	    answered by one reply per recipient that RCPT accepted (RFC 2033
+//	    §4.2). -raw sends the LINEs as they are after expanding \r \n \t \\
+//	    and \xHH, and reads one response per LF sent. -pad=N appends N "x"
+//	    to the last LINE. -nowait sends without reading; `expect` reads.
+//	    -save=FILE writes the octets of the last multi-line response,
+//	    unstuffed and CRLF-ended, to FILE; with -strip-trace, the trace
+//	    fields that delivery put in front of the message (Return-Path,
+//	    Received, Delivered-To) are left out.
+//	send [-raw] [-nowait] CONN FILE
+//	    Send FILE's content (bare LFs made CRLF unless -raw) in one write and
+//	    read the responses its lines call for, as for pop3/lmtp.
+//	starttls CONN
+//	    Run the TLS handshake after the server accepted STLS or STARTTLS.
+//	expect CONN REGEXP
+//	    Read lines until one matches REGEXP; print them all.
+//	eof CONN
+//	    Require the server to close CONN without sending anything more.
+//	close CONN
+//	    Close CONN from the client side, without a goodbye.
+//	capture REGEXP
+//	    Match REGEXP against the last protocol output (multi-line mode);
+//	    each named group (?P<name>…) sets $name, and $name_re to the value
+//	    quoted for use in a regexp.
+//	transcript [-pop3|-pop3s|-lmtp] CONN FILE
+//	    Replay FILE's "C: " and "S: " lines (RFC-style examples): runs of C:
+//	    lines are sent in one write; each S: line is a regexp that the next
+//	    server line must match whole. ${name} expands to a captured value
+//	    (quoted in S: lines); named groups in S: lines capture. "S* REGEXP"
+//	    lets any number of lines matching REGEXP come before the line that
+//	    matches the next S: line (for a message's varying trace fields). With a
+//	    protocol flag, CONN is opened without reading the greeting, so the
+//	    first S: line matches it.
+//	deliver [-from=ADDRESS] RCPT... FILE
+//	    Deliver FILE over a new LMTP connection (LHLO, MAIL, RCPT, DATA,
+//	    QUIT); fails unless every recipient gets 250.
+//	octets N FILE...
+//	    Require the files together to hold exactly N octets.
+//	mkfile FILE TEXT
+//	    Write TEXT to FILE after expanding \r \n \t \\ and \xHH, for
+//	    contents that a txtar section cannot hold (octets that are not
+//	    UTF-8, lines without LF).
+var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"serve":      cmdServe,
+	"adduser":    cmdAddUser,
+	"pop3":       cmdPOP3,
+	"lmtp":       cmdLMTP,
+	"send":       cmdSend,
+	"starttls":   cmdStartTLS,
+	"expect":     cmdExpect,
+	"eof":        cmdEOF,
+	"close":      cmdClose,
+	"capture":    cmdCapture,
+	"transcript": cmdTranscript,
+	"deliver":    cmdDeliver,
+	"octets":     cmdOctets,
+	"mkfile":     cmdMkfile,
+}
+
+type stateKey struct{}
+
+// state is one script's server and connections.
+type state struct {
+	work    string
+	srv     *harness.Server
+	logPath string
+	conns   map[string]*session
+	last    string // the output of the last protocol command, for capture
+}
+
+// session is one named connection and what the driver knows of its
+// protocol state, which decides how many response lines to read.
+type session struct {
+	name  string
+	proto string // harness.POP3 or harness.LMTP
+	c     *harness.Conn
+	sasl  bool // POP3: the last response was a SASL continuation ("+ ")
+	rcpts int  // LMTP: recipients accepted in the current transaction
+	data  bool // LMTP: DATA was answered 354; lines are message content
+}
+
+func setup(env *testscript.Env) error {
+	env.Values[stateKey{}] = &state{work: env.WorkDir, conns: map[string]*session{}}
+	return nil
+}
+
+func getState(ts *testscript.TestScript) *state {
+	return ts.Value(stateKey{}).(*state)
+}
+
+// flagSet splits args into the flags named in known ("-name" or
+// "-name=value") and the rest, in order.
+func flagSet(args []string, known ...string) (map[string]string, []string) {
+	flags := map[string]string{}
+	var rest []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			name, value, _ := strings.Cut(a[1:], "=")
+			matched := false
+			for _, k := range known {
+				if k == name {
+					flags[name] = value
+					matched = true
+					break
+				}
+			}
+			if matched {
+				continue
+			}
+		}
+		rest = append(rest, a)
+	}
+	return flags, rest
+}
+
+func (st *state) logTail() string {
+	if st.logPath == "" {
+		return ""
+	}
+	b, err := os.ReadFile(st.logPath)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > 30 {
+		lines = lines[len(lines)-30:]
+	}
+	return "\nlast lines of server.log:\n" + strings.Join(lines, "\n")
+}
+
+// fatal fails the script, whatever its `!`, with the server's log tail.
+func (st *state) fatal(ts *testscript.TestScript, format string, args ...any) {
+	ts.Fatalf("%s%s", fmt.Sprintf(format, args...), st.logTail())
+}
+
+func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! serve")
+	}
+	st := getState(ts)
+	if st.srv != nil {
+		ts.Fatalf("serve: a server is already running")
+	}
+	flags, protos := flagSet(args, "config", "plaintext")
+	if len(protos) == 0 {
+		protos = []string{harness.POP3, harness.POP3S, harness.LMTP}
+	}
+	for _, p := range protos {
+		if p != harness.POP3 && p != harness.POP3S && p != harness.LMTP {
+			ts.Fatalf("usage: serve [pop3] [pop3s] [lmtp] [-config=FILE] [-plaintext=MODE]; unknown %q", p)
+		}
+	}
+	dir := filepath.Join(st.work, ".loft")
+	ts.Check(os.MkdirAll(dir, 0o700))
+	st.logPath = filepath.Join(st.work, "server.log")
+	logFile, err := os.Create(st.logPath)
+	ts.Check(err)
+	opts := harness.Options{Dir: dir, Protocols: protos, Plaintext: flags["plaintext"], Log: logFile}
+	if f, ok := flags["config"]; ok {
+		opts.ConfigFile = ts.MkAbs(f)
+	}
+	srv, err := harness.Start(opts)
+	if err != nil {
+		logFile.Close()
+		st.fatal(ts, "serve: %v", err)
+	}
+	st.srv = srv
+	ts.Defer(func() {
+		for _, s := range st.conns {
+			s.c.Close()
+		}
+		if err := srv.Stop(); err != nil {
+			ts.Logf("server shutdown: %v", err)
+		}
+		logFile.Close()
+	})
+	for p, addr := range srv.Addr {
+		_, port, _ := net.SplitHostPort(addr)
+		v := strings.ToUpper(p)
+		ts.Setenv(v+"_ADDR", addr)
+		ts.Setenv(v+"_PORT", port)
+	}
+	ts.Setenv("LOFT_HOSTNAME", harness.Hostname)
+	ts.Setenv("LOFT_DATA", srv.Config.DataDir)
+}
+
+func (st *state) server(ts *testscript.TestScript) *harness.Server {
+	if st.srv == nil {
+		ts.Fatalf("no server: run serve first")
+	}
+	return st.srv
+}
+
+func cmdAddUser(ts *testscript.TestScript, neg bool, args []string) {
+	st := getState(ts)
+	flags, rest := flagSet(args, "quota-storage", "quota-messages")
+	if len(rest) < 2 {
+		ts.Fatalf("usage: adduser LOGIN PASSWORD [ADDRESS...] [-quota-storage=N] [-quota-messages=N]")
+	}
+	u := harness.User{Login: rest[0], Password: rest[1], Addresses: rest[2:]}
+	for name, dst := range map[string]*int64{"quota-storage": &u.QuotaStorage, "quota-messages": &u.QuotaMessages} {
+		if v, ok := flags[name]; ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				ts.Fatalf("adduser: -%s=%q: %v", name, v, err)
+			}
+			*dst = n
+		}
+	}
+	err := st.server(ts).AddUser(u)
+	if err != nil {
+		fmt.Fprintln(ts.Stdout(), err)
+	}
+	switch {
+	case neg && err == nil:
+		ts.Fatalf("adduser %s: unexpected success", u.Login)
+	case !neg && err != nil:
+		ts.Fatalf("adduser: %v", err)
+	}
+}
+
+// open returns the session named name, opening it on first use.
+func (st *state) open(ts *testscript.TestScript, name, proto string, useTLS, readGreeting bool) (*session, string) {
+	if s, ok := st.conns[name]; ok {
+		if s.proto != proto {
+			ts.Fatalf("connection %s is %s, not %s", name, s.proto, proto)
+		}
+		if useTLS {
+			ts.Fatalf("connection %s is already open: -tls applies to its first use", name)
+		}
+		return s, ""
+	}
+	srv := st.server(ts)
+	listener := proto
+	if useTLS {
+		if proto != harness.POP3 {
+			ts.Fatalf("-tls: implicit TLS is offered for POP3 only")
+		}
+		listener = harness.POP3S
+	}
+	c, err := srv.Dial(listener)
+	if err != nil {
+		st.fatal(ts, "connecting %s to %s: %v", name, listener, err)
+	}
+	s := &session{name: name, proto: proto, c: c}
+	st.conns[name] = s
+	if !readGreeting {
+		return s, ""
+	}
+	var out strings.Builder
+	switch proto {
+	case harness.POP3:
+		lines, ok, err := c.ReadPOP3(false)
+		writeLines(&out, lines)
+		if err != nil || !ok {
+			st.fatal(ts, "%s: POP3 greeting %q: %v", name, lines, err)
+		}
+	case harness.LMTP:
+		r, err := c.ReadReply()
+		writeLines(&out, r.Lines)
+		if err != nil || r.Code != 220 {
+			st.fatal(ts, "%s: LMTP greeting %q: %v", name, r.Lines, err)
+		}
+	}
+	return s, out.String()
+}
+
+func (st *state) session(ts *testscript.TestScript, name string) *session {
+	s, ok := st.conns[name]
+	if !ok {
+		ts.Fatalf("no connection %s", name)
+	}
+	return s
+}
+
+func writeLines(b *strings.Builder, lines []string) {
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+}
+
+func cmdPOP3(ts *testscript.TestScript, neg bool, args []string) {
+	protoCmd(ts, neg, harness.POP3, args)
+}
+
+func cmdLMTP(ts *testscript.TestScript, neg bool, args []string) {
+	protoCmd(ts, neg, harness.LMTP, args)
+}
+
+func protoCmd(ts *testscript.TestScript, neg bool, proto string, args []string) {
+	st := getState(ts)
+	known := []string{"raw", "nowait", "pad"}
+	if proto == harness.POP3 {
+		known = append(known, "tls", "save", "strip-trace")
+	}
+	flags, rest := flagSet(args, known...)
+	if len(rest) < 1 {
+		ts.Fatalf("usage: %s CONN [flags] LINE...", proto)
+	}
+	name, lines := rest[0], rest[1:]
+	_, useTLS := flags["tls"]
+	s, greeting := st.open(ts, name, proto, useTLS, true)
+	if len(lines) == 0 {
+		// Opening the connection was the whole command.
+		st.finish(ts, neg, greeting, false)
+		return
+	}
+	var payload []byte
+	if _, raw := flags["raw"]; raw {
+		for _, l := range lines {
+			b, err := unescape(l)
+			if err != nil {
+				ts.Fatalf("-raw %q: %v", l, err)
+			}
+			payload = append(payload, b...)
+		}
+	} else {
+		for i, l := range lines {
+			payload = append(payload, l...)
+			if i == len(lines)-1 && flags["pad"] != "" {
+				n, err := strconv.Atoi(flags["pad"])
+				if err != nil || n < 0 {
+					ts.Fatalf("bad -pad=%q", flags["pad"])
+				}
+				payload = append(payload, bytes.Repeat([]byte("x"), n)...)
+			}
+			payload = append(payload, '\r', '\n')
+		}
+	}
+	_, nowait := flags["nowait"]
+	out, failed, body := st.exchange(ts, s, payload, nowait)
+	if f := flags["save"]; f != "" {
+		if body == nil {
+			st.fatal(ts, "-save: no multi-line response to save")
+		}
+		if _, strip := flags["strip-trace"]; strip {
+			body = stripTrace(body)
+		}
+		ts.Check(os.WriteFile(ts.MkAbs(f), body, 0o644))
+	}
+	st.finish(ts, neg, greeting+out, failed)
+}
+
+// finish prints out and checks the outcome against the script's `!`.
+func (st *state) finish(ts *testscript.TestScript, neg bool, out string, failed bool) {
+	st.last = out
+	fmt.Fprint(ts.Stdout(), out)
+	switch {
+	case neg && !failed:
+		ts.Fatalf("unexpected success")
+	case !neg && failed:
+		ts.Fatalf("the server refused%s", st.logTail())
+	}
+}
+
+// exchange writes payload in one write and reads, in order, the responses
+// that its complete lines call for. It returns the lines read, whether any
+// response was a refusal, and the octets of the last multi-line POP3
+// response.
+func (st *state) exchange(ts *testscript.TestScript, s *session, payload []byte, nowait bool) (string, bool, []byte) {
+	if err := s.c.Write(payload); err != nil {
+		st.fatal(ts, "%s: write: %v", s.name, err)
+	}
+	if nowait {
+		return "", false, nil
+	}
+	var out strings.Builder
+	failed := false
+	var body []byte
+	for len(payload) > 0 {
+		i := bytes.IndexByte(payload, '\n')
+		if i < 0 {
+			break // an unfinished line calls for no response
+		}
+		line := strings.TrimSuffix(string(payload[:i]), "\r")
+		payload = payload[i+1:]
+		var err error
+		switch s.proto {
+		case harness.POP3:
+			var lines []string
+			var ok bool
+			multi := !s.sasl && harness.POP3Multiline(line)
+			lines, ok, err = s.c.ReadPOP3(multi)
+			writeLines(&out, lines)
+			if err == nil {
+				s.sasl = len(lines) > 0 && (lines[0] == "+" || strings.HasPrefix(lines[0], "+ "))
+				if !ok {
+					failed = true
+				} else if multi {
+					body = harness.Unstuff(lines[1:])
+				}
+			}
+		case harness.LMTP:
+			var refused bool
+			refused, err = st.lmtpResponses(s, line, &out)
+			failed = failed || refused
+		}
+		if err != nil {
+			fmt.Fprint(ts.Stdout(), out.String())
+			st.fatal(ts, "%s: after %q: %v", s.name, line, err)
+		}
+	}
+	return out.String(), failed, body
+}
+
+// lmtpResponses reads what one LMTP line calls for and follows the
+// transaction: RFC 2033 §4.2 (one reply per accepted recipient after the
+// final "."), RFC 5321 §4.1.1 (MAIL and RSET start over).
+func (st *state) lmtpResponses(s *session, line string, out *strings.Builder) (refused bool, err error) {
+	if s.data {
+		if line != "." {
+			return false, nil
+		}
+		s.data = false
+		n := s.rcpts
+		if n == 0 {
+			n = 1 // DATA should not have been accepted; read what comes
+		}
+		s.rcpts = 0
+		for range n {
+			r, err := s.c.ReadReply()
+			writeLines(out, r.Lines)
+			if err != nil {
+				return refused, err
+			}
+			refused = refused || r.Code >= 400
+		}
+		return refused, nil
+	}
+	r, err := s.c.ReadReply()
+	writeLines(out, r.Lines)
+	if err != nil {
+		return false, err
+	}
+	verb := strings.ToUpper(line)
+	if i := strings.IndexAny(verb, " :"); i >= 0 {
+		verb = verb[:i]
+	}
+	switch verb {
+	case "LHLO", "HELO", "EHLO", "MAIL", "RSET":
+		if r.Code/100 == 2 {
+			s.rcpts = 0
+		}
+	case "RCPT":
+		if r.Code/100 == 2 {
+			s.rcpts++
+		}
+	case "DATA":
+		s.data = r.Code == 354
+	}
+	return r.Code >= 400, nil
+}
+
+// unescape expands \r, \n, \t, \\ and \xHH.
+func unescape(s string) ([]byte, error) {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			b = append(b, s[i])
+			continue
+		}
+		if i+1 >= len(s) {
+			return nil, errors.New("trailing backslash")
+		}
+		i++
+		switch s[i] {
+		case 'r':
+			b = append(b, '\r')
+		case 'n':
+			b = append(b, '\n')
+		case 't':
+			b = append(b, '\t')
+		case '\\':
+			b = append(b, '\\')
+		case 'x':
+			if i+2 >= len(s) {
+				return nil, errors.New(`short \x escape`)
+			}
+			n, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+			if err != nil {
+				return nil, err
+			}
+			b = append(b, byte(n))
+			i += 2
+		default:
+			return nil, fmt.Errorf(`unknown escape \%c`, s[i])
+		}
+	}
+	return b, nil
+}
+
+// stripTrace drops the trace header fields (RFC 5321 §4.4: Return-Path and
+// Received; and Delivered-To) that delivery put in front of a message.
+func stripTrace(msg []byte) []byte {
+	for {
+		end := bytes.Index(msg, []byte("\r\n"))
+		if end < 0 {
+			return msg
+		}
+		name, _, ok := bytes.Cut(msg[:end], []byte(":"))
+		if !ok {
+			return msg
+		}
+		switch strings.ToLower(string(name)) {
+		case "return-path", "received", "delivered-to":
+		default:
+			return msg
+		}
+		msg = msg[end+2:]
+		// Continuation lines of the same field (RFC 5322 §2.2.3).
+		for len(msg) > 0 && (msg[0] == ' ' || msg[0] == '\t') {
+			end := bytes.Index(msg, []byte("\r\n"))
+			if end < 0 {
+				return nil
+			}
+			msg = msg[end+2:]
+		}
+	}
+}
+
+func cmdSend(ts *testscript.TestScript, neg bool, args []string) {
+	st := getState(ts)
+	flags, rest := flagSet(args, "raw", "nowait")
+	if len(rest) != 2 {
+		ts.Fatalf("usage: send [-raw] [-nowait] CONN FILE")
+	}
+	s := st.session(ts, rest[0])
+	payload := []byte(ts.ReadFile(rest[1]))
+	if _, raw := flags["raw"]; !raw {
+		payload = harness.CRLF(payload)
+	}
+	_, nowait := flags["nowait"]
+	out, failed, _ := st.exchange(ts, s, payload, nowait)
+	st.finish(ts, neg, out, failed)
+}
+
+func cmdStartTLS(ts *testscript.TestScript, neg bool, args []string) {
+	st := getState(ts)
+	if len(args) != 1 {
+		ts.Fatalf("usage: starttls CONN")
+	}
+	s := st.session(ts, args[0])
+	err := s.c.StartTLS(st.server(ts).TLSConfig())
+	switch {
+	case neg && err == nil:
+		ts.Fatalf("starttls %s: unexpected success", s.name)
+	case !neg && err != nil:
+		st.fatal(ts, "starttls %s: %v", s.name, err)
+	}
+	if err == nil {
+		cs, _ := s.c.ConnectionState()
+		ts.Logf("%s: TLS established (%s)", s.name, tlsVersion(cs.Version))
+	}
+}
+
+func tlsVersion(v uint16) string {
+	switch v {
+	case 0x0303:
+		return "TLS 1.2"
+	case 0x0304:
+		return "TLS 1.3"
+	}
+	return fmt.Sprintf("TLS 0x%04x", v)
+}
+
+func cmdExpect(ts *testscript.TestScript, neg bool, args []string) {
+	st := getState(ts)
+	if neg {
+		ts.Fatalf("unsupported: ! expect")
+	}
+	if len(args) != 2 {
+		ts.Fatalf("usage: expect CONN REGEXP")
+	}
+	s := st.session(ts, args[0])
+	re, err := regexp.Compile(args[1])
+	if err != nil {
+		ts.Fatalf("expect: %v", err)
+	}
+	var out strings.Builder
+	for {
+		l, err := s.c.ReadLine()
+		if err != nil {
+			fmt.Fprint(ts.Stdout(), out.String())
+			st.fatal(ts, "%s: waiting for /%s/: %v", s.name, args[1], err)
+		}
+		out.WriteString(l + "\n")
+		if re.MatchString(l) {
+			break
+		}
+	}
+	st.last = out.String()
+	fmt.Fprint(ts.Stdout(), st.last)
+}
+
+func cmdEOF(ts *testscript.TestScript, neg bool, args []string) {
+	st := getState(ts)
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: eof CONN")
+	}
+	s := st.session(ts, args[0])
+	if err := s.c.ExpectEOF(); err != nil {
+		st.fatal(ts, "%s: %v", s.name, err)
+	}
+	s.c.Close()
+	delete(st.conns, s.name)
+}
+
+func cmdClose(ts *testscript.TestScript, neg bool, args []string) {
+	st := getState(ts)
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: close CONN")
+	}
+	s := st.session(ts, args[0])
+	s.c.Close()
+	delete(st.conns, s.name)
+}
+
+func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
+	st := getState(ts)
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: capture REGEXP")
+	}
+	re, err := regexp.Compile("(?m)" + args[0])
+	if err != nil {
+		ts.Fatalf("capture: %v", err)
+	}
+	m := re.FindStringSubmatch(st.last)
+	if m == nil {
+		ts.Fatalf("capture: /%s/ does not match the last output:\n%s", args[0], st.last)
+	}
+	setGroups(ts, re, m)
+}
+
+func setGroups(ts *testscript.TestScript, re *regexp.Regexp, m []string) {
+	for i, name := range re.SubexpNames() {
+		if name == "" {
+			continue
+		}
+		ts.Setenv(name, m[i])
+		ts.Setenv(name+"_re", regexp.QuoteMeta(m[i]))
+		ts.Logf("captured %s=%q", name, m[i])
+	}
+}
+
+var varRef = regexp.MustCompile(`\$\{(\w+)\}`)
+
+func cmdTranscript(ts *testscript.TestScript, neg bool, args []string) {
+	st := getState(ts)
+	if neg {
+		ts.Fatalf("unsupported: ! transcript")
+	}
+	flags, rest := flagSet(args, "pop3", "pop3s", "lmtp")
+	if len(rest) != 2 || len(flags) > 1 {
+		ts.Fatalf("usage: transcript [-pop3|-pop3s|-lmtp] CONN FILE")
+	}
+	name, file := rest[0], rest[1]
+	var s *session
+	switch {
+	case len(flags) == 0:
+		s = st.session(ts, name)
+	default:
+		if _, ok := st.conns[name]; ok {
+			ts.Fatalf("transcript: connection %s is already open", name)
+		}
+		_, useTLS := flags["pop3s"]
+		proto := harness.POP3
+		if _, ok := flags["lmtp"]; ok {
+			proto = harness.LMTP
+		}
+		s, _ = st.open(ts, name, proto, useTLS, false)
+	}
+	var out strings.Builder
+	defer func() { st.last = out.String() }()
+	var batch []byte
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		if err := s.c.Write(batch); err != nil {
+			fmt.Fprint(ts.Stdout(), out.String())
+			st.fatal(ts, "%s: write: %v", name, err)
+		}
+		batch = nil
+	}
+	compile := func(n int, pat string) *regexp.Regexp {
+		pat = varRef.ReplaceAllStringFunc(pat, func(v string) string {
+			return regexp.QuoteMeta(ts.Getenv(varRef.FindStringSubmatch(v)[1]))
+		})
+		re, err := regexp.Compile("^(?:" + pat + ")$")
+		if err != nil {
+			ts.Fatalf("%s:%d: %v", file, n+1, err)
+		}
+		return re
+	}
+	var skip *regexp.Regexp // an S* line waiting for the next S: line
+	for n, l := range strings.Split(ts.ReadFile(file), "\n") {
+		l = strings.TrimSuffix(l, "\r")
+		switch {
+		case l == "" || strings.HasPrefix(l, "#"):
+		case l == "C:" || strings.HasPrefix(l, "C: "):
+			c := varRef.ReplaceAllStringFunc(strings.TrimPrefix(strings.TrimPrefix(l, "C:"), " "), func(v string) string {
+				return ts.Getenv(varRef.FindStringSubmatch(v)[1])
+			})
+			out.WriteString("C: " + c + "\n")
+			batch = append(batch, c+"\r\n"...)
+		case strings.HasPrefix(l, "S* "):
+			if skip != nil {
+				ts.Fatalf("%s:%d: two S* lines in a row", file, n+1)
+			}
+			skip = compile(n, l[3:])
+		case l == "S:" || strings.HasPrefix(l, "S: "):
+			flush()
+			re := compile(n, strings.TrimPrefix(strings.TrimPrefix(l, "S:"), " "))
+			for {
+				got, err := s.c.ReadLine()
+				if err != nil {
+					fmt.Fprint(ts.Stdout(), out.String())
+					st.fatal(ts, "%s:%d: waiting for /%s/: %v", file, n+1, re, err)
+				}
+				out.WriteString("S: " + got + "\n")
+				if m := re.FindStringSubmatch(got); m != nil {
+					setGroups(ts, re, m)
+					break
+				}
+				if skip == nil || !skip.MatchString(got) {
+					fmt.Fprint(ts.Stdout(), out.String())
+					st.fatal(ts, "%s:%d: server sent %q, want /%s/", file, n+1, got, re)
+				}
+			}
+			skip = nil
+		default:
+			ts.Fatalf("%s:%d: a transcript line starts with \"C: \", \"S: \" or \"S* \": %q", file, n+1, l)
+		}
+	}
+	if skip != nil {
+		ts.Fatalf("%s: an S* line must be followed by an S: line", file)
+	}
+	flush()
+	s.sasl, s.data, s.rcpts = false, false, 0
+	fmt.Fprint(ts.Stdout(), out.String())
+}
+
+func cmdDeliver(ts *testscript.TestScript, neg bool, args []string) {
+	st := getState(ts)
+	flags, rest := flagSet(args, "from")
+	if len(rest) < 2 {
+		ts.Fatalf("usage: deliver [-from=ADDRESS] RCPT... FILE")
+	}
+	from := "sender@example.net"
+	if f, ok := flags["from"]; ok {
+		from = f
+	}
+	rcpts, file := rest[:len(rest)-1], rest[len(rest)-1]
+	msg := []byte(ts.ReadFile(file))
+	srv := st.server(ts)
+	c, err := srv.Dial(harness.LMTP)
+	if err != nil {
+		st.fatal(ts, "deliver: %v", err)
+	}
+	s := &session{name: "deliver", proto: harness.LMTP, c: c}
+	defer c.Close()
+	var out strings.Builder
+	r, err := c.ReadReply()
+	writeLines(&out, r.Lines)
+	if err != nil || r.Code != 220 {
+		fmt.Fprint(ts.Stdout(), out.String())
+		st.fatal(ts, "deliver: LMTP greeting: %v", err)
+	}
+	failed := false
+	step := func(payload []byte) bool {
+		o, refused, _ := st.exchange(ts, s, payload, false)
+		out.WriteString(o)
+		failed = failed || refused
+		return !refused
+	}
+	if step([]byte("LHLO client.example.org\r\n")) && step([]byte("MAIL FROM:<"+from+">\r\n")) {
+		for _, rcpt := range rcpts {
+			step([]byte("RCPT TO:<" + rcpt + ">\r\n"))
+		}
+		if s.rcpts > 0 && step([]byte("DATA\r\n")) {
+			step(harness.DotStuff(msg))
+		}
+		if !failed {
+			step([]byte("QUIT\r\n"))
+		}
+	}
+	st.finish(ts, neg, out.String(), failed)
+}
+
+func cmdOctets(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: octets N FILE...")
+	}
+	want, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil {
+		ts.Fatalf("octets: %v", err)
+	}
+	var got int64
+	for _, f := range args[1:] {
+		fi, err := os.Stat(ts.MkAbs(f))
+		ts.Check(err)
+		got += fi.Size()
+	}
+	if got != want {
+		ts.Fatalf("octets: %s hold %d octets, want %d", strings.Join(args[1:], " + "), got, want)
+	}
+}
+
+func cmdMkfile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mkfile FILE TEXT")
+	}
+	b, err := unescape(args[1])
+	if err != nil {
+		ts.Fatalf("mkfile: %v", err)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o644))
+}
