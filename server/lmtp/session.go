@@ -1,0 +1,234 @@
+package lmtp
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+
+	"github.com/emersion/go-smtp"
+	"github.com/loftmail/loft/rfc/rfc3463"
+	"github.com/loftmail/loft/rfc/rfc3848"
+	"github.com/loftmail/loft/rfc/rfc6152"
+	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/store"
+)
+
+// session is one LHLO session: go-smtp makes one per LHLO, and a new one
+// after STARTTLS.
+type session struct {
+	srv  *Server
+	conn *conn // nil only if go-smtp hands over a connection it wrapped itself
+	log  *slog.Logger
+	helo string
+	peer netip.Addr // invalid for a Unix-domain socket
+	tls  bool
+
+	// The mail transaction, cleared by Reset.
+	from    string
+	body    rfc6152.Body
+	size    int64 // MAIL SIZE=, 0 if not given
+	rcpts   []rcpt
+	targets map[string]*target // by login: one delivery per account
+	order   []*target          // in order of first RCPT
+}
+
+// rcpt is one accepted RCPT TO, in command order: each gets its own reply
+// after the data (RFC 2033 §4.2).
+type rcpt struct {
+	path string // the forward-path exactly as go-smtp passed it to Rcpt
+	t    *target
+}
+
+// target is one account receiving the message, however many RCPTs led to
+// it.
+type target struct {
+	login   string
+	account *directory.Account
+	store   *store.Account
+	forPath string // the first RCPT that reached it, for the Received "for"
+	status  *smtp.SMTPError
+	uid     uint32
+}
+
+func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
+	if s.shuttingDown.Load() {
+		return nil, errShutdown
+	}
+	sess := &session{srv: s, conn: connOf(c.Conn()), helo: c.Hostname()}
+	_, sess.tls = c.TLSConnectionState()
+	if ap, err := netip.ParseAddrPort(c.Conn().RemoteAddr().String()); err == nil {
+		sess.peer = ap.Addr().Unmap()
+	}
+	id := ""
+	if sess.conn != nil {
+		id = sess.conn.id
+	}
+	remote := c.Conn().RemoteAddr()
+	if _, unix := remote.(*net.UnixAddr); unix {
+		sess.log = s.log.With("conn", id, "remote", "unix", "helo", sess.helo, "tls", sess.tls)
+	} else {
+		sess.log = s.log.With("conn", id, "remote", remote.String(), "helo", sess.helo, "tls", sess.tls)
+	}
+	sess.log.Debug("session")
+	return sess, nil
+}
+
+// Mail starts a transaction (RFC 5321 §4.1.1.2). The reverse-path must be
+// one that can be written into Return-Path; BODY is 7BIT or 8BITMIME
+// (RFC 6152 §2).
+func (s *session) Mail(from string, opts *smtp.MailOptions) error {
+	if s.srv.shuttingDown.Load() {
+		return errShutdown
+	}
+	if from != "" {
+		if _, err := rfc3848.FormatPath(from); err != nil {
+			s.log.Info("mail refused", "from", from, "status", errBadSender.Code, "code", codeString(errBadSender))
+			return errBadSender
+		}
+	}
+	body, err := rfc6152.ParseBody(string(opts.Body))
+	if err != nil {
+		return errBadBody
+	}
+	s.from, s.body, s.size = from, body, opts.Size
+	if s.conn != nil {
+		s.conn.busy.Store(true)
+	}
+	return nil
+}
+
+// Rcpt resolves one recipient and checks that it can take a message now
+// (RFC 2033 §4.2: replies after DATA are only for RCPTs accepted here).
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	st := s.rcpt(to)
+	if st != nil {
+		s.log.Info("rcpt refused", "from", s.from, "rcpt", to, "status", st.Code, "code", codeString(st))
+		return st
+	}
+	return nil
+}
+
+func (s *session) rcpt(to string) *smtp.SMTPError {
+	a, err := parseAddress(to)
+	if err != nil {
+		return errBadRcpt
+	}
+	ctx := context.Background()
+	acct, err := resolve(ctx, s.srv.cfg.Directory, a, s.srv.cfg.DetailSeparator)
+	if err != nil {
+		if !errors.Is(err, directory.ErrNotFound) {
+			s.log.Warn("directory lookup failed", "rcpt", to, "err", err)
+		}
+		return s.srv.statusFor(err)
+	}
+	if !acct.Enabled {
+		return errDisabled
+	}
+	if t, ok := s.targets[acct.Login]; ok {
+		s.rcpts = append(s.rcpts, rcpt{path: to, t: t})
+		return nil
+	}
+	sa, err := s.srv.storeAccount(acct.Login)
+	if err != nil {
+		s.log.Warn("store account unavailable", "rcpt", to, "account", acct.Login, "err", err)
+		return s.srv.statusFor(err)
+	}
+	// The declared size (RFC 1870 SIZE), or at least one octet: an account
+	// exactly at its storage quota can take nothing more.
+	if err := checkQuota(acct, sa, max(s.size, 1)); err != nil {
+		return s.srv.statusFor(err)
+	}
+	t := &target{login: acct.Login, account: acct, store: sa, forPath: to}
+	if s.targets == nil {
+		s.targets = make(map[string]*target)
+	}
+	s.targets[acct.Login] = t
+	s.order = append(s.order, t)
+	s.rcpts = append(s.rcpts, rcpt{path: to, t: t})
+	return nil
+}
+
+// storeAccount opens the store account named by a login, creating it the
+// first time mail arrives for a directory account that has none.
+func (s *Server) storeAccount(login string) (*store.Account, error) {
+	a, err := s.cfg.Store.Account(login)
+	if !errors.Is(err, store.ErrNotFound) {
+		return a, err
+	}
+	if err := s.cfg.Store.CreateAccount(login); err != nil && !errors.Is(err, store.ErrExists) {
+		return nil, err
+	}
+	return s.cfg.Store.Account(login)
+}
+
+// checkQuota reports store.ErrOverQuota when adding a message of size
+// octets would take the account past its message or storage quota (zero
+// quotas are unlimited).
+func checkQuota(acct *directory.Account, sa *store.Account, size int64) error {
+	if acct.QuotaMessages <= 0 && acct.QuotaStorage <= 0 {
+		return nil
+	}
+	u, err := sa.Usage()
+	if err != nil {
+		return err
+	}
+	if acct.QuotaMessages > 0 && u.Messages+1 > acct.QuotaMessages {
+		return store.ErrOverQuota
+	}
+	if acct.QuotaStorage > 0 && u.Octets+size > acct.QuotaStorage {
+		return store.ErrOverQuota
+	}
+	return nil
+}
+
+// Data is never called: go-smtp calls LMTPData in LMTP mode. It delivers
+// all the same, with one status for all, should that ever change.
+func (s *session) Data(r io.Reader) error {
+	s.deliver(r)
+	for _, t := range s.order {
+		if t.status.Code/100 != 2 {
+			return t.status
+		}
+	}
+	return nil
+}
+
+// LMTPData delivers the message and sets one status per accepted RCPT, in
+// RCPT order (RFC 2033 §4.2), each RCPT of an account getting that
+// account's outcome.
+func (s *session) LMTPData(r io.Reader, sc smtp.StatusCollector) error {
+	s.deliver(r)
+	for _, rc := range s.rcpts {
+		sc.SetStatus(rc.path, rc.t.status)
+	}
+	return nil
+}
+
+// Reset ends the transaction (RSET, the end of DATA, a new LHLO).
+func (s *session) Reset() {
+	s.from, s.body, s.size = "", "", 0
+	s.rcpts, s.targets, s.order = nil, nil, nil
+	if s.conn != nil {
+		s.conn.busy.Store(false)
+		if s.srv.shuttingDown.Load() {
+			s.conn.drain()
+		}
+	}
+}
+
+// Logout ends the session.
+func (s *session) Logout() error {
+	if s.conn != nil {
+		s.conn.busy.Store(false)
+	}
+	return nil
+}
+
+// codeString formats a reply's enhanced status code for logs.
+func codeString(e *smtp.SMTPError) string {
+	c := e.EnhancedCode
+	return rfc3463.Code{Class: c[0], Subject: c[1], Detail: c[2]}.String()
+}
