@@ -1,0 +1,560 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/store"
+)
+
+// loftBin is the loft binary built by TestMain.
+var loftBin string
+
+func TestMain(m *testing.M) {
+	os.Exit(buildAndRun(m))
+}
+
+func buildAndRun(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "loft-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	loftBin = filepath.Join(dir, "loft")
+	gocmd := filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+	if _, err := os.Stat(gocmd); err != nil {
+		gocmd = "go"
+	}
+	build := exec.Command(gocmd, "build", "-o", loftBin, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building loft:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// result is what one run of loft did.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// loft runs the binary with stdin as standard input and returns what it
+// printed and its exit status.
+func loft(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, loftBin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := result{stdout: stdout.String(), stderr: stderr.String()}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		r.code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("loft %q: %v", args, err)
+	}
+	return r
+}
+
+// ok runs loft and fails the test unless it exits 0; it returns stdout.
+func ok(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	r := loft(t, stdin, args...)
+	if r.code != 0 {
+		t.Fatalf("loft %q: exit %d\nstdout: %s\nstderr: %s", args, r.code, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+// fails runs loft and fails the test unless it exits with code and says
+// something matching pattern on standard error.
+func fails(t *testing.T, code int, pattern string, stdin string, args ...string) result {
+	t.Helper()
+	r := loft(t, stdin, args...)
+	if r.code != code {
+		t.Fatalf("loft %q: exit %d, want %d\nstdout: %s\nstderr: %s", args, r.code, code, r.stdout, r.stderr)
+	}
+	if !regexp.MustCompile(pattern).MatchString(r.stderr) {
+		t.Errorf("loft %q: stderr %q does not match %q", args, r.stderr, pattern)
+	}
+	return r
+}
+
+// adm returns the arguments of `loft adm --data data args…`.
+func adm(data string, args ...string) []string {
+	return append([]string{"adm", "--data", data}, args...)
+}
+
+func openDir(t *testing.T, data string) *directory.File {
+	t.Helper()
+	d, err := directory.OpenFile(filepath.Join(data, "directory"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+func storeAccounts(t *testing.T, data string) []string {
+	t.Helper()
+	st, err := store.Open(filepath.Join(data, "store"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	names, err := st.Accounts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+func TestUserCommands(t *testing.T) {
+	ctx := context.Background()
+	data := filepath.Join(t.TempDir(), "var")
+
+	out := ok(t, "s3cret\n", adm(data, "user", "add", "alice", "--password-stdin",
+		"--address", "Alice@Example.org", "--address", "a@example.org",
+		"--quota-storage", "1G", "--quota-messages", "500")...)
+	if out != "" {
+		t.Errorf("user add printed %q", out)
+	}
+	ok(t, "hunter2", adm(data, "user", "add", "bob", "--password-stdin", "--disabled")...)
+
+	if got, want := ok(t, "", adm(data, "user", "list")...), "alice\tenabled\talice@example.org a@example.org\nbob\tdisabled\t\n"; got != want {
+		t.Errorf("user list:\n%s\nwant:\n%s", got, want)
+	}
+	want := `login: alice
+enabled: yes
+address: alice@example.org
+address: a@example.org
+quota-storage: 1073741824
+quota-messages: 500
+usage-storage: 0
+usage-messages: 0
+`
+	if diff := cmp.Diff(want, ok(t, "", adm(data, "user", "show", "alice")...)); diff != "" {
+		t.Errorf("user show (-want +got):\n%s", diff)
+	}
+	if got := storeAccounts(t, data); !slices.Equal(got, []string{"alice", "bob"}) {
+		t.Errorf("store accounts %v, want alice and bob", got)
+	}
+	d := openDir(t, data)
+	if _, err := d.Authenticate(ctx, "alice", "s3cret"); err != nil {
+		t.Errorf("Authenticate(alice): %v", err)
+	}
+	if _, err := d.Authenticate(ctx, "bob", "hunter2"); !errors.Is(err, directory.ErrAuthFailed) {
+		t.Errorf("Authenticate(bob), disabled: %v", err)
+	}
+
+	fails(t, 1, `already exists`, "other\n", adm(data, "user", "add", "alice", "--password-stdin")...)
+	fails(t, 1, `already exists.*alice@example\.org`, "x\n", adm(data, "user", "add", "carol", "--password-stdin", "--address", "ALICE@example.org")...)
+	if _, err := d.User("carol"); !errors.Is(err, directory.ErrNotFound) {
+		t.Errorf("carol exists after a refused add: %v", err)
+	}
+	fails(t, 1, `no account`, "", adm(data, "user", "show", "carol")...)
+
+	// passwd, from standard input and from a file.
+	ok(t, "n3w\r\n", adm(data, "user", "passwd", "alice", "--password-stdin")...)
+	if _, err := d.Authenticate(ctx, "alice", "n3w"); err != nil {
+		t.Errorf("Authenticate with the new password: %v", err)
+	}
+	if _, err := d.Authenticate(ctx, "alice", "s3cret"); !errors.Is(err, directory.ErrAuthFailed) {
+		t.Errorf("Authenticate with the old password: %v", err)
+	}
+	pwfile := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pwfile, []byte("from a file\nsecond line\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ok(t, "", adm(data, "user", "passwd", "alice", "--password-file", pwfile)...)
+	if _, err := d.Authenticate(ctx, "alice", "from a file"); err != nil {
+		t.Errorf("Authenticate with the password from the file: %v", err)
+	}
+	fails(t, 1, `empty password`, "\n", adm(data, "user", "passwd", "alice", "--password-stdin")...)
+	fails(t, 1, `no such account|not found`, "x\n", adm(data, "user", "passwd", "nobody", "--password-stdin")...)
+
+	// set
+	ok(t, "", adm(data, "user", "set", "alice", "--address", "alice@example.net", "--quota-storage", "512M", "--quota-messages", "0")...)
+	ok(t, "", adm(data, "user", "set", "bob", "--enable", "--address", "a@example.org")...)
+	if got, want := ok(t, "", adm(data, "user", "list")...), "alice\tenabled\talice@example.net\nbob\tenabled\ta@example.org\n"; got != want {
+		t.Errorf("user list after set:\n%s\nwant:\n%s", got, want)
+	}
+	a, err := d.LookupAddress(ctx, "A@example.org")
+	if err != nil || a.Login != "bob" || a.QuotaStorage != 0 {
+		t.Errorf("a@example.org = %+v, %v; want bob", a, err)
+	}
+	a, err = d.User("alice")
+	if err != nil || a.QuotaStorage != 512<<20 || a.QuotaMessages != 0 {
+		t.Errorf("alice = %+v, %v", a, err)
+	}
+	ok(t, "", adm(data, "user", "set", "alice", "--disable", "--no-addresses")...)
+	if got := ok(t, "", adm(data, "user", "list")...); !strings.HasPrefix(got, "alice\tdisabled\t\n") {
+		t.Errorf("user list after --disable --no-addresses:\n%s", got)
+	}
+	fails(t, 1, `already exists`, "", adm(data, "user", "set", "alice", "--address", "a@example.org")...)
+
+	// del
+	ok(t, "", adm(data, "user", "del", "bob", "--keep-mail")...)
+	if got := storeAccounts(t, data); !slices.Equal(got, []string{"alice", "bob"}) {
+		t.Errorf("store accounts after del --keep-mail: %v", got)
+	}
+	ok(t, "", adm(data, "user", "del", "alice")...)
+	if got := storeAccounts(t, data); !slices.Equal(got, []string{"bob"}) {
+		t.Errorf("store accounts after del: %v, want bob's kept mail only", got)
+	}
+	if got := ok(t, "", adm(data, "user", "list")...); got != "" {
+		t.Errorf("user list after deleting everyone: %q", got)
+	}
+	fails(t, 1, `no such account|not found`, "", adm(data, "user", "del", "alice")...)
+
+	// A new bob finds his kept mailboxes.
+	ok(t, "pw\n", adm(data, "user", "add", "bob")...)
+	if got := ok(t, "", adm(data, "user", "show", "bob")...); !strings.Contains(got, "usage-messages: 0\n") {
+		t.Errorf("user show bob:\n%s", got)
+	}
+}
+
+func TestGroupCommands(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "var")
+	for _, u := range []string{"alice", "bob", "carol"} {
+		ok(t, "pw\n", adm(data, "user", "add", u, "--password-stdin")...)
+	}
+	ok(t, "", adm(data, "group", "add", "staff", "carol", "alice")...)
+	ok(t, "", adm(data, "group", "add", "empty")...)
+	fails(t, 1, `already exists`, "", adm(data, "group", "add", "staff")...)
+	fails(t, 1, `nobody`, "", adm(data, "group", "add", "ghosts", "alice", "nobody")...)
+	if got, want := ok(t, "", adm(data, "group", "list")...), "empty\t\nstaff\talice carol\n"; got != want {
+		t.Errorf("group list:\n%q\nwant:\n%q", got, want)
+	}
+	if got, want := ok(t, "", adm(data, "group", "members", "staff", "--add", "bob", "--remove", "alice")...), "bob\ncarol\n"; got != want {
+		t.Errorf("group members:\n%q\nwant %q", got, want)
+	}
+	if got, want := ok(t, "", adm(data, "group", "members", "staff")...), "bob\ncarol\n"; got != want {
+		t.Errorf("group members without changes:\n%q\nwant %q", got, want)
+	}
+	if got := ok(t, "", adm(data, "user", "show", "carol")...); !strings.Contains(got, "\ngroup: staff\n") {
+		t.Errorf("user show carol does not list staff:\n%s", got)
+	}
+	fails(t, 1, `not found|no such`, "", adm(data, "group", "members", "nogroup", "--add", "bob")...)
+	ok(t, "", adm(data, "group", "del", "empty")...)
+	fails(t, 1, `not found|no such`, "", adm(data, "group", "del", "empty")...)
+	ok(t, "", adm(data, "user", "del", "carol")...)
+	if got, want := ok(t, "", adm(data, "group", "list")...), "staff\tbob\n"; got != want {
+		t.Errorf("group list after deleting carol:\n%q\nwant %q", got, want)
+	}
+}
+
+func TestHostileLogins(t *testing.T) {
+	root := t.TempDir()
+	data := filepath.Join(root, "var")
+	for _, login := range []string{"../evil", "a/b", "/etc/passwd", "a b", "a\tb", "a\nb", "", strings.Repeat("x", 65)} {
+		r := loft(t, "pw\n", adm(data, "user", "add", "--password-stdin", "--", login)...)
+		if r.code != 1 || !strings.Contains(r.stderr, "invalid") {
+			t.Errorf("user add %q: exit %d, stderr %q; want 1 and an invalid name", login, r.code, r.stderr)
+		}
+	}
+	// "-" and ".." are odd but valid login names: they are created, and
+	// nothing lands outside the data directory.
+	for _, login := range []string{"-", ".."} {
+		ok(t, "pw\n", adm(data, "user", "add", "--password-stdin", "--", login)...)
+		if _, err := openDir(t, data).User(login); err != nil {
+			t.Errorf("login %q: %v", login, err)
+		}
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil || len(entries) != 1 || entries[0].Name() != "var" {
+		t.Errorf("%s holds %v (%v), want var alone", root, entries, err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "evil")); err == nil {
+		t.Error("a file escaped the data directory")
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "var")
+	for _, args := range [][]string{
+		{"nosuch"},
+		adm(data, "user", "add"),
+		adm(data, "user", "add", "alice", "--password-stdin", "--password-file", "x"),
+		adm(data, "user", "add", "alice", "--quota-storage", "12X"),
+		adm(data, "user", "add", "alice", "--quota-messages", "-1"),
+		adm(data, "user", "set", "alice"),
+		adm(data, "user", "set", "alice", "--enable", "--disable"),
+		adm(data, "user", "set", "alice", "--address", "a@b", "--no-addresses"),
+		adm(data, "group"),
+	} {
+		fails(t, 2, `loft: `, "", args...)
+	}
+	if got := ok(t, "", "--help"); !strings.Contains(got, "adm user add") {
+		t.Errorf("--help:\n%s", got)
+	}
+}
+
+func TestPasswordInput(t *testing.T) {
+	ctx := context.Background()
+	data := filepath.Join(t.TempDir(), "var")
+	// Without a flag, a password comes from standard input when it is not
+	// a terminal (here a pipe).
+	ok(t, "piped\n", adm(data, "user", "add", "alice")...)
+	if _, err := openDir(t, data).Authenticate(ctx, "alice", "piped"); err != nil {
+		t.Errorf("Authenticate with the piped password: %v", err)
+	}
+	fails(t, 1, `empty password`, "", adm(data, "user", "add", "bob")...)
+	fails(t, 1, `password file`, "", adm(data, "user", "add", "bob", "--password-file", filepath.Join(data, "absent"))...)
+	fails(t, 1, `longer than`, strings.Repeat("x", directory.MaxPasswordLen+1), adm(data, "user", "add", "bob")...)
+	if got := ok(t, "", adm(data, "user", "list")...); got != "alice\tenabled\t\n" {
+		t.Errorf("failed adds left accounts:\n%s", got)
+	}
+}
+
+func TestSizes(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+	}{{"0", 0}, {"1024", 1024}, {"1k", 1024}, {"10K", 10240}, {"5M", 5 << 20}, {"2G", 2 << 30}, {"8589934591G", 8589934591 << 30}} {
+		got, err := parseSize(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "K", "-1", "1.5G", "1KB", "1T", " 1", "9223372036854775808", "8589934592G"} {
+		if got, err := parseSize(bad); err == nil {
+			t.Errorf("parseSize(%q) = %d, want an error", bad, got)
+		}
+	}
+}
+
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"0", "1K", "99999999999G", "1k2", "-0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := parseSize(s)
+		if err != nil {
+			return
+		}
+		if n < 0 {
+			t.Fatalf("parseSize(%q) = %d", s, n)
+		}
+		digits := strings.TrimRight(s, "kKmMgG")
+		if len(s)-len(digits) > 1 || strings.TrimLeft(digits, "0123456789") != "" {
+			t.Fatalf("parseSize accepted %q", s)
+		}
+	})
+}
+
+// TestConfigDataDir checks that adm finds the data directory as serve
+// does: data_dir of --config, overridden by --data.
+func TestConfigDataDir(t *testing.T) {
+	root := t.TempDir()
+	fromConfig := filepath.Join(root, "from-config")
+	cfg := filepath.Join(root, "loft.toml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("data_dir = %q\n", fromConfig)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ok(t, "pw\n", "adm", "--config", cfg, "user", "add", "alice")
+	if _, err := openDir(t, fromConfig).User("alice"); err != nil {
+		t.Errorf("alice is not under the configuration's data_dir: %v", err)
+	}
+	if got := storeAccounts(t, fromConfig); !slices.Equal(got, []string{"alice"}) {
+		t.Errorf("store accounts under data_dir: %v", got)
+	}
+	override := filepath.Join(root, "override")
+	ok(t, "pw\n", "adm", "--config", cfg, "--data", override, "user", "add", "bob")
+	if got := ok(t, "", "adm", "--data", override, "user", "list"); got != "bob\tenabled\t\n" {
+		t.Errorf("user list under --data: %q", got)
+	}
+	if got := ok(t, "", "adm", "--config", cfg, "user", "list"); got != "alice\tenabled\t\n" {
+		t.Errorf("user list under data_dir: %q", got)
+	}
+	bad := filepath.Join(root, "bad.toml")
+	if err := os.WriteFile(bad, []byte("no_such_key = 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fails(t, 1, `no_such_key`, "", "adm", "--config", bad, "user", "list")
+}
+
+func TestCheck(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "var")
+	ok(t, "pw\n", adm(data, "user", "add", "alice")...)
+	ok(t, "pw\n", adm(data, "user", "add", "bob")...)
+	out := ok(t, "", adm(data, "check")...)
+	if !regexp.MustCompile(`(?m)^alice: ok: 1 mailboxes, \d+ records\nbob: ok: 1 mailboxes, \d+ records\n$`).MatchString(out) {
+		t.Errorf("check:\n%s", out)
+	}
+
+	// A temporary file that an interrupted write left an hour ago.
+	stale := filepath.Join(data, "store", "accounts", "alice", "tmp", "t.0123456789abcdef0123456789abcdef")
+	if err := os.WriteFile(stale, []byte("partial"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	r := loft(t, "", adm(data, "check", "alice")...)
+	if r.code != 1 || !regexp.MustCompile(`(?m)^alice: 1 problems: .*\nalice: stale-tmp found `).MatchString(r.stdout) {
+		t.Errorf("check with a stale file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = loft(t, "", adm(data, "check", "--repair", "alice")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "alice: stale-tmp repaired ") {
+		t.Errorf("check --repair: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the stale file is still there: %v", err)
+	}
+	ok(t, "", adm(data, "check", "alice")...)
+	fails(t, 1, `nobody`, "", adm(data, "check", "nobody")...)
+}
+
+func TestVersion(t *testing.T) {
+	if got := ok(t, "", "version"); !regexp.MustCompile(`^loft \S+ go\S+\n$`).MatchString(got) {
+		t.Errorf("version: %q", got)
+	}
+}
+
+// TestServe runs `loft serve`, adds an account with `loft adm` while it
+// runs, logs in over POP3, and stops the server with SIGTERM.
+func TestServe(t *testing.T) {
+	root := t.TempDir()
+	data := filepath.Join(root, "var")
+	cfg := filepath.Join(root, "loft.toml")
+	config := `
+[auth]
+failure_delay = 0
+[lmtp]
+listen = ["127.0.0.1:0"]
+[pop3]
+listen = ["127.0.0.1:0"]
+[pop3s]
+listen = []
+`
+	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(loftBin, "serve", "--config", cfg, "--data", data)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	var log lockedBuilder
+	listening := make(chan string, 4)
+	go func() {
+		re := regexp.MustCompile(`msg=listening proto=(\S+) addr=(\S+)`)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			log.WriteString(sc.Text() + "\n")
+			if m := re.FindStringSubmatch(sc.Text()); m != nil && m[1] == "pop3" {
+				listening <- m[2]
+			}
+		}
+		exited <- cmd.Wait()
+	}()
+	defer func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+		}
+	}()
+	var pop3Addr string
+	select {
+	case pop3Addr = <-listening:
+	case err := <-exited:
+		t.Fatalf("loft serve exited: %v\n%s", err, log.String())
+	case <-time.After(time.Minute):
+		t.Fatal("loft serve did not report listening on POP3 within a minute")
+	}
+
+	// An account added by another process while the server runs.
+	ok(t, "pop-secret\n", "adm", "--config", cfg, "--data", data, "user", "add", "alice")
+	pop3Login(t, pop3Addr, "alice", "pop-secret")
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("loft serve after SIGTERM: %v\n%s", err, log.String())
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("loft serve did not exit within a minute of SIGTERM")
+	}
+	if !strings.Contains(log.String(), "msg=stopped") {
+		t.Errorf("the log does not say that the server stopped:\n%s", log.String())
+	}
+}
+
+// lockedBuilder is a strings.Builder for one writer and other readers.
+type lockedBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuilder) WriteString(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(s)
+}
+
+func (l *lockedBuilder) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// pop3Login logs in over POP3 with USER and PASS and quits.
+func pop3Login(t *testing.T, addr, user, pass string) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(time.Minute))
+	r := bufio.NewReader(conn)
+	expect := func(what string) {
+		t.Helper()
+		line, err := r.ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if !strings.HasPrefix(line, "+OK") {
+			t.Fatalf("%s: %q, want +OK", what, line)
+		}
+	}
+	expect("greeting")
+	for _, c := range []struct{ cmd, what string }{{"USER " + user, "USER"}, {"PASS " + pass, "PASS"}, {"QUIT", "QUIT"}} {
+		if _, err := fmt.Fprintf(conn, "%s\r\n", c.cmd); err != nil {
+			t.Fatal(err)
+		}
+		expect(c.what)
+	}
+}
