@@ -182,6 +182,20 @@ func TestConcurrentGoroutines(t *testing.T) {
 	close(start)
 	wg.Wait()
 	checkContended(t, openTest(t, dir), workers, n, won)
+	checkWonOnce(t, won, 2*n)
+}
+
+// checkWonOnce checks that the workers won want contested addresses in all:
+// each one exactly once.
+func checkWonOnce(t *testing.T, won map[int][]string, want int) {
+	t.Helper()
+	var total int
+	for _, w := range won {
+		total += len(w)
+	}
+	if total != want {
+		t.Errorf("%d contested addresses won, want %d (each exactly once)", total, want)
+	}
 }
 
 func TestConcurrentProcesses(t *testing.T) {
@@ -236,13 +250,7 @@ func TestConcurrentProcesses(t *testing.T) {
 		}
 	}
 	checkContended(t, openTest(t, dir), workers, n, won)
-	var total int
-	for _, w := range won {
-		total += len(w)
-	}
-	if total != 2*n {
-		t.Errorf("%d contested addresses won, want %d (each exactly once)", total, 2*n)
-	}
+	checkWonOnce(t, won, 2*n)
 	if slices.ContainsFunc(procs, func(p *proc) bool { return strings.Contains(p.stdout.String(), "FAIL") }) {
 		t.Error("a worker process ran tests instead of its work")
 	}
