@@ -497,3 +497,130 @@ func TestCurlPOP3S(t *testing.T) {
 		t.Errorf("curl retrieved %q, want the delivered message", out)
 	}
 }
+
+// waitFor polls cond until it holds, failing the test if it does not within
+// ioTimeout.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(ioTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func (s *Server) isStopping() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopping
+}
+
+// countMessages starts a server on cfg's data directory and returns what
+// POP3 STAT says of login's maildrop.
+func countMessages(t *testing.T, cfg *Config, login, password string) int {
+	t.Helper()
+	srv := startServer(t, cfg)
+	c := dialLine(t, addrOf(t, srv, "pop3"), nil)
+	c.expect("+OK")
+	c.cmd("USER %s", login)
+	if line := c.cmd("PASS %s", password); !strings.HasPrefix(line, "+OK") {
+		t.Fatalf("PASS: %q", line)
+	}
+	var n, size int
+	line := c.cmd("STAT")
+	if _, err := fmt.Sscanf(line, "+OK %d %d", &n, &size); err != nil {
+		t.Fatalf("STAT: %q", line)
+	}
+	c.cmd("QUIT")
+	return n
+}
+
+// TestShutdownDrainsDelivery checks that a delivery in progress when
+// Shutdown begins completes, is acknowledged and is stored.
+func TestShutdownDrainsDelivery(t *testing.T) {
+	cfg := testConfig(t)
+	addUser(t, cfg, "alice", "secret", "alice@example.org")
+	srv, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := beginTransaction(t, addrOf(t, srv, "lmtp"), "alice@example.org")
+
+	done := make(chan error, 1)
+	go func() { done <- srv.Shutdown(context.Background()) }()
+	waitFor(t, "Shutdown to begin", srv.isStopping)
+
+	if line := c.cmd("DATA"); !strings.HasPrefix(line, "354") {
+		t.Fatalf("DATA: %q", line)
+	}
+	// The one reply for the one recipient (RFC 2033 §4.2).
+	if line := c.cmd("Subject: in flight\r\n\r\nDelivered during shutdown.\r\n."); !strings.HasPrefix(line, "250") {
+		t.Errorf("reply after DATA: %q, want 250", line)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if n := countMessages(t, cfg, "alice", "secret"); n != 1 {
+		t.Errorf("alice has %d messages after the drained delivery, want 1", n)
+	}
+}
+
+// beginTransaction opens an LMTP connection and sends LHLO, MAIL and RCPT
+// for rcpt, leaving the transaction open before DATA.
+func beginTransaction(t *testing.T, addr net.Addr, rcpt string) *lineClient {
+	t.Helper()
+	c := dialLine(t, addr, nil)
+	c.expect("220 ")
+	for line := c.cmd("LHLO client.test"); !strings.HasPrefix(line, "250 "); line = c.readLine() {
+		if !strings.HasPrefix(line, "250-") {
+			t.Fatalf("LHLO: %q", line)
+		}
+	}
+	if line := c.cmd("MAIL FROM:<bob@example.org>"); !strings.HasPrefix(line, "250") {
+		t.Fatalf("MAIL: %q", line)
+	}
+	if line := c.cmd("RCPT TO:<%s>", rcpt); !strings.HasPrefix(line, "250") {
+		t.Fatalf("RCPT: %q", line)
+	}
+	return c
+}
+
+// TestShutdownDeadline checks that a Shutdown whose context ends before
+// the connections do closes them, reports the context's error, and still
+// releases the data directory.
+func TestShutdownDeadline(t *testing.T) {
+	cfg := testConfig(t)
+	addUser(t, cfg, "alice", "secret", "alice@example.org")
+	srv, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := beginTransaction(t, addrOf(t, srv, "lmtp"), "alice@example.org")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := srv.Shutdown(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Shutdown with an ended context = %v, want context.Canceled", err)
+	}
+	if err := srv.Wait(); err != nil {
+		t.Errorf("Wait = %v, want nil: no listener failed", err)
+	}
+	// The transaction was cut off: whatever the server sent last, the
+	// connection ends.
+	for {
+		if _, err := c.tp.ReadLine(); err != nil {
+			break
+		}
+	}
+	if n := countMessages(t, cfg, "alice", "secret"); n != 0 {
+		t.Errorf("alice has %d messages, want 0: the delivery never sent its data", n)
+	}
+}
