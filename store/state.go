@@ -407,7 +407,7 @@ func (st *boxState) writeRecord(rec *record) (uint64, applyResult, error) {
 // the durable state is snapshotEvery records past the newest one.
 func (st *boxState) maybeWriteSnapshot() {
 	st.mu.Lock()
-	if st.snapBusy || st.durable < st.snapK+snapshotEvery || st.durable != st.h || st.s.closed.Load() {
+	if st.snapBusy || st.durable < st.snapK+st.s.snapEvery || st.durable != st.h || st.s.closed.Load() {
 		st.mu.Unlock()
 		return
 	}

@@ -51,14 +51,17 @@ const (
 // sharing the directory, may use one root at once. A Store is safe for
 // concurrent use by multiple goroutines.
 type Store struct {
-	root    string
-	opts    Options
-	fs      *fsys
-	log     *slog.Logger
-	closed  atomic.Bool
-	bg      sync.WaitGroup
-	grace   time.Duration // Check's age threshold for leftovers
-	maxSize int64
+	root   string
+	opts   Options
+	fs     *fsys
+	log    *slog.Logger
+	closed atomic.Bool
+	bg     sync.WaitGroup
+	grace  time.Duration // Check's age threshold for leftovers
+	// snapEvery is snapshotEvery; tests lower it to exercise snapshot
+	// files with short logs.
+	snapEvery uint64
+	maxSize   int64
 
 	mu     sync.Mutex
 	states map[string]*list.Element // boxes/<guid> path -> *boxState
@@ -85,14 +88,15 @@ func Open(root string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{
-		root:    abs,
-		opts:    opts,
-		fs:      &fsys{noSync: opts.NoSync},
-		log:     opts.Logger,
-		grace:   defaultGrace,
-		maxSize: maxSz,
-		states:  make(map[string]*list.Element),
-		lru:     list.New(),
+		root:      abs,
+		opts:      opts,
+		fs:        &fsys{noSync: opts.NoSync},
+		log:       opts.Logger,
+		grace:     defaultGrace,
+		snapEvery: snapshotEvery,
+		maxSize:   maxSz,
+		states:    make(map[string]*list.Element),
+		lru:       list.New(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
