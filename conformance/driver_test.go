@@ -377,7 +377,7 @@ func protoCmd(ts *testscript.TestScript, neg bool, proto string, args []string) 
 			st.fatal(ts, "-save: no multi-line response to save")
 		}
 		if _, strip := flags["strip-trace"]; strip {
-			body = stripTrace(body)
+			body = harness.StripTrace(body)
 		}
 		ts.Check(os.WriteFile(ts.MkAbs(f), body, 0o644))
 	}
@@ -530,35 +530,6 @@ func unescape(s string) ([]byte, error) {
 		}
 	}
 	return b, nil
-}
-
-// stripTrace drops the trace header fields (RFC 5321 §4.4: Return-Path and
-// Received; and Delivered-To) that delivery put in front of a message.
-func stripTrace(msg []byte) []byte {
-	for {
-		end := bytes.Index(msg, []byte("\r\n"))
-		if end < 0 {
-			return msg
-		}
-		name, _, ok := bytes.Cut(msg[:end], []byte(":"))
-		if !ok {
-			return msg
-		}
-		switch strings.ToLower(string(name)) {
-		case "return-path", "received", "delivered-to":
-		default:
-			return msg
-		}
-		msg = msg[end+2:]
-		// Continuation lines of the same field (RFC 5322 §2.2.3).
-		for len(msg) > 0 && (msg[0] == ' ' || msg[0] == '\t') {
-			end := bytes.Index(msg, []byte("\r\n"))
-			if end < 0 {
-				return nil
-			}
-			msg = msg[end+2:]
-		}
-	}
 }
 
 func cmdSend(ts *testscript.TestScript, neg bool, args []string) {

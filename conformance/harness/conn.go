@@ -378,3 +378,89 @@ func Deliver(addr, from string, rcpts []string, msg []byte) (*Delivery, error) {
 	}
 	return d, nil
 }
+
+// StripTrace drops the trace header fields that delivery puts in front of
+// a message (RFC 5321 §4.4: Return-Path and Received; and Delivered-To),
+// with their continuation lines, and returns the octets that follow. msg
+// has CRLF line ends.
+func StripTrace(msg []byte) []byte {
+	for {
+		end := bytes.Index(msg, []byte("\r\n"))
+		if end < 0 {
+			return msg
+		}
+		name, _, ok := bytes.Cut(msg[:end], []byte(":"))
+		if !ok {
+			return msg
+		}
+		switch strings.ToLower(string(name)) {
+		case "return-path", "received", "delivered-to":
+		default:
+			return msg
+		}
+		msg = msg[end+2:]
+		// Continuation lines of the same field (RFC 5322 §2.2.3).
+		for len(msg) > 0 && (msg[0] == ' ' || msg[0] == '\t') {
+			end := bytes.Index(msg, []byte("\r\n"))
+			if end < 0 {
+				return nil
+			}
+			msg = msg[end+2:]
+		}
+	}
+}
+
+// Retrieve logs in to the POP3 server at addr with USER and PASS and
+// returns every message of the maildrop as RETR sends it (unstuffed, CRLF
+// line ends), leaving the maildrop as it was.
+func Retrieve(addr, user, pass string) ([][]byte, error) {
+	c, err := Dial(addr)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	cmd := func(line string, multi bool) ([]string, error) {
+		if line != "" {
+			if err := c.WriteLine(line); err != nil {
+				return nil, err
+			}
+		}
+		lines, ok, err := c.ReadPOP3(multi)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("POP3 %q: %s", strings.Fields(line + " ")[0], lines[0])
+		}
+		return lines, nil
+	}
+	if _, err := cmd("", false); err != nil {
+		return nil, err
+	}
+	if _, err := cmd("USER "+user, false); err != nil {
+		return nil, err
+	}
+	if _, err := cmd("PASS "+pass, false); err != nil {
+		return nil, err
+	}
+	stat, err := cmd("STAT", false)
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	if _, err := fmt.Sscanf(stat[0], "+OK %d ", &n); err != nil {
+		return nil, fmt.Errorf("STAT: %q: %v", stat[0], err)
+	}
+	var msgs [][]byte
+	for i := 1; i <= n; i++ {
+		lines, err := cmd(fmt.Sprintf("RETR %d", i), true)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, Unstuff(lines[1:]))
+	}
+	if _, err := cmd("QUIT", false); err != nil {
+		return nil, err
+	}
+	return msgs, nil
+}

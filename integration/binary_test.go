@@ -1,0 +1,208 @@
+package integration
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/loftmail/loft/conformance/harness"
+)
+
+// TestLoftServe is the README's story with the real binary: build loft,
+// run `loft serve` with a configuration file, add a user with `loft adm
+// user add`, deliver with Python's smtplib.LMTP, retrieve with curl octet
+// for octet, and stop the server with SIGTERM, which must exit 0.
+func TestLoftServe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the loft binary")
+	}
+	python := needProgram(t, "python3", "python3")
+	curl := needProgram(t, "curl", "curl")
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to build loft: %v", err)
+	}
+	dir := t.TempDir()
+	loft := filepath.Join(dir, "loft")
+	build := exec.Command(goCmd, "build", "-o", loft, "github.com/loftmail/loft/cmd/loft")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	ports := freePorts(t, 3)
+	lmtpAddr := "127.0.0.1:" + strconv.Itoa(ports[0])
+	pop3Addr := "127.0.0.1:" + strconv.Itoa(ports[1])
+	pop3sAddr := "127.0.0.1:" + strconv.Itoa(ports[2])
+	config := filepath.Join(dir, "loft.toml")
+	err = os.WriteFile(config, fmt.Appendf(nil, `data_dir = %q
+hostname = "loft.example.org"
+
+[auth]
+failure_delay = 0
+
+[lmtp]
+listen = [%q]
+
+[pop3]
+listen = [%q]
+
+[pop3s]
+listen = [%q]
+`, filepath.Join(dir, "var"), lmtpAddr, pop3Addr, pop3sAddr), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	serve := exec.Command(loft, "serve", "--config", config)
+	serve.Dir = dir
+	var logs syncBuffer
+	serve.Stdout = &logs
+	serve.Stderr = &logs
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var waitErr error // set before done is closed
+	done := make(chan struct{})
+	go func() {
+		waitErr = serve.Wait()
+		close(done)
+	}()
+	defer func() {
+		select {
+		case <-done:
+		default:
+			serve.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("loft serve output:\n%s", logs.String())
+		}
+	}()
+
+	// Wait until every listener accepts connections.
+	for _, addr := range []string{lmtpAddr, pop3Addr, pop3sAddr} {
+		if err := waitListening(addr, done); err != nil {
+			t.Fatalf("loft serve: %s: %v", addr, err)
+		}
+	}
+
+	// loft adm user add, the password on standard input.
+	add := exec.Command(loft, "adm", "--config", config, "user", "add", "alice",
+		"--password-stdin", "--address", "alice@example.org")
+	add.Dir = dir
+	add.Stdin = strings.NewReader("secret\n")
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("loft adm user add: %v\n%s", err, out)
+	}
+
+	// Python's smtplib.LMTP delivers.
+	script := filepath.Join(dir, "deliver.py")
+	err = os.WriteFile(script, []byte(`
+import smtplib, sys
+host, port = sys.argv[1], int(sys.argv[2])
+with smtplib.LMTP(host, port, local_hostname="client.example.org") as c:
+    refused = c.sendmail("bob@example.net", ["alice@example.org"], sys.stdin.buffer.read())
+    assert not refused, refused
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, harness.CRLF([]byte(testMessage)), nil, python, script, "127.0.0.1", strconv.Itoa(ports[0]))
+
+	// curl retrieves it octet for octet: the delivered message behind the
+	// trace fields that delivery added.
+	got := run(t, nil, nil, curl, "--silent", "--show-error", "--max-time", "60",
+		"pop3://alice:secret@"+pop3Addr+"/1")
+	sameMessage(t, "curl RETR", got, []byte(testMessage))
+	stored := retrieve(t, pop3Addr)
+	if len(stored) != 1 || !bytes.Equal(stored[0], got) {
+		t.Errorf("curl RETR differs from POP3 RETR")
+	}
+
+	// SIGTERM: the server drains and exits 0.
+	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+		if waitErr != nil {
+			t.Errorf("loft serve after SIGTERM: %v, want exit status 0", waitErr)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("loft serve did not exit within two minutes of SIGTERM")
+	}
+}
+
+// freePorts returns n TCP ports on 127.0.0.1 that were free a moment ago:
+// the kernel picks each for a listener that is then closed.
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	var listeners []net.Listener
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		listeners = append(listeners, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range listeners {
+		l.Close()
+	}
+	return ports
+}
+
+// waitListening waits until addr accepts a TCP connection, the process
+// exits, or a generous deadline passes. Each failed attempt waits a little
+// longer before the next; how long the server takes to start never decides
+// the outcome.
+func waitListening(addr string, exited <-chan struct{}) error {
+	deadline := time.Now().Add(time.Minute)
+	backoff := 5 * time.Millisecond
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not listening after a minute: %w", err)
+		}
+		select {
+		case <-exited:
+			return errors.New("the server exited before listening")
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 200*time.Millisecond)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the writes of a child process's
+// output copier and the reads of the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
