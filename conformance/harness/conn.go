@@ -430,7 +430,11 @@ func Retrieve(addr, user, pass string) ([][]byte, error) {
 			return nil, err
 		}
 		if !ok {
-			return nil, fmt.Errorf("POP3 %q: %s", strings.Fields(line + " ")[0], lines[0])
+			what := "greeting"
+			if f := strings.Fields(line); len(f) > 0 {
+				what = f[0] // never the password of PASS
+			}
+			return nil, fmt.Errorf("POP3 %s: %s", what, lines[0])
 		}
 		return lines, nil
 	}
