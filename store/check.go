@@ -206,10 +206,13 @@ func (c *checker) walk(dir string, named map[string]string, uvs *[]uint32) error
 			c.add(ProblemStray, p, "not a level or box file", false)
 			continue
 		}
+		// Age before the walk below, which may remove empty children
+		// and so touch p.
+		wasOld := c.old(p)
 		if err := c.walk(p, named, uvs); err != nil {
 			return err
 		}
-		if sub, err := os.ReadDir(p); err == nil && len(sub) == 0 && c.old(p) {
+		if sub, err := os.ReadDir(p); err == nil && len(sub) == 0 && wasOld {
 			fixed := false
 			if c.repair {
 				fixed = os.Remove(p) == nil

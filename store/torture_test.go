@@ -114,7 +114,7 @@ func TestTorture(t *testing.T) {
 	}
 	var added []flagAck
 	removed := map[string]map[boxUID]bool{} // keyword -> UIDs it was removed from
-	maxAckedModSeq := map[string]uint64{} // per mailbox
+	maxAckedModSeq := map[string]uint64{}   // per mailbox
 	create := func(at boxUID, id string) {
 		if _, dup := created[at]; dup {
 			t.Errorf("UID %d in %s given to two messages", at.uid, at.box)

@@ -1,0 +1,275 @@
+package store
+
+import (
+	"bufio"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCrash kills a delivering process with SIGKILL at random moments, many
+// times, and checks after each kill that no acknowledged delivery is lost,
+// no partial message is visible and UIDs keep growing; at the end, that
+// Check repairs what the kills left and then finds the account clean.
+func TestCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-process crash test")
+	}
+	rounds := 30 * testScale(t)
+	root := filepath.Join(t.TempDir(), "root")
+	s, err := Open(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateAccount("crash"); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := s.Account("crash")
+	if err := a.CreateMailbox("Keep"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
+	ids := map[boxUID]string{} // acknowledged (box, UID) -> Message-ID
+	acked := map[string]bool{} // acknowledged Message-IDs
+	expunged := map[string]bool{}
+	// interrupted: an expunge or move of the message was started and not
+	// acknowledged; it may have happened, in part (a move's copy) or not.
+	interrupted := map[string]bool{}
+	maxUID := map[string]uint32{}
+	repaired := 0
+	for round := 0; round < rounds; round++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "LOFT_CRASH_ROOT="+root, "LOFT_CRASH_ROUND="+strconv.Itoa(round))
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Kill after a random number of acknowledgements, or after a
+		// random short time; either way at an arbitrary point of the
+		// child's work.
+		killAfter := -1
+		if round%2 == 0 {
+			killAfter = 1 + rng.IntN(40)
+		} else {
+			d := time.Duration(rng.IntN(300)) * time.Millisecond
+			timer := time.AfterFunc(d, func() { cmd.Process.Kill() })
+			defer timer.Stop()
+		}
+		var lines [][]string
+		sc := bufio.NewScanner(stdout)
+		n := 0
+		for sc.Scan() {
+			f := strings.Fields(sc.Text())
+			if len(f) == 0 || !strings.Contains("AXxMm", f[0]) || len(f[0]) != 1 {
+				continue // go test's own output
+			}
+			lines = append(lines, f)
+			if strings.Contains("AXM", f[0]) {
+				n++
+				if n == killAfter {
+					cmd.Process.Kill()
+				}
+			}
+		}
+		err = cmd.Wait()
+		if err == nil || !strings.Contains(err.Error(), "killed") {
+			t.Fatalf("round %d: child ended with %v, not by SIGKILL\n%s", round, err, stderr.String())
+		}
+		newUIDs := map[string][]uint32{}
+		pending := map[string]bool{}
+		for _, f := range lines {
+			switch f[0] {
+			case "A": // A box uid msgid
+				at := boxUID{f[1], atou32(t, f[2])}
+				ids[at] = f[3]
+				acked[f[3]] = true
+				newUIDs[at.box] = append(newUIDs[at.box], at.uid)
+			case "x", "m": // intent: box uid
+				pending[ids[boxUID{f[1], atou32(t, f[2])}]] = true
+			case "X": // X box uid
+				id := ids[boxUID{f[1], atou32(t, f[2])}]
+				expunged[id] = true
+				delete(pending, id)
+			case "M": // M srcbox srcuid dstbox dstuid
+				id := ids[boxUID{f[1], atou32(t, f[2])}]
+				at := boxUID{f[3], atou32(t, f[4])}
+				if id != "" { // "": a delivery that completed but was killed before its acknowledgement
+					ids[at] = id
+				}
+				delete(pending, id)
+				newUIDs[at.box] = append(newUIDs[at.box], at.uid)
+			}
+		}
+		for id := range pending {
+			interrupted[id] = true
+		}
+		for box, uids := range newUIDs {
+			for _, u := range uids {
+				if u <= maxUID[box] {
+					t.Errorf("round %d: %s UID %d not above %d", round, box, u, maxUID[box])
+				}
+				maxUID[box] = u
+			}
+		}
+		// Verify with a fresh Store, as a restarted server would.
+		vs, err := Open(root, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		va, _ := vs.Account("crash")
+		count := map[string]int{}
+		for _, box := range []string{"INBOX", "Keep"} {
+			m := mustMailbox(t, va, box)
+			snap := mustSnapshot(t, m)
+			if snap.UIDNext <= maxUID[box] {
+				t.Errorf("round %d: %s UIDNEXT %d, acknowledged UID %d", round, box, snap.UIDNext, maxUID[box])
+			}
+			for _, msg := range snap.Messages {
+				id, err := readTestMessage(m, msg.UID)
+				if err != nil {
+					t.Errorf("round %d: %s UID %d: %v", round, box, msg.UID, err)
+					continue
+				}
+				if want, ok := ids[boxUID{box, msg.UID}]; ok && want != id {
+					t.Errorf("round %d: %s UID %d holds %s, acknowledged as %s", round, box, msg.UID, id, want)
+				}
+				count[id]++
+			}
+		}
+		for id := range acked {
+			switch c := count[id]; {
+			case interrupted[id]:
+				// An interrupted expunge may have happened; an interrupted
+				// move may have left a copy on each side.
+			case expunged[id]:
+				if c != 0 {
+					t.Errorf("round %d: %s acknowledged expunged, present %d times", round, id, c)
+				}
+			case c != 1:
+				t.Errorf("round %d: acknowledged %s present %d times", round, id, c)
+			}
+		}
+		vs.Close()
+		if t.Failed() {
+			t.Fatalf("round %d failed; child stderr:\n%s", round, stderr.String())
+		}
+	}
+	vs, err := Open(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vs.Close()
+	vs.grace = 0 // no process is running: every leftover is abandoned
+	va, _ := vs.Account("crash")
+	rep, err := va.Check(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rep.Problems {
+		if !p.Repaired {
+			t.Errorf("Check(true) could not repair: %+v", p)
+		}
+		repaired++
+	}
+	rep, err = va.Check(false)
+	if err != nil || !rep.Clean() {
+		t.Errorf("Check(false) after repair: %+v, %v", rep, err)
+	}
+	t.Logf("%d rounds, %d acknowledged deliveries, %d leftovers repaired, %d records", rounds, len(acked), repaired, rep.Records)
+}
+
+// TestCrashChild is the process TestCrash kills: it delivers in a loop and
+// prints each acknowledged result after the store returned it.
+func TestCrashChild(t *testing.T) {
+	root := os.Getenv("LOFT_CRASH_ROOT")
+	if root == "" {
+		t.Skip("only run as a child of TestCrash")
+	}
+	round, _ := strconv.Atoi(os.Getenv("LOFT_CRASH_ROUND"))
+	s, err := Open(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.snapEvery = 32
+	if round%3 == 1 {
+		// The portable path, which leaves tmp/ files when killed.
+		s.fs.noTmpfile.Store(true)
+	}
+	a, err := s.Account("crash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox := mustMailbox(t, a, "INBOX")
+	keep := mustMailbox(t, a, "Keep")
+	rng := rand.New(rand.NewPCG(uint64(round), uint64(time.Now().UnixNano())))
+	for n := 0; ; n++ {
+		switch r := rng.IntN(100); {
+		case r < 75:
+			id := fmt.Sprintf("r%d.%d@crash", round, n)
+			body := testMessage(id, 100+rng.IntN(20000), int64(round*1000000+n))
+			msg, err := inbox.Append(strings.NewReader(string(body)), AppendOptions{Flags: []string{"$new"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Printf("A INBOX %d %s\n", msg.UID, id)
+		case r < 85:
+			snap := mustSnapshot(t, inbox)
+			if len(snap.Messages) < 5 {
+				continue
+			}
+			uid := snap.Messages[rng.IntN(len(snap.Messages))].UID
+			fmt.Printf("x INBOX %d\n", uid)
+			if _, err := inbox.Expunge([]uint32{uid}); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Printf("X INBOX %d\n", uid)
+		case r < 92:
+			snap := mustSnapshot(t, inbox)
+			if len(snap.Messages) < 5 {
+				continue
+			}
+			uid := snap.Messages[rng.IntN(len(snap.Messages))].UID
+			fmt.Printf("m INBOX %d\n", uid)
+			res, err := inbox.MoveTo(keep, []uint32{uid})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Printf("M INBOX %d Keep %d\n", res.SrcUIDs[0], res.DstUIDs[0])
+		case r < 96:
+			snap := mustSnapshot(t, inbox)
+			if len(snap.Messages) > 0 {
+				uid := snap.Messages[rng.IntN(len(snap.Messages))].UID
+				if _, err := inbox.Store([]uint32{uid}, AddFlags, []string{`\Seen`}, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+		default:
+			// Mailbox churn: leaves half-created or half-deleted
+			// mailboxes behind when killed.
+			name := fmt.Sprintf("Tmp/r%d-%d", round, n)
+			if err := a.CreateMailbox(name); err != nil {
+				t.Fatal(err)
+			}
+			mustAppend(t, mustMailbox(t, a, name), "Subject: churn\r\n\r\nx\r\n")
+			if err := a.RenameMailbox(name, name+"x"); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.DeleteMailbox(name + "x"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
