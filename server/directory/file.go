@@ -113,6 +113,7 @@ func (f *File) readUser(login string) (*userRecord, error) {
 	path := f.userPath(login)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
+		f.forgetUser(login) // deleted, maybe by another process
 		return nil, ErrNotFound
 	}
 	if err != nil {
