@@ -288,26 +288,35 @@ func (c *conn) dispatch(line []byte) (quit bool) {
 	// RFC 1939 §7: PASS is valid only immediately after a successful USER.
 	c.userBeforePass, c.pendingUser = c.pendingUser, ""
 	err := c.s.commands.run(c, cmd, perr)
-	log := c.log.With("user", c.user, "cmd", cmd.Keyword, "duration", time.Since(start))
 	var abort *abortError
 	switch {
-	case err == nil:
-		log.Debug("command")
+	case err == nil || errors.Is(err, errQuit):
+		c.logCommand(slog.LevelDebug, "command", cmd.Keyword, start, nil)
+		return err != nil
 	case errors.As(err, &abort):
-		log.Info("session aborted", "err", abort.err)
+		c.logCommand(slog.LevelInfo, "session aborted", cmd.Keyword, start, abort.err)
 		return true
-	case errors.Is(err, errQuit):
-		log.Debug("command")
-		return true
-	default:
-		c.reply(err)
-		if isInternal(err) {
-			log.Error("command failed", "err", err)
-		} else {
-			log.Debug("command refused", "err", err)
-		}
+	}
+	c.reply(err)
+	if isInternal(err) {
+		c.logCommand(slog.LevelError, "command failed", cmd.Keyword, start, err)
+	} else {
+		c.logCommand(slog.LevelDebug, "command refused", cmd.Keyword, start, err)
 	}
 	return false
+}
+
+// logCommand logs one command with the session's user, the keyword (never the
+// arguments: PASS and AUTH carry secrets) and its duration.
+func (c *conn) logCommand(level slog.Level, msg, keyword string, start time.Time, err error) {
+	if !c.log.Enabled(c.ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{slog.String("user", c.user), slog.String("cmd", keyword), slog.Duration("duration", time.Since(start))}
+	if err != nil {
+		attrs = append(attrs, slog.Any("err", err))
+	}
+	c.log.LogAttrs(c.ctx, level, msg, attrs...)
 }
 
 // errQuit is returned by a handler after its final response.
