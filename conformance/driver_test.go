@@ -29,7 +29,7 @@ import (
 //	    ends. Sets POP3_ADDR, POP3S_ADDR, LMTP_ADDR (host:port), the matching
 //	    *_PORT variables, LOFT_HOSTNAME and LOFT_DATA. The server logs to
 //	    $WORK/server.log.
-//	adduser LOGIN PASSWORD [ADDRESS...] [-quota-storage=N] [-quota-messages=N]
+//	adduser LOGIN PASSWORD [ADDRESS...] [-quota-storage=N] [-quota-messages=N] [-disabled]
 //	    Create an account in the running server's file directory.
 //	pop3 CONN [-tls] [-raw] [-nowait] [-pad=N] [-save=FILE] [-strip-trace] LINE...
 //	lmtp CONN [-raw] [-nowait] [-pad=N] LINE...
@@ -235,11 +235,12 @@ func (st *state) server(ts *testscript.TestScript) *harness.Server {
 
 func cmdAddUser(ts *testscript.TestScript, neg bool, args []string) {
 	st := getState(ts)
-	flags, rest := flagSet(args, "quota-storage", "quota-messages")
+	flags, rest := flagSet(args, "quota-storage", "quota-messages", "disabled")
 	if len(rest) < 2 {
-		ts.Fatalf("usage: adduser LOGIN PASSWORD [ADDRESS...] [-quota-storage=N] [-quota-messages=N]")
+		ts.Fatalf("usage: adduser LOGIN PASSWORD [ADDRESS...] [-quota-storage=N] [-quota-messages=N] [-disabled]")
 	}
-	u := harness.User{Login: rest[0], Password: rest[1], Addresses: rest[2:]}
+	_, disabled := flags["disabled"]
+	u := harness.User{Login: rest[0], Password: rest[1], Addresses: rest[2:], Disabled: disabled}
 	for name, dst := range map[string]*int64{"quota-storage": &u.QuotaStorage, "quota-messages": &u.QuotaMessages} {
 		if v, ok := flags[name]; ok {
 			n, err := strconv.ParseInt(v, 10, 64)

@@ -151,6 +151,7 @@ type User struct {
 	Addresses     []string
 	QuotaStorage  int64
 	QuotaMessages int64
+	Disabled      bool
 }
 
 // AddUser creates an account in the server's directory while the server
@@ -172,6 +173,7 @@ func AddUser(path string, u User) error {
 		Addresses:     u.Addresses,
 		QuotaStorage:  u.QuotaStorage,
 		QuotaMessages: u.QuotaMessages,
+		Disabled:      u.Disabled,
 	})
 	if err != nil {
 		return fmt.Errorf("harness: adding user %s: %w", u.Login, err)
