@@ -24,6 +24,7 @@ func (s *session) deliver(r io.Reader) {
 	now := time.Now()
 	txID := newID()
 	src := newSource(r)
+	defer src.release()
 	if len(s.order) == 1 {
 		s.deliverStream(s.order[0], src, txID, now)
 	} else {
@@ -185,8 +186,18 @@ type source struct {
 	err      error
 }
 
+// sourceBufs recycles the read buffers of sources.
+var sourceBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
 func newSource(r io.Reader) *source {
-	return &source{r: r, buf: make([]byte, 32<<10)}
+	return &source{r: r, buf: *sourceBufs.Get().(*[]byte)}
+}
+
+// release returns the buffer; the source must not be read again.
+func (s *source) release() {
+	b := s.buf
+	s.buf, s.pend = nil, nil
+	sourceBufs.Put(&b)
 }
 
 func (s *source) Read(p []byte) (int, error) {

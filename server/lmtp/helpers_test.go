@@ -35,7 +35,7 @@ const ioTimeout = 60 * time.Second
 
 // testEnv is a server on the real store and the real file directory.
 type testEnv struct {
-	t     *testing.T
+	t     testing.TB
 	store *store.Store
 	dir   *directory.File
 	srv   *Server
@@ -74,7 +74,7 @@ var testUsers = []directory.UserSpec{
 	{Login: "postmaster", Addresses: []string{"postmaster@example.org"}},
 }
 
-func newEnv(t *testing.T, opts ...envOption) *testEnv {
+func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	t.Helper()
 	st, err := store.Open(t.TempDir(), store.Options{})
 	if err != nil {
@@ -176,7 +176,7 @@ func (e *testEnv) messages(login string) [][]byte {
 // client is a raw LMTP client that writes exact bytes and checks every
 // reply line against RFC 5321 §4.2 and RFC 2034 §4.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	conn net.Conn
 	r    *bufio.Reader
 	// noStatus is set while reading replies that carry no enhanced status
@@ -206,7 +206,7 @@ func (e *testEnv) dial(network string) *client {
 	return c
 }
 
-func newClient(t *testing.T, nc net.Conn) *client {
+func newClient(t testing.TB, nc net.Conn) *client {
 	t.Cleanup(func() { nc.Close() })
 	return &client{t: t, conn: nc, r: bufio.NewReader(nc)}
 }
@@ -384,7 +384,7 @@ func (s *syncBuffer) String() string {
 
 // selfSigned returns a server TLS configuration with a fresh self-signed
 // certificate for host, and a client configuration that trusts it.
-func selfSigned(t *testing.T, host string) (server, client *tls.Config) {
+func selfSigned(t testing.TB, host string) (server, client *tls.Config) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -415,7 +415,7 @@ func selfSigned(t *testing.T, host string) (server, client *tls.Config) {
 	return server, client
 }
 
-func mustDial(t *testing.T, addr string) net.Conn {
+func mustDial(t testing.TB, addr string) net.Conn {
 	t.Helper()
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -424,7 +424,7 @@ func mustDial(t *testing.T, addr string) net.Conn {
 	return nc
 }
 
-func mustListen(t *testing.T) net.Listener {
+func mustListen(t testing.TB) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
