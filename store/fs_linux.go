@@ -3,7 +3,9 @@
 package store
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"syscall"
@@ -81,4 +83,43 @@ func renameat2NoReplace(oldPath, newPath string) error {
 
 func isNotEmpty(err error) bool {
 	return errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST)
+}
+
+// scanRecord parses the header of the record at path with as few system
+// calls as replay can have: open, one pread of the first block, close
+// (os.File would add fcntl and epoll calls). buf is scratch space of
+// headerProbe octets. A missing record satisfies errors.Is(err,
+// fs.ErrNotExist).
+func scanRecord(path string, buf []byte) (*record, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	for err == unix.EINTR {
+		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	}
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	n, err := unix.Pread(fd, buf, 0)
+	for err == unix.EINTR {
+		n, err = unix.Pread(fd, buf, 0)
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, &os.PathError{Op: "pread", Path: path, Err: err}
+	}
+	if i := bytes.Index(buf[:n], []byte("\r\n")); i >= 0 {
+		unix.Close(fd)
+		rec, err := parseRecordHeader(buf[:i])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return rec, nil
+	}
+	unix.Close(fd)
+	// A long header: the general path.
+	f, rec, _, err := readRecord(path)
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	return rec, nil
 }

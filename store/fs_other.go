@@ -24,3 +24,13 @@ func renameat2NoReplace(string, string) error { return errRenameat2Unsupported }
 func isNotEmpty(err error) bool {
 	return errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST)
 }
+
+// scanRecord parses the header of the record at path.
+func scanRecord(path string, _ []byte) (*record, error) {
+	f, rec, _, err := readRecord(path)
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	return rec, nil
+}

@@ -172,16 +172,16 @@ func listSnapshots(dir string) []uint64 {
 // until one is absent (FORMAT.md, "Readers").
 func (st *boxState) refreshLocked() error {
 	st.loadLocked()
+	buf := make([]byte, headerProbe)
 	for {
 		k := st.h + 1
-		f, rec, _, err := readRecord(st.recordPath(k))
+		rec, err := scanRecord(st.recordPath(k), buf)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil
 			}
 			return fmt.Errorf("store: mailbox %s: %w", st.guid, err)
 		}
-		f.Close()
 		if _, err := st.applyLocked(k, rec); err != nil {
 			return err
 		}
