@@ -39,14 +39,24 @@
 // # Limits
 //
 // Config.MaxMessageBytes (default 50 MiB) is advertised as SIZE and
-// enforced by go-smtp while the data is read: 552 5.3.4, nothing stored.
-// go-smtp v0.26's DATA reader stops one octet early, so a message of
-// exactly MaxMessageBytes octets is refused with the same reply; BDAT
-// enforces the limit exactly. Lines may be up to 1 MiB (RFC 5321
+// enforced by go-smtp while the data is read: 552 5.3.4, nothing stored
+// (go-smtp's DATA reader refuses a message of exactly the limit; BDAT is
+// exact). Lines may be up to 1 MiB (RFC 5321
 // §4.5.3.1.6 requires 1000; RFC 6152 §3 leaves the limit to the server).
 // Config.MaxConnections bounds open connections; one more is answered
 // 421 4.3.2 and closed. ReadTimeout is an idle timeout, renewed by every
-// read, so a long transfer that keeps moving is never cut off.
+// read, so a long transfer that keeps moving is never cut off; its
+// default is 5 minutes.
+//
+// Replies that go-smtp writes itself differ from the RFCs in a few
+// places (502 for commands out of sequence, the first LHLO line, a CR just
+// before CRLF in DATA); package rfc2033 lists them.
+//
+// # Shutdown
+//
+// Shutdown stops accepting, answers 421 to connections with no transaction
+// open, lets open transactions finish (their recipients get their replies),
+// then closes those connections; at the deadline it closes what is left.
 //
 // Server errors are mapped to replies in one place, status.go.
 package lmtp

@@ -687,11 +687,14 @@ func TestBadSender(t *testing.T) {
 	e := newEnv(t)
 	c := e.dial("tcp")
 	c.lhlo()
-	c.send("MAIL FROM:<a@bad_domain>", "MAIL FROM:<x@example.com> BODY=8BITMIME", "RSET", "MAIL FROM:<x@example.com> BODY=BINARYMIME")
+	c.send("MAIL FROM:<a@bad_domain>", "MAIL FROM:<x@example.com> BODY=8BITMIME", "MAIL FROM:<y@example.com>",
+		"RSET", "MAIL FROM:<x@example.com> BODY=BINARYMIME", "MAIL FROM:<x@example.com> BODY=7bit")
 	c.expect(553, "5.1.7")
 	c.expect(250, "2.0.0")
+	c.expect(503, "5.5.1") // RFC 5321 §4.1.4: a transaction is open
 	c.expect(250, "2.0.0")
 	c.expect(504, "5.5.4")
+	c.expect(250, "2.0.0")
 }
 
 func TestMaxConnections(t *testing.T) {

@@ -27,12 +27,13 @@ type session struct {
 	tls  bool
 
 	// The mail transaction, cleared by Reset.
-	from    string
-	body    rfc6152.Body
-	size    int64 // MAIL SIZE=, 0 if not given
-	rcpts   []rcpt
-	targets map[string]*target // by login: one delivery per account
-	order   []*target          // in order of first RCPT
+	mailOpen bool
+	from     string
+	body     rfc6152.Body
+	size     int64 // MAIL SIZE=, 0 if not given
+	rcpts    []rcpt
+	targets  map[string]*target // by login: one delivery per account
+	order    []*target          // in order of first RCPT
 }
 
 // rcpt is one accepted RCPT TO, in command order: each gets its own reply
@@ -83,6 +84,11 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if s.srv.shuttingDown.Load() {
 		return errShutdown
 	}
+	// RFC 5321 §4.1.4: MAIL may not be sent while a transaction is open;
+	// §4.3.2 answers it with 503.
+	if s.mailOpen {
+		return errNestedMail
+	}
 	if from != "" {
 		if _, err := rfc3848.FormatPath(from); err != nil {
 			s.log.Info("mail refused", "from", from, "status", errBadSender.Code, "code", codeString(errBadSender))
@@ -93,7 +99,7 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if err != nil {
 		return errBadBody
 	}
-	s.from, s.body, s.size = from, body, opts.Size
+	s.mailOpen, s.from, s.body, s.size = true, from, body, opts.Size
 	if s.conn != nil {
 		s.conn.busy.Store(true)
 	}
@@ -209,7 +215,7 @@ func (s *session) LMTPData(r io.Reader, sc smtp.StatusCollector) error {
 
 // Reset ends the transaction (RSET, the end of DATA, a new LHLO).
 func (s *session) Reset() {
-	s.from, s.body, s.size = "", "", 0
+	s.mailOpen, s.from, s.body, s.size = false, "", "", 0
 	s.rcpts, s.targets, s.order = nil, nil, nil
 	if s.conn != nil {
 		s.conn.busy.Store(false)
