@@ -18,8 +18,8 @@ import (
 
 // The commands a transcript may use besides testscript's own. Each protocol
 // command writes the server's lines, without CRLF, to stdout, so that
-// `stdout 'regexp'` asserts on them, and fails when the server refuses
-// (-ERR, 4xx, 5xx), so that an expected refusal is written `! pop3 …`.
+// `stdout 'regexp'` asserts on them, and fails when the server refuses any
+// of them (-ERR, 4xx, 5xx), so that an expected refusal is written `! pop3 …`.
 // Lines that break the protocol (a bare LF, a malformed reply, no answer
 // within harness.DefaultTimeout) fail the script whatever the `!`.
 //
