@@ -802,3 +802,32 @@ func waitFor(t *testing.T, cond func() bool) {
 		runtime.Gosched()
 	}
 }
+
+func TestConcurrentDeliveries(t *testing.T) {
+	e := newEnv(t)
+	const conns, each = 8, 10
+	errs := make(chan error, conns)
+	for i := range conns {
+		go func() {
+			msg := fmt.Sprintf("Subject: %d\r\n\r\nfrom connection %d\r\n", i, i)
+			errs <- deliverLoop(e.addr, "alice@example.org", msg, each)
+		}()
+	}
+	for range conns {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := e.messages("alice")
+	if len(msgs) != conns*each {
+		t.Fatalf("alice has %d messages, want %d", len(msgs), conns*each)
+	}
+	ids := map[string]bool{}
+	for _, m := range msgs {
+		tr := splitTrace(t, m)
+		if ids[tr.id] {
+			t.Errorf("transaction id %s used twice", tr.id)
+		}
+		ids[tr.id] = true
+	}
+}
