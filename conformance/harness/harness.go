@@ -123,6 +123,8 @@ func Start(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("harness: server.New: %w", err)
 	}
 	if err := srv.Start(); err != nil {
+		// New opened the store and the directory; Shutdown closes them.
+		srv.Shutdown(context.Background())
 		return nil, fmt.Errorf("harness: Start: %w", err)
 	}
 	s := &Server{Config: cfg, Addr: map[string]string{}, Roots: roots, srv: srv}
