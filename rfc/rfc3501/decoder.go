@@ -156,13 +156,13 @@ func (d *Decoder) peekByte() (byte, bool) {
 }
 
 // token reads the longest run of octets accepted by class; the result is only
-// valid until the next call.
+// valid until the next call. After an error it is empty.
 func (d *Decoder) token(class func(byte) bool) []byte {
 	d.buf = d.buf[:0]
 	for {
 		c, ok := d.readByte()
 		if !ok {
-			return d.buf
+			return d.buf[:0]
 		}
 		if !class(c) {
 			d.unreadByte()
@@ -231,6 +231,17 @@ func (d *Decoder) expected(what string) bool {
 		return d.fail("expected " + what + ", found " + describe(c))
 	}
 	return false
+}
+
+// Keyword reads an atom that ends before "[", such as the name of a FETCH
+// data item ("BODY.PEEK" in "BODY.PEEK[TEXT]") or of a search key.
+func (d *Decoder) Keyword(s *string) bool {
+	tok := d.token(func(c byte) bool { return isAtomChar(c) && c != '[' })
+	if len(tok) == 0 {
+		return d.expected("keyword")
+	}
+	*s = string(tok)
+	return true
 }
 
 // Tag reads a command tag (RFC 3501 §9: 1*<any ASTRING-CHAR except "+">).
@@ -801,13 +812,14 @@ func (d *Decoder) Section(s *Section) bool {
 		return true
 	}
 	if c, ok := d.peekByte(); ok && isDigit(c) {
+		dot := false // a "." that a section-text must follow
 		for {
 			var n uint32
 			if !d.NzNumber(&n) {
 				return false
 			}
 			sec.Part = append(sec.Part, int(n))
-			if !d.Peek('.') {
+			if dot = d.Peek('.'); !dot {
 				break
 			}
 			d.ExpectByte('.')
@@ -818,10 +830,9 @@ func (d *Decoder) Section(s *Section) bool {
 		if d.err != nil {
 			return false
 		}
-		if d.Peek(']') {
-			d.ExpectByte(']')
+		if !dot {
 			*s = sec
-			return true
+			return d.ExpectByte(']')
 		}
 	}
 	start := d.pos
@@ -912,12 +923,11 @@ func (d *Decoder) DiscardLine() error {
 			}
 			break
 		}
-		d.eol = true
-		if n, ok := nonSyncAnnouncement(tail); ok {
-			d.skip = n
-			continue
+		n, ok := nonSyncAnnouncement(tail)
+		if !ok {
+			break
 		}
-		break
+		d.skip = n // the command goes on after the literal
 	}
 	d.startCommand()
 	return nil

@@ -344,7 +344,7 @@ func joinRFC2231(raw []Param) []Param {
 	}
 	var out []Param
 	segs := map[int][]segment{} // index in out → segments of a continued parameter
-	groupAt := map[string]int{}  // base name → index in out
+	groupAt := map[string]int{} // base name → index in out
 	for _, p := range raw {
 		base, n, encoded, isSeg := splitContinuation(p.Name)
 		if !isSeg {
