@@ -9,8 +9,10 @@
 // rfc2595.
 //
 // Server side: server/pop3 (conn.go reads command lines, commands.go is the
-// command table, transaction.go holds STAT, LIST, RETR, DELE, NOOP, RSET, TOP and
-// UIDL, update.go the UPDATE state). Transcripts: conformance/testdata/rfc1939/.
+// command table, auth.go holds USER, PASS and APOP, transaction.go holds STAT,
+// LIST, RETR, DELE, NOOP, RSET, TOP, UIDL and QUIT with the UPDATE state).
+// Tests: server/pop3/session_test.go, concurrency_test.go. Transcripts:
+// conformance/testdata/rfc1939/.
 //
 // # Deliberate deviations and choices
 //
@@ -56,9 +58,11 @@
 //
 //   - B's deletions become visible to A only in A's next session.
 //   - A RETR or TOP by A of a message that B has already removed answers
-//     "-ERR no such message" with the explanation that it was deleted by another
-//     session; LIST, STAT and UIDL of A still show it, because they describe A's
-//     snapshot. A DELE of such a message succeeds (the message is gone either way).
+//     "-ERR no such message: it was deleted by another session" (no response
+//     code: it is not a system error). The store frees a message's octets when
+//     the expunge returns, so this holds from B's "+OK" to QUIT on. LIST, STAT
+//     and UIDL of A still show the message, because they describe A's snapshot.
+//     A DELE of such a message succeeds: the message is gone either way.
 //   - When both sessions delete messages and quit, the union of their deletions is
 //     removed; removing a message the other session already removed is not an
 //     error.
