@@ -191,11 +191,9 @@ func (g *groupSync) sync(fsy *fsys, dir string) error {
 	if g.cond == nil {
 		g.cond = sync.NewCond(&g.mu)
 	}
+	// A running fsync may have started before our link: only one that
+	// starts after now is sure to cover it.
 	target := g.started + 1
-	if g.running {
-		// The running fsync may have started before our link.
-		target = g.started + 1
-	}
 	for g.done < target && g.err == nil {
 		if g.running {
 			g.cond.Wait()
