@@ -88,8 +88,10 @@ func (c *conn) auth(cmd rfc1939.Command) error {
 	}
 	var server sasl.Server
 	var acct *directory.Account
+	var attempted string
 	var authErr error
 	authenticate := func(login, password string) error {
+		attempted = login
 		acct, authErr = c.s.cfg.Directory.Authenticate(c.ctx, login, password)
 		return authErr
 	}
@@ -100,6 +102,7 @@ func (c *conn) auth(cmd rfc1939.Command) error {
 		// does not allow.
 		server = sasl.NewPlainServer(func(identity, username, password string) error {
 			if identity != "" && identity != username {
+				attempted = username
 				authErr = fmt.Errorf("authorization identity %q differs from %q: %w", identity, username, directory.ErrAuthFailed)
 				return authErr
 			}
@@ -119,9 +122,9 @@ func (c *conn) auth(cmd rfc1939.Command) error {
 		challenge, done, err := server.Next(resp)
 		if err != nil {
 			if authErr != nil {
-				return c.authFailed("", method, authErr)
+				return c.authFailed(attempted, method, authErr)
 			}
-			return c.authFailed("", method, fmt.Errorf("%w: %v", errBadExchange, err))
+			return c.authFailed(attempted, method, fmt.Errorf("%w: %v", errBadExchange, err))
 		}
 		if done {
 			break
@@ -132,10 +135,12 @@ func (c *conn) auth(cmd rfc1939.Command) error {
 		if err := c.flush(); err != nil {
 			return &abortError{err}
 		}
-		line, err := c.readCommandLine()
+		line, err := c.readCommandLine(maxSASLLineLength)
 		switch {
 		case errors.Is(err, errLineTooLong):
 			return &response{text: "authentication line too long"}
+		case errors.Is(err, errShutdown):
+			return errShutdown
 		case err != nil:
 			return &abortError{err}
 		}
@@ -149,6 +154,11 @@ func (c *conn) auth(cmd rfc1939.Command) error {
 	}
 	return c.login(acct, method)
 }
+
+// maxSASLLineLength bounds a client response in an AUTH exchange: room for
+// PLAIN with the longest password the directory accepts
+// (directory.MaxPasswordLen), in base64.
+const maxSASLLineLength = 4096
 
 // errBadExchange is a SASL exchange that did not follow its mechanism.
 var errBadExchange = errors.New("malformed authentication exchange")
@@ -193,8 +203,7 @@ func (c *conn) login(acct *directory.Account, method string) error {
 		return fmt.Errorf("opening INBOX of %q: %w", name, err)
 	}
 	c.user, c.drop, c.state = name, drop, stateTransaction
-	c.log = c.log.With("user", name)
-	c.log.Info("logged in", "method", method, "tls", c.tlsActive, "messages", drop.count, "octets", drop.octets)
+	c.log.Info("logged in", "user", name, "method", method, "tls", c.tlsActive, "messages", drop.count, "octets", drop.octets)
 	c.ok(fmt.Sprintf("maildrop has %d messages (%d octets)", drop.count, drop.octets))
 	return nil
 }

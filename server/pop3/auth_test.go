@@ -37,6 +37,9 @@ func TestAuthPlain(t *testing.T) {
 	c.expect("AUTH PLAIN "+b64("\x00alice\x00wrong"), "-ERR [AUTH] authentication failed")
 	c.expect("AUTH PLAIN "+b64("\x00nobody\x00wrong"), "-ERR [AUTH] authentication failed")
 	c.expect("AUTH PLAIN "+b64("\x00carol\x00carol-pw"), "-ERR [AUTH] authentication failed")
+	// A response longer than a command line: a 1000-octet password.
+	c.expect("AUTH PLAIN", "+ ")
+	c.expect(b64("\x00alice\x00"+strings.Repeat("p", 1000)), "-ERR [AUTH] authentication failed")
 	// The session is still in AUTHORIZATION and can log in.
 	c.expect("STAT", "-ERR STAT is not valid in the AUTHORIZATION state")
 	c.expectPrefix("AUTH PLAIN "+b64("\x00alice\x00"+alicePassword), "+OK ")
@@ -71,7 +74,7 @@ func TestAuthCancel(t *testing.T) {
 	c.expect("AUTH LOGIN", "+ "+b64("Username:"))
 	c.expect("not base64!", "-ERR AUTH: invalid base64: octet 0x20 at 3")
 	c.expect("AUTH LOGIN", "+ "+b64("Username:"))
-	c.write(strings.Repeat("A", 1000) + "\r\n")
+	c.write(strings.Repeat("A", 5000) + "\r\n")
 	if got := c.line(); got != "-ERR authentication line too long" {
 		t.Fatalf("long response: %q", got)
 	}

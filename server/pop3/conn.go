@@ -134,7 +134,7 @@ func (c *conn) serve() {
 				return
 			}
 		}
-		line, err := c.readCommandLine()
+		line, err := c.readCommandLine(c.s.cfg.MaxLineLength)
 		switch {
 		case err == nil:
 		case errors.Is(err, errLineTooLong):
@@ -182,30 +182,29 @@ func (c *conn) lineBuffered() bool {
 	return bytes.IndexByte(b, '\n') >= 0
 }
 
-// readCommandLine reads a line for the session: it arms the idle timer and
+// readCommandLine reads a line of at most limit octets: it arms the idle timer and
 // returns errShutdown once the server is shutting down.
 //
 // The deadline is set before the shutdown flag is read, and Shutdown sets the
 // flag before it sets a past deadline: so either this read sees the flag, or
 // Shutdown's deadline comes after this one and ends the read.
-func (c *conn) readCommandLine() ([]byte, error) {
+func (c *conn) readCommandLine(limit int) ([]byte, error) {
 	c.raw.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
 	if c.s.shutdown.Load() {
 		return nil, errShutdown
 	}
-	line, err := c.readLine()
+	line, err := c.readLine(limit)
 	if err != nil && isTimeout(err) && c.s.shutdown.Load() {
 		return nil, errShutdown
 	}
 	return line, err
 }
 
-// readLine reads one line of at most MaxLineLength octets including its line
-// end, and returns it without CRLF (a bare LF is accepted too). A longer line
-// is read to its end and discarded, and errLineTooLong returned, so that the
+// readLine reads one line of at most limit octets including its line end,
+// and returns it without CRLF (a bare LF is accepted too). A longer line is
+// read to its end and discarded, and errLineTooLong returned, so that the
 // session stays in step with the client.
-func (c *conn) readLine() ([]byte, error) {
-	limit := c.s.cfg.MaxLineLength
+func (c *conn) readLine(limit int) ([]byte, error) {
 	var line []byte
 	tooLong := false
 	for {
@@ -295,6 +294,10 @@ func (c *conn) dispatch(line []byte) (quit bool) {
 		return err != nil
 	case errors.As(err, &abort):
 		c.logCommand(slog.LevelInfo, "session aborted", cmd.Keyword, start, abort.err)
+		return true
+	case errors.Is(err, errShutdown):
+		// The command was waiting for the client (an AUTH exchange).
+		c.sayShutdown()
 		return true
 	}
 	c.reply(err)

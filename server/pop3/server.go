@@ -122,15 +122,22 @@ func New(cfg Config) *Server {
 	}
 }
 
-// ErrNoTLS is returned by Serve when implicit TLS is asked for without a
-// TLSConfig.
-var ErrNoTLS = errors.New("pop3: implicit TLS needs Config.TLSConfig")
+// Errors of Serve.
+var (
+	// ErrNoTLS: implicit TLS is asked for without a TLSConfig.
+	ErrNoTLS = errors.New("pop3: implicit TLS needs Config.TLSConfig")
+	// ErrConfig: the Config lacks its Store or its Directory.
+	ErrConfig = errors.New("pop3: Config.Store and Config.Directory are required")
+)
 
 // Serve accepts connections on ln and serves each in its own goroutine; with
 // implicitTLS, every connection starts with a TLS handshake (RFC 8314 §3.1).
 // It blocks until ln fails or Shutdown is called, and returns nil after
 // Shutdown. Serve may be called for several listeners at once.
 func (s *Server) Serve(ln net.Listener, implicitTLS bool) error {
+	if s.cfg.Store == nil || s.cfg.Directory == nil {
+		return ErrConfig
+	}
 	if implicitTLS && s.cfg.TLSConfig == nil {
 		return ErrNoTLS
 	}
@@ -182,13 +189,12 @@ func (s *Server) accept(nc net.Conn, implicitTLS bool) {
 	if implicitTLS {
 		rw = tls.Server(nc, s.cfg.TLSConfig)
 	}
-	if max := s.cfg.MaxConnections; max > 0 && s.active.Add(1) > int64(max) {
+	n := s.active.Add(1)
+	if limit := s.cfg.MaxConnections; limit > 0 && n > int64(limit) {
 		s.active.Add(-1)
-		s.log.Warn("connection refused: too many connections", "remote", nc.RemoteAddr().String(), "max", max)
+		s.log.Warn("connection refused: too many connections", "remote", nc.RemoteAddr().String(), "max", limit)
 		go refuse(rw, nc, "too many connections")
 		return
-	} else if max <= 0 {
-		s.active.Add(1)
 	}
 	c := newConn(s, nc, rw, implicitTLS)
 	s.mu.Lock()

@@ -189,8 +189,25 @@ func TestPanicRecovered(t *testing.T) {
 	c.login("alice", alicePassword)
 }
 
+// TestShutdownDuringAuth: a session waiting for the client inside an AUTH
+// exchange is idle: it is told and closed.
+func TestShutdownDuringAuth(t *testing.T) {
+	env := newEnv(t, insecureAuth)
+	c := env.dial()
+	c.expect("AUTH LOGIN", "+ "+b64("Username:"))
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	if err := env.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if got := c.line(); got != "-ERR [SYS/TEMP] server shutting down" {
+		t.Errorf("got %q", got)
+	}
+	c.expectEOF()
+}
+
 // TestServeErrors: implicit TLS needs a certificate; Serve after Shutdown
-// returns at once.
+// returns at once; a Config without store or directory is refused.
 func TestServeErrors(t *testing.T) {
 	env := newEnv(t, insecureAuth)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -200,6 +217,9 @@ func TestServeErrors(t *testing.T) {
 	defer ln.Close()
 	if err := env.srv.Serve(ln, true); !errors.Is(err, ErrNoTLS) {
 		t.Errorf("Serve(implicit TLS) without TLSConfig = %v", err)
+	}
+	if err := New(Config{}).Serve(ln, false); !errors.Is(err, ErrConfig) {
+		t.Errorf("Serve with an empty Config = %v", err)
 	}
 	if err := env.srv.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
