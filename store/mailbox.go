@@ -223,7 +223,7 @@ func (m *Mailbox) Store(uids []uint32, op StoreOp, flags []string, unchangedSinc
 			res.Failed = append(res.Failed, uid)
 			continue
 		}
-		if _, changed := applyFlagOp(msg.Flags, op, norm); changed || unchangedSince != 0 {
+		if _, changed := applyFlagOp(msg.Flags, op, norm); changed {
 			todo = append(todo, uid)
 		}
 	}

@@ -524,3 +524,31 @@ func TestClosed(t *testing.T) {
 func errorsIsClosed(err error) bool {
 	return err != nil && strings.Contains(err.Error(), os.ErrClosed.Error())
 }
+
+// TestSeenMeansDurable: a process that reads records another process wrote
+// makes them durable before it reports them, and its own writes are
+// durable when they return.
+func TestSeenMeansDurable(t *testing.T) {
+	root := t.TempDir()
+	s1, err := Open(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s1.Close()
+	s1.CreateAccount("alice")
+	a1, _ := s1.Account("alice")
+	m1 := mustMailbox(t, a1, "INBOX")
+	s2, _ := Open(root, Options{})
+	defer s2.Close()
+	a2, _ := s2.Account("alice")
+	m2 := mustMailbox(t, a2, "INBOX")
+	mustSnapshot(t, m2)
+	msg := mustAppend(t, m1, "x")
+	if m1.st.durable != msg.ModSeq {
+		t.Errorf("writer: durable %d after append at %d", m1.st.durable, msg.ModSeq)
+	}
+	snap := mustSnapshot(t, m2)
+	if snap.HighestModSeq != msg.ModSeq || m2.st.durable < snap.HighestModSeq || m2.st.gsync.done == 0 {
+		t.Errorf("reader reported %d with durable %d after %d directory fsyncs", snap.HighestModSeq, m2.st.durable, m2.st.gsync.done)
+	}
+}

@@ -101,6 +101,11 @@ func Open(root string, opts Options) (*Store, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		// Without /proc an O_TMPFILE file can only be linked with
+		// CAP_DAC_READ_SEARCH; use named temporary files instead.
+		s.fs.noTmpfile.Store(true)
+	}
 	for _, d := range []string{"accounts", "tmp", "trash"} {
 		if err := s.fs.mkdirAll(filepath.Join(abs, d)); err != nil {
 			return nil, err
