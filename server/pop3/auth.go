@@ -185,8 +185,8 @@ func (c *conn) authFailed(login, method string, err error) error {
 // TRANSACTION state (RFC 1939 §4). The store account is created on first
 // login. No lock is taken: see rfc/rfc1939, "Two sessions on one maildrop".
 func (c *conn) login(acct *directory.Account, method string) error {
-	if acct == nil {
-		return &response{code: codeAuth, text: "authentication failed"}
+	if acct == nil || !acct.Enabled {
+		return errAuthFailed
 	}
 	name := acct.Login
 	sa, err := c.s.cfg.Store.Account(name)

@@ -109,6 +109,7 @@ func (c *conn) serve() {
 		if r := recover(); r != nil {
 			c.log.Error("panic in session", "user", c.user, "panic", r, "stack", string(debug.Stack()))
 			c.raw.SetWriteDeadline(time.Now().Add(rejectTimeout))
+			c.w.Reset(c.nc) // drop what the failed command queued
 			c.w.Write(errLine(&response{code: codeSysTemp, text: "internal error"}))
 			c.w.Flush()
 		}
@@ -244,6 +245,10 @@ func (c *conn) handshake() error {
 	}
 	c.raw.SetDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
 	defer c.raw.SetDeadline(time.Time{})
+	// As in readCommandLine: deadline first, then the flag.
+	if c.s.shutdown.Load() {
+		return errShutdown
+	}
 	if err := tc.HandshakeContext(c.ctx); err != nil {
 		return err
 	}
@@ -275,6 +280,9 @@ func (c *conn) reply(err error) { c.send(errLine(err)) }
 // whether the session ends.
 func (c *conn) dispatch(line []byte) (quit bool) {
 	start := time.Now()
+	// A handler may write more than the buffer holds; the client has the
+	// idle timeout to take it.
+	c.raw.SetWriteDeadline(start.Add(c.s.cfg.IdleTimeout))
 	cmd, perr := rfc1939.ParseCommand(line)
 	if cmd.Keyword == "" {
 		if len(bytes.TrimSpace(line)) == 0 {
