@@ -335,3 +335,26 @@ func TestUniqueIDAcrossServers(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeMessage streams a message far larger than every buffer, with
+// stuffed lines at chunk boundaries, and a TOP of it.
+func TestLargeMessage(t *testing.T) {
+	env := newEnv(t, insecureAuth)
+	var b strings.Builder
+	b.WriteString("From: bob@example.org\r\nSubject: large\r\n\r\n")
+	for i := 0; b.Len() < 3<<20; i++ {
+		fmt.Fprintf(&b, ".%d%s\r\n", i, strings.Repeat("x", i%997))
+	}
+	msg := b.String()
+	env.deliver("alice", msg)
+	c := env.dial()
+	c.login("alice", alicePassword)
+	c.expect("RETR 1", fmt.Sprintf("+OK %d octets", len(msg)))
+	if got := c.body(); got != stuffed(msg) {
+		t.Errorf("RETR of %d octets: got %d octets, not the stuffed message", len(msg), len(got))
+	}
+	c.expect("TOP 1 2", "+OK top of message follows")
+	if got, want := c.body(), stuffed("From: bob@example.org\r\nSubject: large\r\n\r\n.0\r\n.1x\r\n"); got != want {
+		t.Errorf("TOP 1 2 = %q, want %q", got, want)
+	}
+}
