@@ -114,15 +114,7 @@ func (fsy *fsys) syncDir(dir string) error {
 	if fsy.noSync {
 		return nil
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return fsyncDir(dir)
 }
 
 // mkdirAll is os.MkdirAll that also fsyncs the parent of every directory it

@@ -123,3 +123,24 @@ func scanRecord(path string, buf []byte) (*record, error) {
 	f.Close()
 	return rec, nil
 }
+
+// fsyncDir opens dir and fsyncs it with plain system calls (os.Open adds
+// fcntl and epoll calls that matter on the delivery path).
+func fsyncDir(dir string) error {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	for err == unix.EINTR {
+		fd, err = unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	}
+	if err != nil {
+		return &os.PathError{Op: "open", Path: dir, Err: err}
+	}
+	err = unix.Fsync(fd)
+	for err == unix.EINTR {
+		err = unix.Fsync(fd)
+	}
+	unix.Close(fd)
+	if err != nil {
+		return &os.PathError{Op: "fsync", Path: dir, Err: err}
+	}
+	return nil
+}

@@ -34,3 +34,15 @@ func scanRecord(path string, _ []byte) (*record, error) {
 	f.Close()
 	return rec, nil
 }
+
+func fsyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

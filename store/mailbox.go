@@ -413,11 +413,27 @@ func (m *Mailbox) MoveTo(dst *Mailbox, uids []uint32) (CopyResult, error) {
 }
 
 // MessageReader reads the octets of one message. It implements io.Reader,
-// io.ReaderAt, io.Seeker and io.Closer over exactly the message's octets.
+// io.ReaderAt, io.Seeker and io.Closer over exactly the message's octets
+// (offsets count from the message's first octet). Not safe for concurrent
+// Read and Seek; ReadAt may be called concurrently.
 type MessageReader struct {
-	*io.SectionReader
-	f *os.File
+	sr *io.SectionReader
+	f  *os.File
 }
+
+// Read reads the next octets of the message.
+func (r *MessageReader) Read(p []byte) (int, error) { return r.sr.Read(p) }
+
+// ReadAt reads len(p) octets from offset off of the message.
+func (r *MessageReader) ReadAt(p []byte, off int64) (int, error) { return r.sr.ReadAt(p, off) }
+
+// Seek sets the offset for the next Read (io.Seeker).
+func (r *MessageReader) Seek(offset int64, whence int) (int64, error) {
+	return r.sr.Seek(offset, whence)
+}
+
+// Size returns the message's size in octets.
+func (r *MessageReader) Size() int64 { return r.sr.Size() }
 
 // Close releases the underlying file.
 func (r *MessageReader) Close() error { return r.f.Close() }
@@ -465,5 +481,5 @@ func (m *Mailbox) Open(uid uint32) (*MessageReader, error) {
 		f.Close()
 		return nil, err
 	}
-	return &MessageReader{SectionReader: io.NewSectionReader(f, off, rec.size), f: f}, nil
+	return &MessageReader{sr: io.NewSectionReader(f, off, rec.size), f: f}, nil
 }

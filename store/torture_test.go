@@ -42,7 +42,7 @@ func TestTorture(t *testing.T) {
 		t.Skip("multi-process torture test")
 	}
 	scale := testScale(t)
-	writers, readers, ops := 4, 2, 150*scale
+	writers, readers, ops := 4, 2, 250*scale
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
 	s, err := Open(root, Options{})
@@ -255,9 +255,27 @@ func TestTorture(t *testing.T) {
 		if len(lines) < 10 {
 			t.Errorf("reader %d made only %d observations", r, len(lines))
 		}
+		// Re-check the observations: S box HIGHESTMODSEQ UIDNEXT new-UIDs…
+		hms := map[string]uint64{}
+		uidNext := map[string]uint32{}
+		maxSeen := map[string]uint32{}
 		for _, f := range lines {
-			if f[0] == "V" {
+			switch f[0] {
+			case "V":
 				t.Errorf("reader %d: %s", r, strings.Join(f[1:], " "))
+			case "S":
+				b, h, n := f[1], atou64(t, f[2]), atou32(t, f[3])
+				if h < hms[b] || n < uidNext[b] {
+					t.Errorf("reader %d, %s: HIGHESTMODSEQ/UIDNEXT went from %d/%d to %d/%d", r, b, hms[b], uidNext[b], h, n)
+				}
+				hms[b], uidNext[b] = h, n
+				for _, u := range f[4:] {
+					uid := atou32(t, u)
+					if uid <= maxSeen[b] || uid >= n {
+						t.Errorf("reader %d, %s: new UID %d after seeing %d (UIDNEXT %d)", r, b, uid, maxSeen[b], n)
+					}
+					maxSeen[b] = max(maxSeen[b], uid)
+				}
 			}
 		}
 	}
@@ -496,6 +514,10 @@ func tortureReader(t *testing.T, s *Store, id int, stop string, rng *rand.Rand, 
 			}
 		}
 		st.hms, st.uidNext, st.prev = snap.HighestModSeq, uint64(snap.UIDNext), snap
-		fmt.Fprintf(out, "S %s %d %d %d\n", b, snap.HighestModSeq, snap.UIDNext, len(snap.Messages))
+		var newUIDs []uint32
+		for _, msg := range ch.New {
+			newUIDs = append(newUIDs, msg.UID)
+		}
+		fmt.Fprintf(out, "S %s %d %d%s\n", b, snap.HighestModSeq, snap.UIDNext, joinUIDs(newUIDs))
 	}
 }
