@@ -154,7 +154,7 @@ func joined(w []addrToken) string {
 // that is not followed by a dot.
 func (p *addrParser) domain() string {
 	var w []addrToken
-	for p.i < len(p.toks) {
+	for p.peek() != 0 {
 		t := p.toks[p.i]
 		if t.kind != 'a' && t.kind != '.' && t.kind != 'd' {
 			break

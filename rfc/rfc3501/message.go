@@ -237,6 +237,26 @@ func match(line []byte, bounds []string) (level int, close, ok bool) {
 	return 0, false, false
 }
 
+// delimiterNext reports whether the next line, which it does not read, is a
+// delimiter of bounds; own, if not empty, is the boundary of the multipart
+// whose body that line begins, which takes precedence.
+func (s *scanner) delimiterNext(bounds []string, own string) bool {
+	if len(bounds) == 0 {
+		return false
+	}
+	next, _ := s.br.Peek(scanBuffer)
+	if i := bytes.IndexByte(next, '\n'); i >= 0 {
+		next = next[:i+1]
+	}
+	if own != "" {
+		if _, _, ok := match(next, []string{own}); ok {
+			return false
+		}
+	}
+	_, _, ok := match(next, bounds)
+	return ok
+}
+
 // skipTo reads lines up to a delimiter of bounds or the end of the message.
 func (s *scanner) skipTo(bounds []string) term {
 	for {
@@ -316,6 +336,17 @@ func (s *scanner) entity(b *BodyStructure, bounds []string, depth int, digest, m
 	if !nest && (b.IsMultipart() || b.Type == "MESSAGE" && b.Subtype == "RFC822") {
 		b.Type, b.Subtype, b.Params = "APPLICATION", "OCTET-STREAM", nil
 	}
+	// A multipart's own boundary is matched first, as in its body.
+	boundary := ""
+	if b.IsMultipart() {
+		boundary = b.boundary()
+	}
+	if hasBody && s.delimiterNext(bounds, boundary) {
+		// The blank line's line end belongs to the delimiter that follows
+		// (RFC 2046 §5.1.1): the entity is a header without a body.
+		hasBody = false
+		t = s.skipTo(bounds)
+	}
 	if !hasBody {
 		end, _ := t.end(hstart, hlfs)
 		b.Header = Span{hstart, end - hstart}
@@ -325,7 +356,7 @@ func (s *scanner) entity(b *BodyStructure, bounds []string, depth int, digest, m
 		bstart, blfs := s.off, s.lfs
 		switch {
 		case b.IsMultipart():
-			t = s.multipart(b, bounds, depth)
+			t = s.multipart(b, boundary, bounds, depth)
 		case b.Type == "MESSAGE" && b.Subtype == "RFC822":
 			inner := &BodyStructure{}
 			t, b.Envelope = s.entity(inner, bounds, depth+1, false, true)
@@ -348,14 +379,8 @@ func (s *scanner) entity(b *BodyStructure, bounds []string, depth int, digest, m
 }
 
 // multipart reads the body of a multipart: preamble, parts, epilogue.
-func (s *scanner) multipart(b *BodyStructure, bounds []string, depth int) term {
-	boundary := ""
-	for _, p := range b.Params {
-		if p.Name == "BOUNDARY" {
-			boundary = p.Value
-		}
-	}
-	if boundary == "" || len(boundary) > maxBoundary {
+func (s *scanner) multipart(b *BodyStructure, boundary string, bounds []string, depth int) term {
+	if boundary == "" {
 		return s.skipTo(bounds)
 	}
 	own := len(bounds)
@@ -374,6 +399,17 @@ func (s *scanner) multipart(b *BodyStructure, bounds []string, depth int) term {
 		t = s.skipTo(bounds) // the epilogue
 	}
 	return t
+}
+
+// boundary returns the multipart boundary parameter, or "" when there is
+// none that can be used.
+func (b *BodyStructure) boundary() string {
+	for _, p := range b.Params {
+		if p.Name == "BOUNDARY" && len(p.Value) <= maxBoundary {
+			return p.Value
+		}
+	}
+	return ""
 }
 
 // apply sets the fields of b that come from its header, with the defaults of
