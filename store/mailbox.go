@@ -193,8 +193,10 @@ func uniqueSorted(uids []uint32) []uint32 {
 // UNCHANGEDSINCE 0 itself: it always fails). UIDs of messages that do not
 // exist or are expunged are ignored. Adding a flag a message has, or
 // removing one it lacks, changes nothing and keeps its mod-sequence (RFC
-// 7162 §3.1). The change is durable on return. Errors: ErrInvalid (bad
-// flag or op), ErrNotFound (mailbox deleted).
+// 7162 §3.1); such messages are in neither Changed nor Failed, and a server
+// that owes a FETCH with their MODSEQ (RFC 7162 §3.1.3, UNCHANGEDSINCE) takes
+// it from a Snapshot. The change is durable on return. Errors: ErrInvalid
+// (bad flag or op), ErrNotFound (mailbox deleted).
 func (m *Mailbox) Store(uids []uint32, op StoreOp, flags []string, unchangedSince uint64) (StoreResult, error) {
 	if err := m.a.s.checkOpen(); err != nil {
 		return StoreResult{}, err
