@@ -20,21 +20,21 @@ const parallelAppends = 8
 
 // deliver reads the message and stores a copy for each target, setting
 // each target's status. It always consumes r to its end or first error.
-func (s *session) deliver(r io.Reader) {
+func (s *session) deliver(tx *transaction, r io.Reader) {
 	now := time.Now()
 	txID := newID()
 	src := newSource(r)
 	defer src.release()
-	if len(s.order) == 1 {
-		s.deliverStream(s.order[0], src, txID, now)
+	if len(tx.order) == 1 {
+		s.deliverStream(tx, tx.order[0], src, txID, now)
 	} else {
-		s.deliverSpooled(src, txID, now)
+		s.deliverSpooled(tx, src, txID, now)
 	}
-	if s.body != rfc6152.Body8BitMIME && src.eightBit {
-		s.log.Info("8-bit octets in a body not declared 8BITMIME; stored as sent", "from", s.from, "id", txID)
+	if tx.body != rfc6152.Body8BitMIME && src.eightBit {
+		s.log.Info("8-bit octets in a body not declared 8BITMIME; stored as sent", "from", tx.from, "id", txID)
 	}
-	for _, t := range s.order {
-		s.logDelivery(t, txID, src.n, now)
+	for _, t := range tx.order {
+		s.logDelivery(tx, t, txID, src.n, now)
 	}
 }
 
@@ -43,8 +43,8 @@ func (s *session) deliver(r io.Reader) {
 // reader checks it there and fails instead of returning EOF, so that the
 // store, which makes nothing visible before it has read the whole message,
 // stores nothing.
-func (s *session) deliverStream(t *target, src *source, txID string, now time.Time) {
-	hdr, err := s.traceFields(t, txID, now)
+func (s *session) deliverStream(tx *transaction, t *target, src *source, txID string, now time.Time) {
+	hdr, err := s.traceFields(tx, t, txID, now)
 	if err != nil {
 		s.fail(t, err, src)
 		return
@@ -67,13 +67,13 @@ func (s *session) deliverStream(t *target, src *source, txID string, now time.Ti
 }
 
 // deliverSpooled spools the message once and appends it to every target.
-func (s *session) deliverSpooled(src *source, txID string, now time.Time) {
+func (s *session) deliverSpooled(tx *transaction, src *source, txID string, now time.Time) {
 	sp, err := s.srv.spool(src)
 	if err != nil {
 		if src.err != nil {
 			err = src.err
 		}
-		for _, t := range s.order {
+		for _, t := range tx.order {
 			s.fail(t, err, src)
 		}
 		return
@@ -81,12 +81,12 @@ func (s *session) deliverSpooled(src *source, txID string, now time.Time) {
 	defer sp.close()
 	sem := make(chan struct{}, parallelAppends)
 	var wg sync.WaitGroup
-	for _, t := range s.order {
+	for _, t := range tx.order {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			hdr, err := s.traceFields(t, txID, now)
+			hdr, err := s.traceFields(tx, t, txID, now)
 			if err == nil {
 				err = checkQuota(t.account, t.store, int64(len(hdr))+sp.size)
 			}
@@ -129,8 +129,8 @@ func (s *session) fail(t *target, err error, src *source) {
 // copy (RFC 5321 §4.4): the final delivery adds the return path, and the
 // time stamp line names this copy's recipient in its FOR clause, which
 // may hold exactly one path.
-func (s *session) traceFields(t *target, txID string, now time.Time) (string, error) {
-	rp, err := rfc3848.ReturnPath(s.from)
+func (s *session) traceFields(tx *transaction, t *target, txID string, now time.Time) (string, error) {
+	rp, err := rfc3848.ReturnPath(tx.from)
 	if err != nil {
 		return "", err
 	}
@@ -154,14 +154,14 @@ func (s *session) traceFields(t *target, txID string, now time.Time) (string, er
 	return rp + f, nil
 }
 
-func (s *session) logDelivery(t *target, txID string, size int64, start time.Time) {
+func (s *session) logDelivery(tx *transaction, t *target, txID string, size int64, start time.Time) {
 	var paths []string
-	for _, rc := range s.rcpts {
+	for _, rc := range tx.rcpts {
 		if rc.t == t {
 			paths = append(paths, rc.path)
 		}
 	}
-	args := []any{"id", txID, "from", s.from, "rcpt", strings.Join(paths, ","), "account", t.login,
+	args := []any{"id", txID, "from", tx.from, "rcpt", strings.Join(paths, ","), "account", t.login,
 		"size", size, "status", t.status.Code, "code", codeString(t.status), "duration", time.Since(start)}
 	if t.status.Code/100 == 2 {
 		s.log.Info("delivered", append(args, "uid", t.uid)...)

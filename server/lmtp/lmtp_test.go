@@ -831,3 +831,28 @@ func TestConcurrentDeliveries(t *testing.T) {
 		ids[tr.id] = true
 	}
 }
+
+func TestChunkingReset(t *testing.T) {
+	e := newEnv(t)
+	c := e.dial("tcp")
+	c.lhlo()
+	// RSET between chunks abandons the message while the session is
+	// already reading it (RFC 3030 §4.1 for BDAT, RFC 5321 §4.1.1.5).
+	c.write("MAIL FROM:<>\r\nRCPT TO:<alice@example.org>\r\nRCPT TO:<bob@example.org>\r\nBDAT 5\r\nhello")
+	c.expect(250, "2.0.0")
+	c.expect(250, "2.0.0")
+	c.expect(250, "2.0.0")
+	c.expect(250, "2.0.0")
+	c.send("RSET")
+	c.expect(250, "2.0.0")
+	got := c.transaction("", []string{"carol@example.org"}, []string{"250 2.0.0"}, hello)
+	if got[0] != "250 2.0.0" {
+		t.Fatal(got)
+	}
+	if n := len(e.messages("alice")) + len(e.messages("bob")); n != 0 {
+		t.Errorf("%d messages stored from an abandoned BDAT", n)
+	}
+	if n := len(e.messages("carol")); n != 1 {
+		t.Errorf("carol has %d", n)
+	}
+}

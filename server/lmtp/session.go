@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"sync"
 
 	"github.com/emersion/go-smtp"
 	"github.com/loftmail/loft/rfc/rfc3463"
@@ -26,14 +27,28 @@ type session struct {
 	peer netip.Addr // invalid for a Unix-domain socket
 	tls  bool
 
-	// The mail transaction, cleared by Reset.
-	mailOpen bool
-	from     string
-	body     rfc6152.Body
-	size     int64 // MAIL SIZE=, 0 if not given
-	rcpts    []rcpt
-	targets  map[string]*target // by login: one delivery per account
-	order    []*target          // in order of first RCPT
+	// mu guards tx: with CHUNKING, go-smtp runs LMTPData while the command
+	// loop goes on, and an RSET then resets the session under it.
+	mu sync.Mutex
+	tx *transaction // the open mail transaction; nil between transactions
+}
+
+// transaction is one mail transaction, from MAIL to the end of the data
+// or RSET. Once the data starts it is only read.
+type transaction struct {
+	from    string
+	body    rfc6152.Body
+	size    int64 // MAIL SIZE=, 0 if not given
+	rcpts   []rcpt
+	targets map[string]*target // by login: one delivery per account
+	order   []*target          // in order of first RCPT
+}
+
+// current returns the open transaction, or nil.
+func (s *session) current() *transaction {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tx
 }
 
 // rcpt is one accepted RCPT TO, in command order: each gets its own reply
@@ -86,7 +101,7 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	}
 	// RFC 5321 §4.1.4: MAIL may not be sent while a transaction is open;
 	// §4.3.2 answers it with 503.
-	if s.mailOpen {
+	if s.current() != nil {
 		return errNestedMail
 	}
 	if from != "" {
@@ -99,7 +114,9 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if err != nil {
 		return errBadBody
 	}
-	s.mailOpen, s.from, s.body, s.size = true, from, body, opts.Size
+	s.mu.Lock()
+	s.tx = &transaction{from: from, body: body, size: opts.Size}
+	s.mu.Unlock()
 	if s.conn != nil {
 		s.conn.busy.Store(true)
 	}
@@ -109,15 +126,22 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 // Rcpt resolves one recipient and checks that it can take a message now
 // (RFC 2033 §4.2: replies after DATA are only for RCPTs accepted here).
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	st := s.rcpt(to)
+	tx := s.current()
+	if tx == nil {
+		// go-smtp refuses RCPT before MAIL itself; this is for safety.
+		return errNoMail
+	}
+	st := s.rcpt(tx, to)
 	if st != nil {
-		s.log.Info("rcpt refused", "from", s.from, "rcpt", to, "status", st.Code, "code", codeString(st))
+		s.log.Info("rcpt refused", "from", tx.from, "rcpt", to, "status", st.Code, "code", codeString(st))
 		return st
 	}
 	return nil
 }
 
-func (s *session) rcpt(to string) *smtp.SMTPError {
+// rcpt adds a recipient to tx. go-smtp calls Rcpt from its command loop
+// and refuses RCPT while data is being read, so nothing reads tx meanwhile.
+func (s *session) rcpt(tx *transaction, to string) *smtp.SMTPError {
 	a, err := parseAddress(to)
 	if err != nil {
 		return errBadRcpt
@@ -133,8 +157,8 @@ func (s *session) rcpt(to string) *smtp.SMTPError {
 	if !acct.Enabled {
 		return errDisabled
 	}
-	if t, ok := s.targets[acct.Login]; ok {
-		s.rcpts = append(s.rcpts, rcpt{path: to, t: t})
+	if t, ok := tx.targets[acct.Login]; ok {
+		tx.rcpts = append(tx.rcpts, rcpt{path: to, t: t})
 		return nil
 	}
 	sa, err := s.srv.storeAccount(acct.Login)
@@ -144,16 +168,16 @@ func (s *session) rcpt(to string) *smtp.SMTPError {
 	}
 	// The declared size (RFC 1870 SIZE), or at least one octet: an account
 	// exactly at its storage quota can take nothing more.
-	if err := checkQuota(acct, sa, max(s.size, 1)); err != nil {
+	if err := checkQuota(acct, sa, max(tx.size, 1)); err != nil {
 		return s.srv.statusFor(err)
 	}
 	t := &target{login: acct.Login, account: acct, store: sa, forPath: to}
-	if s.targets == nil {
-		s.targets = make(map[string]*target)
+	if tx.targets == nil {
+		tx.targets = make(map[string]*target)
 	}
-	s.targets[acct.Login] = t
-	s.order = append(s.order, t)
-	s.rcpts = append(s.rcpts, rcpt{path: to, t: t})
+	tx.targets[acct.Login] = t
+	tx.order = append(tx.order, t)
+	tx.rcpts = append(tx.rcpts, rcpt{path: to, t: t})
 	return nil
 }
 
@@ -193,8 +217,12 @@ func checkQuota(acct *directory.Account, sa *store.Account, size int64) error {
 // Data is never called: go-smtp calls LMTPData in LMTP mode. It delivers
 // all the same, with one status for all, should that ever change.
 func (s *session) Data(r io.Reader) error {
-	s.deliver(r)
-	for _, t := range s.order {
+	tx := s.current()
+	if tx == nil {
+		return errNoMail
+	}
+	s.deliver(tx, r)
+	for _, t := range tx.order {
 		if t.status.Code/100 != 2 {
 			return t.status
 		}
@@ -206,8 +234,12 @@ func (s *session) Data(r io.Reader) error {
 // RCPT order (RFC 2033 §4.2), each RCPT of an account getting that
 // account's outcome.
 func (s *session) LMTPData(r io.Reader, sc smtp.StatusCollector) error {
-	s.deliver(r)
-	for _, rc := range s.rcpts {
+	tx := s.current()
+	if tx == nil {
+		return errNoMail
+	}
+	s.deliver(tx, r)
+	for _, rc := range tx.rcpts {
 		sc.SetStatus(rc.path, rc.t.status)
 	}
 	return nil
@@ -215,8 +247,9 @@ func (s *session) LMTPData(r io.Reader, sc smtp.StatusCollector) error {
 
 // Reset ends the transaction (RSET, the end of DATA, a new LHLO).
 func (s *session) Reset() {
-	s.mailOpen, s.from, s.body, s.size = false, "", "", 0
-	s.rcpts, s.targets, s.order = nil, nil, nil
+	s.mu.Lock()
+	s.tx = nil
+	s.mu.Unlock()
 	if s.conn != nil {
 		s.conn.busy.Store(false)
 		if s.srv.shuttingDown.Load() {

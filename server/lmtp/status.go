@@ -46,6 +46,7 @@ var (
 	errBadSender   = reply(553, rfc3463.BadSenderSyntax, "Bad sender mailbox address syntax")
 	errBadBody     = reply(501, rfc3463.InvalidArguments, "BODY must be 7BIT or 8BITMIME")
 	errNestedMail  = reply(503, rfc3463.InvalidCommand, "Nested MAIL command: a transaction is open")
+	errNoMail      = reply(503, rfc3463.InvalidCommand, "No mail transaction: send MAIL first")
 	errTooBig      = reply(552, rfc3463.MessageTooBig, "Message too big for system")
 	errShutdown    = reply(421, rfc3463.SystemNotAccepting, "Server shutting down, try again later")
 	errLongLine    = reply(500, rfc3463.SyntaxError, "Line too long")
