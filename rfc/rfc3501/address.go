@@ -65,8 +65,10 @@ func tokenizeAddresses(s string) []addrToken {
 			toks = append(toks, addrToken{kind: c, text: string(c), space: space})
 			l.i++
 		default:
+			// Anything else, a stray ")" or "]" included, is atom text.
 			start := l.i
-			for !l.end() && strings.IndexByte(" \t\r\n()\"[<>@,;:.", l.s[l.i]) < 0 {
+			l.i++
+			for !l.end() && strings.IndexByte(" \t\r\n(\"[<>@,;:.", l.s[l.i]) < 0 {
 				l.i++
 			}
 			toks = append(toks, addrToken{kind: 'a', text: l.s[start:l.i], space: space})

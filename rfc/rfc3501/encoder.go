@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -161,10 +162,11 @@ func quotable(s string) bool {
 }
 
 // String writes a string (RFC 3501 §9): quoted when that is possible, else a
-// synchronising-style literal "{n}" CRLF followed by the octets (servers do not
-// wait for continuation).
+// literal "{n}" CRLF followed by the octets (servers do not wait for a
+// continuation). NUL, which no string can hold, is written as U+FFFD.
 func (e *Encoder) String(s string) *Encoder {
 	if !quotable(s) {
+		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
 		return e.write("{").write(strconv.Itoa(len(s))).write("}\r\n").write(s)
 	}
 	e.writeByte('"')

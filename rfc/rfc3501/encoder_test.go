@@ -52,6 +52,7 @@ func TestEncoder(t *testing.T) {
 		{"empty", func(e *Encoder) { e.String("") }, `""`},
 		{"literal for CRLF", func(e *Encoder) { e.String("a\r\nb") }, "{4}\r\na\r\nb"},
 		{"literal for 8-bit", func(e *Encoder) { e.String("café") }, "{5}\r\ncafé"},
+		{"no NUL in a string", func(e *Encoder) { e.String("a\x00b") }, "{5}\r\na\uFFFDb"},
 		{"astring atom", func(e *Encoder) { e.AString("FROM") }, "FROM"},
 		{"astring with ]", func(e *Encoder) { e.AString("a]b") }, "a]b"},
 		{"astring NIL", func(e *Encoder) { e.AString("nil") }, `"nil"`},

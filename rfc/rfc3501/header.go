@@ -57,16 +57,22 @@ type fields struct {
 }
 
 // value returns the field's unfolded value (RFC 5322 §2.2.3: line breaks
-// removed) without leading and trailing white space.
+// removed) without leading and trailing white space. NUL, which no IMAP
+// string can hold (RFC 3501 §9 CHAR8), becomes U+FFFD.
 func (f *fields) value(id fieldID) string {
 	v := f.val[id]
-	if bytes.IndexAny(v, "\r\n") >= 0 {
-		v = bytes.Map(func(r rune) rune {
-			if r == '\r' || r == '\n' {
-				return -1
+	if bytes.IndexAny(v, "\r\n\x00") >= 0 {
+		var b []byte
+		for _, c := range v {
+			switch c {
+			case '\r', '\n':
+			case 0:
+				b = append(b, "\uFFFD"...)
+			default:
+				b = append(b, c)
 			}
-			return r
-		}, v)
+		}
+		v = b
 	}
 	return string(bytes.Trim(v, " \t"))
 }
@@ -342,9 +348,13 @@ func joinRFC2231(raw []Param) []Param {
 		encoded bool
 		value   string
 	}
+	type key struct {
+		group, n int
+	}
 	var out []Param
 	segs := map[int][]segment{} // index in out → segments of a continued parameter
 	groupAt := map[string]int{} // base name → index in out
+	have := map[key]bool{}      // segments met
 	for _, p := range raw {
 		base, n, encoded, isSeg := splitContinuation(p.Name)
 		if !isSeg {
@@ -358,7 +368,8 @@ func joinRFC2231(raw []Param) []Param {
 			groupAt[base] = i
 			out = append(out, Param{Name: base})
 		}
-		if !slices.ContainsFunc(segs[i], func(s segment) bool { return s.n == n }) {
+		if !have[key{i, n}] {
+			have[key{i, n}] = true
 			segs[i] = append(segs[i], segment{n, encoded, p.Value})
 		}
 	}

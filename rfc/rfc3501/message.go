@@ -122,11 +122,13 @@ type scanner struct {
 	// The line before the current one, and the last finished line.
 	prevEOL, lastEOL           int
 	prevNonEmpty, lastNonEmpty bool
+	prevDelim, lastDelim       bool // the line is a delimiter that opens a part
 }
 
 // begin starts the next line, returning false at the end of the message.
 func (s *scanner) begin() bool {
-	s.prevEOL, s.prevNonEmpty = s.lastEOL, s.lastNonEmpty
+	s.prevEOL, s.prevNonEmpty, s.prevDelim = s.lastEOL, s.lastNonEmpty, s.lastDelim
+	s.lastDelim = false
 	s.lineOff = s.off
 	data, err := s.br.ReadSlice('\n')
 	s.off += int64(len(data))
@@ -189,11 +191,18 @@ type term struct {
 	lfs          int64 // LFs before off
 	prevEOL      int   // line end of the line before off (0: none)
 	prevNonEmpty bool  // that line has content
+	prevDelim    bool  // that line is a delimiter that opens a part
 }
 
-// boundaryTerm describes the current line, a delimiter, before it is finished.
+// boundaryTerm describes the current line, a delimiter, and finishes it.
 func (s *scanner) boundaryTerm(level int, close bool) term {
-	return term{level: level, close: close, off: s.lineOff, lfs: s.lfs, prevEOL: s.prevEOL, prevNonEmpty: s.prevNonEmpty}
+	t := term{level: level, close: close, off: s.lineOff, lfs: s.lfs, prevEOL: s.prevEOL, prevNonEmpty: s.prevNonEmpty, prevDelim: s.prevDelim}
+	s.finish(nil)
+	// The line end of a delimiter that opens a part is its own (RFC 2046
+	// §5.1.1 encapsulation); after a close delimiter it precedes what
+	// follows.
+	s.lastDelim = !close
+	return t
 }
 
 func (s *scanner) eofTerm() term {
@@ -202,7 +211,8 @@ func (s *scanner) eofTerm() term {
 
 // end returns where content that began at the line start start, with lfs0
 // LFs before it, ends at t, and how many lines it has. The line end before a
-// delimiter belongs to the delimiter (RFC 2046 §5.1.1).
+// delimiter belongs to the delimiter (RFC 2046 §5.1.1), unless it ends a
+// delimiter that opens a part, which leaves that part empty.
 func (t term) end(start, lfs0 int64) (end, lines int64) {
 	end, lines = t.off, t.lfs-lfs0
 	switch {
@@ -210,7 +220,7 @@ func (t term) end(start, lfs0 int64) (end, lines int64) {
 		if end > start && t.prevEOL == 0 {
 			lines++ // an unterminated last line
 		}
-	case t.off > start:
+	case t.off > start && !t.prevDelim:
 		end -= int64(t.prevEOL)
 		lines--
 		if t.prevNonEmpty {
@@ -264,9 +274,7 @@ func (s *scanner) skipTo(bounds []string) term {
 			return s.eofTerm()
 		}
 		if level, close, ok := match(s.head, bounds); ok {
-			t := s.boundaryTerm(level, close)
-			s.finish(nil)
-			return t
+			return s.boundaryTerm(level, close)
 		}
 		s.finish(nil)
 	}
@@ -282,9 +290,7 @@ func (s *scanner) header(f *fields, bounds []string) (term, bool) {
 			return s.eofTerm(), false
 		}
 		if level, close, ok := match(s.head, bounds); ok {
-			t := s.boundaryTerm(level, close)
-			s.finish(nil)
-			return t, false
+			return s.boundaryTerm(level, close), false
 		}
 		if s.blank() {
 			s.finish(nil)
