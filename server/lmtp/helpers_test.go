@@ -68,9 +68,9 @@ func withUnix() envOption {
 
 // users every test environment has.
 var testUsers = []directory.UserSpec{
-	{Login: "alice", Password: "secret", Addresses: []string{"alice@example.org", "al@example.net"}},
-	{Login: "bob", Password: "secret", Addresses: []string{"bob@example.org"}},
-	{Login: "carol", Password: "secret", Addresses: []string{"carol@example.org", "carol+exact@example.org"}},
+	{Login: "alice", Addresses: []string{"alice@example.org", "al@example.net"}},
+	{Login: "bob", Addresses: []string{"bob@example.org"}},
+	{Login: "carol", Addresses: []string{"carol@example.org", "carol+exact@example.org"}},
 	{Login: "postmaster", Addresses: []string{"postmaster@example.org"}},
 }
 

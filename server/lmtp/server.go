@@ -31,6 +31,8 @@ const (
 	// spoolMemory is how much of a message is spooled in memory before
 	// the spool moves to a temporary file.
 	spoolMemory = 1 << 20
+	// directoryTimeout bounds the lookups of one RCPT.
+	directoryTimeout = 30 * time.Second
 	// rejectWriteTimeout bounds the write of the reply to a connection
 	// refused for MaxConnections.
 	rejectWriteTimeout = 10 * time.Second

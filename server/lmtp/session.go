@@ -146,7 +146,9 @@ func (s *session) rcpt(tx *transaction, to string) *smtp.SMTPError {
 	if err != nil {
 		return errBadRcpt
 	}
-	ctx := context.Background()
+	// A directory that does not answer in time is unavailable: 451 4.4.3.
+	ctx, cancel := context.WithTimeout(context.Background(), directoryTimeout)
+	defer cancel()
 	acct, err := resolve(ctx, s.srv.cfg.Directory, a, s.srv.cfg.DetailSeparator)
 	if err != nil {
 		if !errors.Is(err, directory.ErrNotFound) {
