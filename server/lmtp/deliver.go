@@ -53,13 +53,15 @@ func (s *session) deliverStream(tx *transaction, t *target, src *source, txID st
 		return checkQuota(t.account, t.store, int64(len(hdr))+src.n)
 	}}
 	err = s.append(t, io.MultiReader(strings.NewReader(hdr), g), now)
-	switch {
-	case src.err != nil:
-		err = src.err
-	case g.err != nil:
-		err = g.err
-	}
 	if err != nil {
+		// The store reports a failed read as its own error; the reply
+		// names the cause. A stored message is always reported delivered.
+		switch {
+		case src.err != nil:
+			err = src.err
+		case g.err != nil:
+			err = g.err
+		}
 		s.fail(t, err, src)
 		return
 	}

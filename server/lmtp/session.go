@@ -216,8 +216,10 @@ func checkQuota(acct *directory.Account, sa *store.Account, size int64) error {
 	return nil
 }
 
-// Data is never called: go-smtp calls LMTPData in LMTP mode. It delivers
-// all the same, with one status for all, should that ever change.
+// Data is never called: go-smtp calls LMTPData in LMTP mode. Should that
+// change, it delivers all the same and reports the first failure, so that
+// the client tries again: a recipient already served may then get a second
+// copy, but none loses the message.
 func (s *session) Data(r io.Reader) error {
 	tx := s.current()
 	if tx == nil {
