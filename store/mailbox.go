@@ -306,7 +306,9 @@ func (m *Mailbox) freeOctets(uids []uint32) {
 // dst, which may be m itself (RFC 3501 §6.4.7, RFC 4315 COPYUID). UIDs that
 // do not exist or are expunged are skipped, so the result may be shorter
 // than uids (empty if none exists). Each copy is durable on return; the
-// source is unchanged. Errors: ErrNotFound (either mailbox deleted).
+// source is unchanged. On failure the copies already made are expunged
+// again (RFC 3501 §6.4.7: a failed COPY restores the destination), as far
+// as the failure allows. Errors: ErrNotFound (either mailbox deleted).
 func (m *Mailbox) CopyTo(dst *Mailbox, uids []uint32) (CopyResult, error) {
 	if err := m.a.s.checkOpen(); err != nil {
 		return CopyResult{}, err
@@ -327,7 +329,7 @@ func (m *Mailbox) CopyTo(dst *Mailbox, uids []uint32) (CopyResult, error) {
 			continue
 		}
 		if err != nil {
-			return CopyResult{}, err
+			return CopyResult{}, dst.undoCopies(res.DstUIDs, err)
 		}
 		last = k
 		res.SrcUIDs = append(res.SrcUIDs, uid)
@@ -335,10 +337,21 @@ func (m *Mailbox) CopyTo(dst *Mailbox, uids []uint32) (CopyResult, error) {
 	}
 	if last != 0 {
 		if err := dst.st.makeDurable(last); err != nil {
-			return CopyResult{}, err
+			return CopyResult{}, dst.undoCopies(res.DstUIDs, err)
 		}
 	}
 	return res, nil
+}
+
+// undoCopies expunges the copies of a failed copy and returns its error.
+func (m *Mailbox) undoCopies(uids []uint32, cause error) error {
+	if len(uids) == 0 {
+		return cause
+	}
+	if _, _, err := m.expunge(uids); err != nil {
+		m.a.s.log.Warn("store: removing the copies of a failed copy failed", "mailbox", m.st.guid, "err", err)
+	}
+	return cause
 }
 
 // copyOne links a copy of the message in source record k into dst; it is
@@ -385,8 +398,11 @@ func (m *Mailbox) copyOne(dst *Mailbox, k uint64, msg Message) (uint64, uint32, 
 // of one message, the first expunge record wins: the loser removes its
 // copies again and leaves those UIDs out of its result, so a message ends
 // up moved once. A crash between the steps leaves the message in both
-// mailboxes, never in neither. dst may be m: the messages get new UIDs.
-// Errors: ErrNotFound (either mailbox deleted).
+// mailboxes, never in neither; so does a failure of the expunge step (its
+// record may exist even when an error is returned, so the copies are never
+// taken back then). A failure of the copy step leaves both mailboxes as
+// they were. dst may be m: the messages get new UIDs. Errors: ErrNotFound
+// (either mailbox deleted).
 func (m *Mailbox) MoveTo(dst *Mailbox, uids []uint32) (CopyResult, error) {
 	res, err := m.CopyTo(dst, uids)
 	if err != nil || len(res.SrcUIDs) == 0 {

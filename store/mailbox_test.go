@@ -552,3 +552,29 @@ func TestSeenMeansDurable(t *testing.T) {
 		t.Errorf("reader reported %d with durable %d after %d directory fsyncs", snap.HighestModSeq, m2.st.durable, m2.st.gsync.done)
 	}
 }
+
+// TestCopyFailureRestores: a copy that fails midway leaves the destination
+// as it was (RFC 3501 §6.4.7).
+func TestCopyFailureRestores(t *testing.T) {
+	_, a := newTestAccount(t)
+	src := mustMailbox(t, a, "INBOX")
+	a.CreateMailbox("Dst")
+	dst := mustMailbox(t, a, "Dst")
+	for i := 0; i < 3; i++ {
+		mustAppend(t, src, fmt.Sprintf("m%d", i))
+	}
+	// Damage the third message's record so that copying it fails.
+	p := filepath.Join(src.st.logDir, "3")
+	data, _ := os.ReadFile(p)
+	os.WriteFile(p, data[:len(data)-1], 0o640)
+	if _, err := src.CopyTo(dst, []uint32{1, 2, 3}); err == nil {
+		t.Fatal("copy of a damaged message succeeded")
+	}
+	snap := mustSnapshot(t, dst)
+	if len(snap.Messages) != 0 {
+		t.Errorf("destination keeps %d copies of a failed copy", len(snap.Messages))
+	}
+	if snap.UIDNext != 3 {
+		t.Errorf("UIDNEXT %d: the undone copies' UIDs must stay used", snap.UIDNext)
+	}
+}
