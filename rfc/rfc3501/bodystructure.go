@@ -1,6 +1,9 @@
 package rfc3501
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // maxEncodeDepth bounds the recursion of BodyStructure, which a structure
 // built by hand could otherwise make endless.
@@ -45,7 +48,7 @@ func (e *Encoder) body(b *BodyStructure, extended bool, depth int) *Encoder {
 	switch {
 	case b.IsMessage():
 		e.SP().Envelope(b.Envelope).SP().body(b.Message, extended, depth+1).SP().Number64(uint64(max(b.Lines, 0)))
-	case b.Type == "TEXT":
+	case strings.EqualFold(b.Type, "TEXT"):
 		e.SP().Number64(uint64(max(b.Lines, 0)))
 	}
 	if extended {

@@ -77,7 +77,7 @@ func (d *Decoder) maxLine() int {
 	return DefaultMaxLine
 }
 
-// failf records a syntax error at the next unconsumed octet.
+// fail records a syntax error at the next unconsumed octet.
 func (d *Decoder) fail(msg string) bool {
 	if d.err == nil {
 		d.err = &SyntaxError{Pos: d.pos, Msg: msg}

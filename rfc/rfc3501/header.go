@@ -246,12 +246,23 @@ func (l *lexer) params() []Param {
 			break
 		}
 		if l.peek() != ';' {
-			// Garbage: resume at the next ";".
-			next := strings.IndexByte(l.s[l.i:], ';')
+			// A parameter whose ";" is missing, a common mistake, or
+			// garbage up to the next ";".
+			start := l.i
+			if name := l.token(); name != "" {
+				l.skipCFWS()
+				if l.peek() == '=' {
+					l.i++
+					l.skipCFWS()
+					raw = append(raw, Param{Name: name, Value: l.value()})
+					continue
+				}
+			}
+			next := strings.IndexByte(l.s[start:], ';')
 			if next < 0 {
 				break
 			}
-			l.i += next
+			l.i = start + next
 		}
 		l.i++
 		l.skipCFWS()

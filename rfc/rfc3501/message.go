@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"strings"
 )
 
 // Limits on the structure of a message, against hostile input.
@@ -70,12 +71,17 @@ type BodyStructure struct {
 func (b *BodyStructure) Size() int64 { return b.Body.Len }
 
 // IsMultipart reports whether b is a MULTIPART/* entity.
-func (b *BodyStructure) IsMultipart() bool { return b.Type == "MULTIPART" }
+func (b *BodyStructure) IsMultipart() bool { return strings.EqualFold(b.Type, "MULTIPART") }
 
 // IsMessage reports whether b is a MESSAGE/RFC822 entity with its
 // encapsulated message.
 func (b *BodyStructure) IsMessage() bool {
-	return b.Type == "MESSAGE" && b.Subtype == "RFC822" && b.Message != nil && b.Envelope != nil
+	return isMessageType(b) && b.Message != nil && b.Envelope != nil
+}
+
+// isMessageType reports whether b's type is MESSAGE/RFC822.
+func isMessageType(b *BodyStructure) bool {
+	return strings.EqualFold(b.Type, "MESSAGE") && strings.EqualFold(b.Subtype, "RFC822")
 }
 
 // Message is the structure of a message: its envelope and its top entity,
@@ -339,7 +345,7 @@ func (s *scanner) entity(b *BodyStructure, bounds []string, depth int, digest, m
 	}
 	b.apply(&f, digest)
 	nest := depth < MaxDepth && s.parts < MaxParts
-	if !nest && (b.IsMultipart() || b.Type == "MESSAGE" && b.Subtype == "RFC822") {
+	if !nest && (b.IsMultipart() || isMessageType(b)) {
 		b.Type, b.Subtype, b.Params = "APPLICATION", "OCTET-STREAM", nil
 	}
 	// A multipart's own boundary is matched first, as in its body.
@@ -363,7 +369,7 @@ func (s *scanner) entity(b *BodyStructure, bounds []string, depth int, digest, m
 		switch {
 		case b.IsMultipart():
 			t = s.multipart(b, boundary, bounds, depth)
-		case b.Type == "MESSAGE" && b.Subtype == "RFC822":
+		case isMessageType(b):
 			inner := &BodyStructure{}
 			t, b.Envelope = s.entity(inner, bounds, depth+1, false, true)
 			b.Message = inner
@@ -378,7 +384,7 @@ func (s *scanner) entity(b *BodyStructure, bounds []string, depth int, digest, m
 	switch {
 	case b.IsMultipart() && len(b.Parts) == 0:
 		b.Parts = []*BodyStructure{emptyPart(at)}
-	case b.Type == "MESSAGE" && b.Subtype == "RFC822" && b.Message == nil:
+	case isMessageType(b) && b.Message == nil:
 		b.Message, b.Envelope = emptyPart(at), &Envelope{}
 	}
 	return t, env

@@ -320,6 +320,11 @@ epilogue
 				`("TEXT" "PLAIN" NIL NIL NIL "7BIT" 1 1 NIL NIL NIL NIL) "DIGEST" ("BOUNDARY" "d") NIL NIL NIL)`,
 		},
 		{
+			name: "a parameter without its semicolon",
+			raw:  "Content-Type: multipart/mixed\n\tboundary=\"b\" x; =y; ;; charset\n\n--b\nContent-Type: image/png\n\nAA==\n--b--\n",
+			want: `(("IMAGE" "PNG" NIL NIL NIL "7BIT" 4 NIL NIL NIL NIL) "MIXED" ("BOUNDARY" "b") NIL NIL NIL)`,
+		},
+		{
 			name: "multipart without boundary",
 			raw:  "Content-Type: multipart/mixed\r\n\r\n--\r\nx\r\n",
 			want: `(("TEXT" "PLAIN" ("CHARSET" "US-ASCII") NIL NIL "7BIT" 0 0 NIL NIL NIL NIL) "MIXED" NIL NIL NIL NIL)`,
