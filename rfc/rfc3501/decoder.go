@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -124,7 +125,7 @@ func (d *Decoder) readByte() (byte, bool) {
 		return 0, false
 	}
 	if d.seg >= d.maxLine() {
-		d.err = &SyntaxError{Pos: d.pos, Msg: "line exceeds " + itoa(int64(d.maxLine())) + " octets", Err: ErrLineTooLong}
+		d.err = &SyntaxError{Pos: d.pos, Msg: "line exceeds " + strconv.Itoa(d.maxLine()) + " octets", Err: ErrLineTooLong}
 		return 0, false
 	}
 	c, err := d.r.ReadByte()
@@ -433,11 +434,8 @@ func (d *Decoder) Literal(lit *Literal) bool {
 	return true
 }
 
-// literalString reads a literal (not literal8) into memory.
+// literalString reads a literal into memory.
 func (d *Decoder) literalString(s *string) bool {
-	if d.Peek('~') {
-		return d.fail("literal8 not allowed here")
-	}
 	var lit Literal
 	if !d.Literal(&lit) {
 		return false
@@ -689,7 +687,7 @@ func (d *Decoder) fixedDigits(n int, v *int) bool {
 		}
 		if !isDigit(c) {
 			d.unreadByte()
-			return d.failAt(start, "expected "+itoa(int64(n))+" digits")
+			return d.failAt(start, "expected "+strconv.Itoa(n)+" digits")
 		}
 		r = r*10 + int(c-'0')
 	}
@@ -993,28 +991,6 @@ func isListChar(c byte) bool { return isAStringChar(c) || c == '%' || c == '*' }
 func isTextChar(c byte) bool { return c >= 0x01 && c <= 0x7f && c != '\r' && c != '\n' }
 
 func isSeqSetChar(c byte) bool { return isDigit(c) || c == ':' || c == ',' || c == '*' || c == '$' }
-
-func itoa(n int64) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
-}
 
 // quoteForError shortens and quotes client input for an error message.
 func quoteForError(s string) string {

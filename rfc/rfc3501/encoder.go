@@ -91,14 +91,7 @@ func (e *Encoder) ResponseCode(code imap.ResponseCode, args func(*Encoder)) *Enc
 // would end or corrupt the line, are written as spaces, and 8-bit octets,
 // which TEXT-CHAR excludes, as "?".
 func (e *Encoder) Text(s string) *Encoder {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if !isTextChar(s[i]) {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if quotable(s) {
 		return e.write(s)
 	}
 	b := []byte(s)

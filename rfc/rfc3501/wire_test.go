@@ -178,9 +178,6 @@ func wireForm(b *BodyStructure, extended bool) *BodyStructure {
 	if c.IsMultipart() {
 		c.Body, c.Lines, c.Envelope, c.Message = Span{}, 0, nil, nil
 		c.ID, c.Description, c.Encoding, c.MD5 = "", "", "", ""
-		if len(c.Parts) == 0 {
-			c.Parts = []*BodyStructure{emptyPart(0)}
-		}
 	} else if c.Type != "TEXT" && !c.IsMessage() {
 		c.Lines = 0
 	}
