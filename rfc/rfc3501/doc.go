@@ -4,13 +4,14 @@
 //
 // Status: partial. The package holds the grammar and message structure; the
 // commands, their states and their responses live in server/imap (one file per
-// command family), and conformance/testdata/rfc3501/ holds the transcripts
-// that prove them.
+// command family), and the transcripts that prove them belong in
+// conformance/testdata/rfc3501/.
 //
 //   - Decoder reads client commands with a sticky error (§9): atoms, tags,
-//     numbers, quoted strings, literals, astrings, nstrings, lists, mailbox
-//     names, flags, sequence sets, dates, date-times, FETCH sections and
-//     partial ranges. A literal's body is never read before LiteralFunc has
+//     keywords (atoms that stop at "[", for FETCH data items), numbers,
+//     quoted strings, literals, astrings, nstrings, lists, mailbox names and
+//     LIST patterns, flags, sequence sets, dates, date-times, FETCH sections
+//     and partial ranges. A literal's body is never read before LiteralFunc has
 //     accepted its announcement, so the engine enforces its size limits and
 //     sends the "+" continuation request itself; a line-length limit guards
 //     the rest (ErrLineTooLong), and DiscardLine resynchronises after an
@@ -33,6 +34,7 @@
 // is the engine's decision through LiteralFunc.
 //
 // Deviations and choices:
+//   - Command lines end in CRLF; a bare LF is a syntax error.
 //   - date-time accepts a one-digit day without the leading space of
 //     date-day-fixed, as several clients send it.
 //   - Number64, Partial and literal sizes accept the 63-bit numbers of RFC 9051
@@ -42,6 +44,8 @@
 //     is not implemented.
 //   - In BODYSTRUCTURE, types, subtypes, encodings, disposition types and
 //     parameter names are upper case; RFC 2231 continuations are joined.
+//     Header text is sent raw, but NUL, which no IMAP string can hold,
+//     becomes U+FFFD.
 //     Addresses without a domain or local part carry MissingHost or
 //     MissingMailbox, so that NIL hosts mark groups only.
 //   - Malformed MIME never fails: the rules are those of ParseMessage. A
