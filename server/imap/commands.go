@@ -1,0 +1,122 @@
+package imap
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/loftmail/loft/rfc/rfc3501"
+)
+
+// handler runs one command. dec is positioned after the command name (and
+// after "UID SP name" for the UID forms): the handler decodes its arguments
+// up to and including the CRLF before it acts, queues its untagged responses
+// on c.enc, and returns nil for "tag OK <name> completed", a *response for
+// any other completion (errors.go), or another error, which errorResponse
+// turns into a tagged NO. A decoder error is answered with BAD and the rest
+// of the command is skipped.
+type handler func(c *conn, tag string, dec *rfc3501.Decoder) error
+
+// cmdFlags describe how a command relates to the selected mailbox.
+type cmdFlags uint8
+
+const (
+	// usesSeqNums: the command's arguments or results are message sequence
+	// numbers (RFC 3501 §5.5: a client must not pipeline such a command
+	// behind one that may expunge).
+	usesSeqNums cmdFlags = 1 << iota
+	// mayExpunge: EXPUNGE responses may be sent while the command is in
+	// progress (RFC 3501 §7.4.1). FETCH, STORE and SEARCH lack it; their UID
+	// forms have it ("An EXPUNGE response MAY be sent during a UID
+	// command").
+	mayExpunge
+)
+
+// command is one row of the command table.
+type command struct {
+	name   string // upper case; "UID FETCH" for the UID forms (RFC 3501 §6.4.8)
+	run    handler
+	states state // the states in which the command is valid (RFC 3501 §3)
+	flags  cmdFlags
+	// capability returns the capability names that the command makes the
+	// server announce on this connection (RFC 3501 §7.2.1), if any.
+	capability func(c *conn) []string
+}
+
+// commandTable is the single source of truth for dispatch and for the
+// CAPABILITY response.
+type commandTable struct {
+	list   []*command
+	byName map[string]*command
+}
+
+const (
+	anyState      = stateNotAuthenticated | stateAuthenticated | stateSelected
+	authenticated = stateAuthenticated | stateSelected
+)
+
+func newCommandTable() commandTable {
+	list := []*command{
+		// RFC 3501 §6.1: any state.
+		{name: "CAPABILITY", run: (*conn).capabilityCmd, states: anyState, flags: mayExpunge,
+			capability: func(*conn) []string { return []string{"IMAP4rev1"} }},
+		{name: "NOOP", run: (*conn).noop, states: anyState, flags: mayExpunge},
+		{name: "LOGOUT", run: (*conn).logout, states: anyState, flags: mayExpunge},
+		// RFC 3501 §6.2: not authenticated state.
+		{name: "STARTTLS", run: (*conn).starttls, states: stateNotAuthenticated,
+			capability: (*conn).capStartTLS},
+		{name: "AUTHENTICATE", run: (*conn).authenticate, states: stateNotAuthenticated,
+			capability: (*conn).capAuth},
+		{name: "LOGIN", run: (*conn).login, states: stateNotAuthenticated,
+			capability: (*conn).capLoginDisabled},
+		// RFC 3501 §6.3: authenticated state (and selected).
+		{name: "SELECT", run: (*conn).selectCmd, states: authenticated, flags: mayExpunge},
+		{name: "EXAMINE", run: (*conn).examine, states: authenticated, flags: mayExpunge},
+		{name: "CREATE", run: (*conn).create, states: authenticated, flags: mayExpunge},
+		{name: "DELETE", run: (*conn).delete, states: authenticated, flags: mayExpunge},
+		{name: "RENAME", run: (*conn).rename, states: authenticated, flags: mayExpunge},
+		{name: "SUBSCRIBE", run: (*conn).subscribe, states: authenticated, flags: mayExpunge},
+		{name: "UNSUBSCRIBE", run: (*conn).unsubscribe, states: authenticated, flags: mayExpunge},
+		{name: "LIST", run: (*conn).list, states: authenticated, flags: mayExpunge},
+		{name: "LSUB", run: (*conn).lsub, states: authenticated, flags: mayExpunge},
+		{name: "STATUS", run: (*conn).status, states: authenticated, flags: mayExpunge},
+		{name: "APPEND", run: (*conn).appendCmd, states: authenticated, flags: mayExpunge},
+		// RFC 3501 §6.4: selected state.
+		{name: "CHECK", run: (*conn).check, states: stateSelected, flags: mayExpunge},
+		{name: "CLOSE", run: (*conn).closeCmd, states: stateSelected, flags: mayExpunge},
+		{name: "EXPUNGE", run: (*conn).expunge, states: stateSelected, flags: mayExpunge},
+		// RFC 2342 §5.
+		{name: "NAMESPACE", run: (*conn).namespace, states: authenticated, flags: mayExpunge,
+			capability: func(*conn) []string { return []string{"NAMESPACE"} }},
+	}
+	t := commandTable{list: list, byName: make(map[string]*command, len(list))}
+	for _, cmd := range list {
+		if t.byName[cmd.name] != nil {
+			panic("imap: command " + cmd.name + " is in the table twice")
+		}
+		t.byName[cmd.name] = cmd
+	}
+	return t
+}
+
+// lookup returns the row of a command name (in any case), or nil.
+func (t commandTable) lookup(name string) *command {
+	return t.byName[strings.ToUpper(name)]
+}
+
+// capabilities returns what CAPABILITY announces on this connection in its
+// current state: IMAP4rev1 first (RFC 3501 §7.2.1), then each command's
+// capabilities in table order, without duplicates.
+func (t commandTable) capabilities(c *conn) []string {
+	var caps []string
+	for _, e := range t.list {
+		if e.capability == nil {
+			continue
+		}
+		for _, name := range e.capability(c) {
+			if !slices.Contains(caps, name) {
+				caps = append(caps, name)
+			}
+		}
+	}
+	return caps
+}

@@ -1,0 +1,457 @@
+package imap
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+
+	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/store"
+)
+
+// delimiter is the hierarchy delimiter of every mailbox name (RFC 3501 §5.1,
+// the store's "/").
+const delimiter = "/"
+
+// systemFlags are the flags of RFC 3501 §2.3.2 that a client may set:
+// \Recent is the server's.
+var systemFlags = []imap.Flag{imap.FlagAnswered, imap.FlagFlagged, imap.FlagDeleted, imap.FlagSeen, imap.FlagDraft}
+
+// checkName refuses mailbox names that the store would keep but that name
+// paths on a client's file system: a level "." or "..". The store itself
+// refuses empty levels (a leading "/", so no absolute names), NUL and control
+// characters (store.ErrInvalid).
+func checkName(name string) error {
+	for level := range strings.SplitSeq(name, delimiter) {
+		if level == "." || level == ".." {
+			return no(imap.ResponseCodeCannot, "a mailbox name may not have a level %q", level)
+		}
+	}
+	return nil
+}
+
+// openMailbox opens the mailbox name of the session's account.
+func (c *conn) openMailbox(name string) (*store.Mailbox, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	return c.account.Mailbox(name)
+}
+
+// selectCmd implements SELECT (RFC 3501 §6.3.1).
+func (c *conn) selectCmd(tag string, dec *rfc3501.Decoder) error {
+	return c.openView(dec, false)
+}
+
+// examine implements EXAMINE (RFC 3501 §6.3.2): SELECT, read-only, and
+// without claiming \Recent.
+func (c *conn) examine(tag string, dec *rfc3501.Decoder) error {
+	return c.openView(dec, true)
+}
+
+// openView selects a mailbox and sends what §6.3.1 requires, in the order of
+// its example: EXISTS, RECENT, OK [UNSEEN] (only when some message is
+// unseen), OK [UIDVALIDITY], OK [UIDNEXT], FLAGS, OK [PERMANENTFLAGS].
+func (c *conn) openView(dec *rfc3501.Decoder, readOnly bool) error {
+	var name string
+	if !dec.SP() || !dec.Mailbox(&name) || !dec.CRLF() {
+		return dec.Err()
+	}
+	// §6.3.1: a SELECT while a mailbox is selected deselects it first (its
+	// \Deleted messages stay), and one that fails leaves none selected.
+	c.sel, c.state = nil, stateAuthenticated
+	mbox, err := c.openMailbox(name)
+	if err != nil {
+		return err
+	}
+	sel, err := openSelected(mbox, name, readOnly, c.log)
+	if err != nil {
+		return err
+	}
+	c.sel, c.state = sel, stateSelected
+
+	enc := c.enc
+	enc.Untagged().Number(sel.count()).SP().Atom("EXISTS").CRLF()
+	enc.Untagged().Number(uint32(sel.recent)).SP().Atom("RECENT").CRLF()
+	for i := range sel.msgs {
+		if !slices.Contains(sel.msgs[i].Flags, string(imap.FlagSeen)) {
+			seq := uint32(i + 1)
+			enc.Untagged().Atom("OK").SP().ResponseCode(codeUnseen, func(e *rfc3501.Encoder) { e.Number(seq) }).
+				Text("first unseen message").CRLF()
+			break
+		}
+	}
+	enc.Untagged().Atom("OK").SP().ResponseCode(codeUIDValidity, func(e *rfc3501.Encoder) { e.Number(sel.snap.UIDValidity) }).
+		Text("UIDs valid").CRLF()
+	enc.Untagged().Atom("OK").SP().ResponseCode(codeUIDNext, func(e *rfc3501.Encoder) { e.Number(sel.snap.UIDNext) }).
+		Text("predicted next UID").CRLF()
+	flags := append(slices.Clone(systemFlags), keywords(sel.snap)...)
+	enc.Untagged().Atom("FLAGS").SP().Flags(flags).CRLF()
+	if readOnly {
+		// §6.3.2: nothing may be changed.
+		enc.Untagged().Atom("OK").SP().ResponseCode(codePermanentFlags, func(e *rfc3501.Encoder) { e.Flags(nil) }).
+			Text("no permanent flags permitted").CRLF()
+		return okCode(codeReadOnly, nil, "EXAMINE completed")
+	}
+	// Any keyword may be created (\*), and every flag is kept.
+	enc.Untagged().Atom("OK").SP().ResponseCode(codePermanentFlags, func(e *rfc3501.Encoder) {
+		e.Flags(append(flags, `\*`))
+	}).Text("flags permitted").CRLF()
+	return okCode(codeReadWrite, nil, "SELECT completed")
+}
+
+// keywords returns the keywords in use in a mailbox, sorted.
+func keywords(snap *store.Snapshot) []imap.Flag {
+	seen := map[string]bool{}
+	var out []imap.Flag
+	for _, m := range snap.Messages {
+		for _, f := range m.Flags {
+			if !strings.HasPrefix(f, `\`) && !seen[f] {
+				seen[f] = true
+				out = append(out, imap.Flag(f))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// create implements CREATE (RFC 3501 §6.3.3). A trailing delimiter only
+// declares that names will be created below the new one, so it is dropped;
+// the store creates missing levels above it as \Noselect levels.
+func (c *conn) create(tag string, dec *rfc3501.Decoder) error {
+	var name string
+	if !dec.SP() || !dec.Mailbox(&name) || !dec.CRLF() {
+		return dec.Err()
+	}
+	name = strings.TrimSuffix(name, delimiter)
+	if name == "INBOX" {
+		return no(imap.ResponseCodeAlreadyExists, "INBOX always exists")
+	}
+	if err := checkName(name); err != nil {
+		return err
+	}
+	return c.account.CreateMailbox(name)
+}
+
+// lookupInfo returns what the account's listing says of name, and whether it
+// is listed (as a mailbox or as a \Noselect level with children).
+func (c *conn) lookupInfo(name string) (store.MailboxInfo, bool, error) {
+	infos, err := c.account.Mailboxes()
+	if err != nil {
+		return store.MailboxInfo{}, false, err
+	}
+	for _, info := range infos {
+		if info.Name == name {
+			return info, true, nil
+		}
+	}
+	return store.MailboxInfo{}, false, nil
+}
+
+// delete implements DELETE (RFC 3501 §6.3.4). INBOX cannot be deleted. A
+// mailbox with children loses its messages and becomes a \Noselect level;
+// deleting a \Noselect level that has children is an error. Deleting the
+// selected mailbox deselects it.
+func (c *conn) delete(tag string, dec *rfc3501.Decoder) error {
+	var name string
+	if !dec.SP() || !dec.Mailbox(&name) || !dec.CRLF() {
+		return dec.Err()
+	}
+	name = strings.TrimSuffix(name, delimiter)
+	if name == "INBOX" {
+		return no(imap.ResponseCodeCannot, "INBOX cannot be deleted")
+	}
+	if err := checkName(name); err != nil {
+		return err
+	}
+	info, ok, err := c.lookupInfo(name)
+	if err != nil {
+		return err
+	}
+	if ok && !info.Selectable && info.HasChildren {
+		return no(imap.ResponseCodeHasChildren, "%s has children and is not a mailbox", name)
+	}
+	var selGUID string
+	if c.sel != nil {
+		selGUID = c.sel.mbox.GUID()
+	}
+	var guid string
+	if mbox, err := c.account.Mailbox(name); err == nil {
+		guid = mbox.GUID()
+	}
+	if err := c.account.DeleteMailbox(name); err != nil {
+		return err
+	}
+	if guid != "" && guid == selGUID {
+		c.sel, c.state = nil, stateAuthenticated
+	}
+	return nil
+}
+
+// rename implements RENAME (RFC 3501 §6.3.5): the mailbox moves with its
+// children. Renaming INBOX creates the new mailbox, moves every message of
+// INBOX to it and leaves INBOX empty; INBOX's children stay where they are.
+func (c *conn) rename(tag string, dec *rfc3501.Decoder) error {
+	var from, to string
+	if !dec.SP() || !dec.Mailbox(&from) || !dec.SP() || !dec.Mailbox(&to) || !dec.CRLF() {
+		return dec.Err()
+	}
+	from = strings.TrimSuffix(from, delimiter)
+	to = strings.TrimSuffix(to, delimiter)
+	if err := checkName(from); err != nil {
+		return err
+	}
+	if err := checkName(to); err != nil {
+		return err
+	}
+	if to == "INBOX" {
+		return no(imap.ResponseCodeAlreadyExists, "INBOX always exists")
+	}
+	if from != "INBOX" {
+		if err := c.account.RenameMailbox(from, to); err != nil {
+			return err
+		}
+		if c.sel != nil && c.sel.name == from {
+			c.sel.name = to
+		}
+		return nil
+	}
+	inbox, err := c.account.Mailbox("INBOX")
+	if err != nil {
+		return err
+	}
+	if err := c.account.CreateMailbox(to); err != nil {
+		return err
+	}
+	dst, err := c.account.Mailbox(to)
+	if err != nil {
+		return err
+	}
+	snap, err := inbox.Snapshot()
+	if err != nil {
+		return err
+	}
+	uids := make([]uint32, len(snap.Messages))
+	for i, m := range snap.Messages {
+		uids[i] = m.UID
+	}
+	if len(uids) > 0 {
+		if _, err := inbox.MoveTo(dst, uids); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// subscribe implements SUBSCRIBE (RFC 3501 §6.3.6): the name need not exist.
+func (c *conn) subscribe(tag string, dec *rfc3501.Decoder) error {
+	var name string
+	if !dec.SP() || !dec.Mailbox(&name) || !dec.CRLF() {
+		return dec.Err()
+	}
+	name = strings.TrimSuffix(name, delimiter)
+	if err := checkName(name); err != nil {
+		return err
+	}
+	return c.account.Subscribe(name)
+}
+
+// unsubscribe implements UNSUBSCRIBE (RFC 3501 §6.3.7).
+func (c *conn) unsubscribe(tag string, dec *rfc3501.Decoder) error {
+	var name string
+	if !dec.SP() || !dec.Mailbox(&name) || !dec.CRLF() {
+		return dec.Err()
+	}
+	name = strings.TrimSuffix(name, delimiter)
+	err := c.account.Unsubscribe(name)
+	if errors.Is(err, store.ErrNotFound) {
+		return no(imap.ResponseCodeNonExistent, "not subscribed to %s", name)
+	}
+	return err
+}
+
+// statusItem is one STATUS data item (RFC 3501 §6.3.10).
+type statusItem struct {
+	name  string
+	value func(d *statusData) (uint32, error)
+}
+
+// statusData is what STATUS items are computed from.
+type statusData struct {
+	mbox *store.Mailbox
+	snap *store.Snapshot
+}
+
+// statusItems is the table of STATUS data items.
+var statusItems = map[string]statusItem{
+	"MESSAGES": {"MESSAGES", func(d *statusData) (uint32, error) { return uint32(len(d.snap.Messages)), nil }},
+	// RECENT counts the messages no session has seen as recent yet: those
+	// above the recent watermark (store/FORMAT.md, "Recent claims").
+	"RECENT": {"RECENT", func(d *statusData) (uint32, error) {
+		w, err := d.mbox.RecentWatermark()
+		if err != nil {
+			return 0, err
+		}
+		n := uint32(0)
+		for _, m := range d.snap.Messages {
+			if m.UID > w {
+				n++
+			}
+		}
+		return n, nil
+	}},
+	"UIDNEXT":     {"UIDNEXT", func(d *statusData) (uint32, error) { return d.snap.UIDNext, nil }},
+	"UIDVALIDITY": {"UIDVALIDITY", func(d *statusData) (uint32, error) { return d.snap.UIDValidity, nil }},
+	"UNSEEN": {"UNSEEN", func(d *statusData) (uint32, error) {
+		n := uint32(0)
+		for _, m := range d.snap.Messages {
+			if !slices.Contains(m.Flags, string(imap.FlagSeen)) {
+				n++
+			}
+		}
+		return n, nil
+	}},
+}
+
+// status implements STATUS (RFC 3501 §6.3.10), also on the selected mailbox.
+func (c *conn) status(tag string, dec *rfc3501.Decoder) error {
+	var name string
+	var items []statusItem
+	var unknown string
+	ok := dec.SP() && dec.Mailbox(&name) && dec.SP() && dec.List(func() bool {
+		var att string
+		if !dec.Atom(&att) {
+			return false
+		}
+		it, found := statusItems[strings.ToUpper(att)]
+		if !found && unknown == "" {
+			unknown = att
+		}
+		items = append(items, it)
+		return true
+	}) && dec.CRLF()
+	if !ok {
+		return dec.Err()
+	}
+	if unknown != "" {
+		return bad("unknown STATUS item %s", unknown)
+	}
+	if len(items) == 0 {
+		return bad("STATUS needs at least one item")
+	}
+	mbox, err := c.openMailbox(name)
+	if err != nil {
+		return err
+	}
+	snap, err := mbox.Snapshot()
+	if err != nil {
+		return err
+	}
+	d := &statusData{mbox: mbox, snap: snap}
+	values := make([]uint32, len(items))
+	for i, it := range items {
+		if values[i], err = it.value(d); err != nil {
+			return err
+		}
+	}
+	c.enc.Untagged().Atom("STATUS").SP().AString(rfc3501.EncodeMailboxName(name)).SP().List(len(items), func(i int) {
+		c.enc.Atom(items[i].name).SP().Number(values[i])
+	}).CRLF()
+	return nil
+}
+
+// appendCmd implements APPEND (RFC 3501 §6.3.11). The mailbox, the flags and
+// the quota are checked when the literal is announced, so that a refused
+// message is never sent: a mailbox that does not exist gets NO [TRYCREATE],
+// a message over MaxLiteralSize NO [TOOBIG], one over the quota NO
+// [OVERQUOTA], an empty one NO. The octets are streamed into the store.
+func (c *conn) appendCmd(tag string, dec *rfc3501.Decoder) error {
+	var name string
+	var flags []imap.Flag
+	var date time.Time
+	if !dec.SP() || !dec.Mailbox(&name) || !dec.SP() {
+		return dec.Err()
+	}
+	if dec.Peek('(') && (!dec.FlagList(&flags) || !dec.SP()) {
+		return dec.Err()
+	}
+	if dec.Peek('"') && (!dec.DateTime(&date) || !dec.SP()) {
+		return dec.Err()
+	}
+	// Refusals decided before the literal is accepted.
+	var refusal error
+	var mbox *store.Mailbox
+	strFlags := make([]string, 0, len(flags))
+	for _, f := range flags {
+		if strings.HasPrefix(string(f), `\`) && !slices.Contains(systemFlags, f) {
+			refusal = bad("flag %s cannot be set", f)
+		}
+		strFlags = append(strFlags, string(f))
+	}
+	if refusal == nil {
+		var err error
+		mbox, err = c.openMailbox(name)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			// §6.3.11: the client may create the mailbox and try again.
+			refusal = no(imap.ResponseCodeTryCreate, "no mailbox %s", name)
+		case err != nil:
+			refusal = err
+		}
+	}
+	c.literalMax, c.appendLiteral = c.s.cfg.MaxLiteralSize, true
+	c.literalCheck = func(size int64) error {
+		if refusal != nil {
+			return refusal
+		}
+		return c.checkQuota(size)
+	}
+	var lit rfc3501.Literal
+	ok := dec.Literal(&lit)
+	c.literalCheck = nil
+	if !ok {
+		return dec.Err()
+	}
+	msg, err := mbox.Append(&lit, store.AppendOptions{Flags: strFlags, InternalDate: date})
+	if derr := dec.Err(); derr != nil {
+		// The literal itself was bad (a NUL octet, a broken connection).
+		return derr
+	}
+	if err != nil {
+		return err
+	}
+	if !dec.CRLF() {
+		// The command is not what it claimed to be: take the message back,
+		// so that a BAD command leaves no trace.
+		if _, xerr := mbox.Expunge([]uint32{msg.UID}); xerr != nil {
+			c.log.Warn("removing the message of a bad APPEND failed", "user", c.user, "err", xerr)
+		}
+		return dec.Err()
+	}
+	return nil
+}
+
+// checkQuota refuses a message of size octets that would take the account
+// over its quota in the directory (RFC 5530 OVERQUOTA).
+func (c *conn) checkQuota(size int64) error {
+	acct, err := c.s.cfg.Directory.LookupLogin(c.ctx, c.user)
+	if err != nil {
+		return &response{status: statusNO, code: imap.ResponseCodeUnavailable, text: "cannot read the quota", cause: err}
+	}
+	if acct.QuotaStorage <= 0 && acct.QuotaMessages <= 0 {
+		return nil
+	}
+	usage, err := c.account.Usage()
+	if err != nil {
+		return err
+	}
+	if acct.QuotaStorage > 0 && usage.Octets+size > acct.QuotaStorage ||
+		acct.QuotaMessages > 0 && usage.Messages+1 > acct.QuotaMessages {
+		return no(imap.ResponseCodeOverQuota, "the message would exceed the quota")
+	}
+	return nil
+}

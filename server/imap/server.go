@@ -1,0 +1,280 @@
+package imap
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/store"
+)
+
+// Config configures an IMAP server.
+type Config struct {
+	Store     *store.Store
+	Directory directory.Directory
+	// TLSConfig enables STARTTLS (RFC 3501 §6.2.1, RFC 2595 §3.1) and
+	// implicit TLS (RFC 8314 §3.1). Nil: neither.
+	TLSConfig *tls.Config
+	// AllowInsecureAuth reports whether LOGIN and the SASL mechanisms that
+	// send a password (PLAIN, LOGIN) may be used without TLS on a connection
+	// from remote (RFC 2595 §2.3, RFC 3501 §6.2.3). Nil means never; then
+	// LOGINDISABLED is announced on connections without TLS.
+	AllowInsecureAuth func(remote net.Addr) bool
+	// Hostname is named in the greeting. Default: the host's name.
+	Hostname string
+	// Logger receives the server's logs. Default: discarded.
+	Logger *slog.Logger
+	// MaxLineLength is the longest line segment of a command (the octets
+	// between the start of the command or the end of a literal and the next
+	// CRLF), in octets. Default 64 KiB (rfc3501.DefaultMaxLine); at least
+	// 1000 (RFC 2683 §3.2.1.5 asks clients to stay under 1000 octets).
+	MaxLineLength int
+	// MaxLiteralSize is the largest literal accepted in APPEND, in octets.
+	// Literals in other commands are bounded by MaxLineLength. A larger
+	// literal is refused before any octet of it is read (RFC 3501 §7.5: no
+	// continuation request is sent), with "NO [TOOBIG]". Default 50 MiB.
+	MaxLiteralSize int64
+	// IdleTimeout is the autologout timer: a session that sends nothing for
+	// this long is closed with "* BYE" (RFC 3501 §5.4: at least 30 minutes).
+	// Default 30 minutes; shorter values are for tests.
+	IdleTimeout time.Duration
+	// MaxConnections is the most sessions at once; 0 means no limit. A
+	// connection over the limit gets "* BYE [UNAVAILABLE]" and is closed.
+	MaxConnections int
+	// AuthFailureDelay is how long a failed authentication waits before it
+	// answers, to slow down password guessing. Default 1s; negative means
+	// none.
+	AuthFailureDelay time.Duration
+}
+
+// Defaults.
+const (
+	DefaultMaxLiteralSize   = 50 << 20
+	DefaultIdleTimeout      = 30 * time.Minute
+	DefaultAuthFailureDelay = time.Second
+
+	// minLineLength is the least MaxLineLength: RFC 2683 §3.2.1.5 asks
+	// clients to keep lines under 1000 octets.
+	minLineLength = 1000
+	// rejectTimeout bounds the time spent telling a connection over
+	// MaxConnections that it is refused (for implicit TLS, the handshake),
+	// and the final writes of a session.
+	rejectTimeout = 10 * time.Second
+)
+
+// Server is an IMAP server. Its methods are safe for concurrent use.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	commands commandTable
+
+	ctx    context.Context // cancelled when Shutdown gives up waiting
+	cancel context.CancelFunc
+
+	mu        sync.Mutex
+	closing   bool
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	sessions  sync.WaitGroup
+	done      chan struct{} // closed by Shutdown
+
+	shutdown atomic.Bool // read without mu by connections
+	active   atomic.Int64
+	lastID   atomic.Uint64
+}
+
+// New returns a server for cfg, with defaults filled in.
+func New(cfg Config) *Server {
+	if cfg.MaxLineLength <= 0 {
+		cfg.MaxLineLength = defaultMaxLine
+	}
+	cfg.MaxLineLength = max(cfg.MaxLineLength, minLineLength)
+	if cfg.MaxLiteralSize <= 0 {
+		cfg.MaxLiteralSize = DefaultMaxLiteralSize
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.AuthFailureDelay == 0 {
+		cfg.AuthFailureDelay = DefaultAuthFailureDelay
+	}
+	if cfg.Hostname == "" {
+		if h, err := os.Hostname(); err == nil && h != "" {
+			cfg.Hostname = h
+		} else {
+			cfg.Hostname = "localhost"
+		}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{
+		cfg:       cfg,
+		log:       log.With("proto", "imap"),
+		commands:  newCommandTable(),
+		ctx:       ctx,
+		cancel:    cancel,
+		listeners: make(map[net.Listener]struct{}),
+		conns:     make(map[*conn]struct{}),
+		done:      make(chan struct{}),
+	}
+}
+
+// Errors of Serve.
+var (
+	// ErrNoTLS: implicit TLS is asked for without a TLSConfig.
+	ErrNoTLS = errors.New("imap: implicit TLS needs Config.TLSConfig")
+	// ErrConfig: the Config lacks its Store or its Directory.
+	ErrConfig = errors.New("imap: Config.Store and Config.Directory are required")
+)
+
+// Serve accepts connections on ln and serves each in its own goroutine; with
+// implicitTLS, every connection starts with a TLS handshake (RFC 8314 §3.1).
+// It blocks until ln fails or Shutdown is called, and returns nil after
+// Shutdown. Serve may be called for several listeners at once.
+func (s *Server) Serve(ln net.Listener, implicitTLS bool) error {
+	if s.cfg.Store == nil || s.cfg.Directory == nil {
+		return ErrConfig
+	}
+	if implicitTLS && s.cfg.TLSConfig == nil {
+		return ErrNoTLS
+	}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		ln.Close()
+		return nil
+	}
+	s.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, ln)
+		s.mu.Unlock()
+	}()
+
+	var backoff time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.shutdown.Load() {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				// A transient failure (such as too many open files): wait
+				// a little and try again, as net/http does.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.log.Warn("accept failed; retrying", "err", err, "delay", backoff)
+				select {
+				case <-time.After(backoff):
+				case <-s.done:
+					return nil
+				}
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		s.accept(nc, implicitTLS)
+	}
+}
+
+// accept starts a session for nc, or refuses it when the server is full or
+// shutting down.
+func (s *Server) accept(nc net.Conn, implicitTLS bool) {
+	n := s.active.Add(1)
+	if limit := s.cfg.MaxConnections; limit > 0 && n > int64(limit) {
+		s.active.Add(-1)
+		s.log.Warn("connection refused: too many connections", "remote", nc.RemoteAddr().String(), "max", limit)
+		go s.refuse(nc, implicitTLS, "too many connections")
+		return
+	}
+	c := newConn(s, nc, implicitTLS)
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		s.active.Add(-1)
+		go s.refuse(nc, implicitTLS, "server shutting down")
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.sessions.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer func() {
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+			s.active.Add(-1)
+			s.sessions.Done()
+		}()
+		c.serve()
+	}()
+}
+
+// refuse answers a connection that will not get a session with a BYE
+// greeting (RFC 3501 §7.1.5: the server is closing the connection), then
+// closes it.
+func (s *Server) refuse(nc net.Conn, implicitTLS bool, why string) {
+	var rw net.Conn = nc
+	if implicitTLS {
+		rw = tls.Server(nc, s.cfg.TLSConfig)
+	}
+	defer rw.Close()
+	nc.SetDeadline(time.Now().Add(rejectTimeout))
+	rw.Write([]byte("* BYE [UNAVAILABLE] " + why + "\r\n"))
+}
+
+// ActiveConnections returns the number of sessions being served.
+func (s *Server) ActiveConnections() int { return int(s.active.Load()) }
+
+// Shutdown stops the server: it closes the listeners, sends "* BYE" to every
+// session that is waiting for a command and closes it, and lets a session
+// that is running a command finish that command first (then it gets its BYE).
+// Shutdown waits for every session to end; when ctx ends first, it closes the
+// remaining connections and returns ctx.Err().
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.closing {
+		s.closing = true
+		s.shutdown.Store(true)
+		close(s.done)
+	}
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	for c := range s.conns {
+		c.interrupt()
+	}
+	s.mu.Unlock()
+
+	finished := make(chan struct{})
+	go func() {
+		s.sessions.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+		s.cancel()
+		return nil
+	case <-ctx.Done():
+	}
+	s.cancel()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.raw.Close()
+	}
+	s.mu.Unlock()
+	<-finished
+	return ctx.Err()
+}
