@@ -41,6 +41,8 @@ type Config struct {
 	Auth      AuthConfig      `toml:"auth"`
 	Limits    LimitsConfig    `toml:"limits"`
 	LMTP      LMTPConfig      `toml:"lmtp"`
+	IMAP      ListenersConfig `toml:"imap"`
+	IMAPS     ListenersConfig `toml:"imaps"`
 	POP3      ListenersConfig `toml:"pop3"`
 	POP3S     ListenersConfig `toml:"pop3s"`
 	Store     StoreConfig     `toml:"store"`
@@ -76,8 +78,8 @@ const (
 
 // AuthConfig controls authentication.
 type AuthConfig struct {
-	// Plaintext says when clear-text passwords (POP3 USER/PASS, AUTH PLAIN
-	// and AUTH LOGIN) are accepted on a connection without TLS: "never",
+	// Plaintext says when clear-text passwords (IMAP LOGIN, POP3 USER/PASS,
+	// AUTH PLAIN and AUTH LOGIN) are accepted on a connection without TLS: "never",
 	// "loopback" (the client's address is a loopback address, or the
 	// connection came through a unix socket) or "always". Default
 	// "loopback".
@@ -92,12 +94,18 @@ type AuthConfig struct {
 // LimitsConfig bounds what one client may use.
 type LimitsConfig struct {
 	// MaxConnections is the most connections one protocol serves at once
-	// (POP3 and POP3S together count as one protocol); further
+	// (IMAP and IMAPS together count as one protocol, as do POP3 and
+	// POP3S); further
 	// connections are refused. 0 means no limit. Default 1000.
 	MaxConnections int `toml:"max_connections"`
 	// MaxMessageSize is the largest message accepted, in octets: an
 	// integer, or a string with a unit ("50MiB", "20MB"). Default 50 MiB.
 	MaxMessageSize ByteSize `toml:"max_message_size"`
+	// MaxLiteralSize is the largest literal an IMAP client may send in
+	// APPEND, in octets (size); a larger one is refused before it is sent
+	// (NO [TOOBIG]). Default 50 MiB, the default max_message_size; it
+	// should not exceed max_message_size, which the store enforces.
+	MaxLiteralSize ByteSize `toml:"max_literal_size"`
 	// MaxLineLength is the longest command line a client may send, in
 	// octets. At least 512. Default 8192.
 	MaxLineLength int `toml:"max_line_length"`
@@ -106,6 +114,10 @@ type LimitsConfig struct {
 	// RFC 1939 §3 asks POP3 servers to wait at least 10 minutes.
 	// Default 10 minutes.
 	IdleTimeout Duration `toml:"idle_timeout"`
+	// IMAPIdleTimeout is IMAP's autologout timer: how long an IMAP
+	// session may stay silent before the server closes it. RFC 3501 §5.4
+	// requires at least 30 minutes. Default 30 minutes.
+	IMAPIdleTimeout Duration `toml:"imap_idle_timeout"`
 	// MaxRecipients is the most recipients one LMTP transaction may name;
 	// RFC 5321 §4.5.3.1.8 asks for at least 100. Default 100.
 	MaxRecipients int `toml:"max_recipients"`
@@ -155,8 +167,8 @@ type DirectoryConfig struct {
 
 // DefaultConfig returns the embedded default: data under ./var, the file
 // directory, a self-signed certificate, clear-text passwords only from
-// loopback, and the unprivileged loopback ports LMTP 2424, POP3 1110 and
-// POP3S 1995.
+// loopback, and the unprivileged loopback ports LMTP 2424, IMAP 1143,
+// IMAPS 1993, POP3 1110 and POP3S 1995.
 func DefaultConfig() *Config {
 	return defaultConfig(os.Hostname)
 }
@@ -177,13 +189,17 @@ func defaultConfig(osHostname func() (string, error)) *Config {
 			FailureDelay: Duration(2 * time.Second),
 		},
 		Limits: LimitsConfig{
-			MaxConnections: 1000,
-			MaxMessageSize: 50 << 20,
-			MaxLineLength:  8192,
-			IdleTimeout:    Duration(10 * time.Minute),
-			MaxRecipients:  100,
+			MaxConnections:  1000,
+			MaxMessageSize:  50 << 20,
+			MaxLiteralSize:  50 << 20,
+			MaxLineLength:   8192,
+			IdleTimeout:     Duration(10 * time.Minute),
+			IMAPIdleTimeout: Duration(30 * time.Minute),
+			MaxRecipients:   100,
 		},
 		LMTP:      LMTPConfig{Listen: []string{"127.0.0.1:2424"}, DetailSeparator: "+"},
+		IMAP:      ListenersConfig{Listen: []string{"127.0.0.1:1143"}},
+		IMAPS:     ListenersConfig{Listen: []string{"127.0.0.1:1993"}},
 		POP3:      ListenersConfig{Listen: []string{"127.0.0.1:1110"}},
 		POP3S:     ListenersConfig{Listen: []string{"127.0.0.1:1995"}},
 		Store:     StoreConfig{PollInterval: Duration(2 * time.Second)},
@@ -245,6 +261,10 @@ func (c *Config) StorePath() string { return filepath.Join(c.DataDir, "store") }
 // TLSDir is where the generated certificate and key live, DATA/tls.
 func (c *Config) TLSDir() string { return filepath.Join(c.DataDir, "tls") }
 
+// minIMAPIdleTimeout is the shortest IMAP autologout timer RFC 3501 §5.4
+// allows.
+const minIMAPIdleTimeout = 30 * time.Minute
+
 // minLineLength is the least max_line_length accepted: POP3 commands may be
 // 255 octets (RFC 2449 §4) and SASL responses longer.
 const minLineLength = 512
@@ -298,8 +318,14 @@ func (c *Config) Validate() error {
 	if l.MaxLineLength < minLineLength {
 		bad("limits.max_line_length", "must be at least %d octets, got %d", minLineLength, l.MaxLineLength)
 	}
+	if l.MaxLiteralSize <= 0 {
+		bad("limits.max_literal_size", "must be positive")
+	}
 	if l.IdleTimeout <= 0 {
 		bad("limits.idle_timeout", "must be positive")
+	}
+	if l.IMAPIdleTimeout < Duration(minIMAPIdleTimeout) {
+		bad("limits.imap_idle_timeout", "must be at least %s (RFC 3501 §5.4)", minIMAPIdleTimeout)
 	}
 	if l.MaxRecipients < 1 {
 		bad("limits.max_recipients", "must be at least 1")
@@ -346,7 +372,7 @@ func (c *Config) Validate() error {
 
 // listenerSet is one protocol's listen addresses.
 type listenerSet struct {
-	proto       string // "lmtp", "pop3", "pop3s": the key in Server.Addrs
+	proto       string // "lmtp", "imap", "imaps", "pop3", "pop3s": the key in Server.Addrs
 	addrs       []string
 	implicitTLS bool
 }
@@ -354,6 +380,8 @@ type listenerSet struct {
 func (c *Config) listenerSets() []listenerSet {
 	return []listenerSet{
 		{proto: "lmtp", addrs: c.LMTP.Listen},
+		{proto: "imap", addrs: c.IMAP.Listen},
+		{proto: "imaps", addrs: c.IMAPS.Listen, implicitTLS: true},
 		{proto: "pop3", addrs: c.POP3.Listen},
 		{proto: "pop3s", addrs: c.POP3S.Listen, implicitTLS: true},
 	}

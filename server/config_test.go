@@ -49,9 +49,13 @@ func TestDefaultConfig(t *testing.T) {
 		{"tls.cert_file", cfg.TLS.CertFile, ""},
 		{"auth.plaintext", cfg.Auth.Plaintext, PlaintextLoopback},
 		{"limits.max_message_size", int64(cfg.Limits.MaxMessageSize), int64(50 * 1024 * 1024)},
+		{"limits.max_literal_size", int64(cfg.Limits.MaxLiteralSize), int64(50 * 1024 * 1024)},
 		{"limits.idle_timeout", cfg.Limits.IdleTimeout.Duration(), 10 * time.Minute},
+		{"limits.imap_idle_timeout", cfg.Limits.IMAPIdleTimeout.Duration(), 30 * time.Minute},
 		{"limits.max_recipients", cfg.Limits.MaxRecipients, 100},
 		{"lmtp.listen", cfg.LMTP.Listen, []string{"127.0.0.1:2424"}},
+		{"imap.listen", cfg.IMAP.Listen, []string{"127.0.0.1:1143"}},
+		{"imaps.listen", cfg.IMAPS.Listen, []string{"127.0.0.1:1993"}},
 		{"pop3.listen", cfg.POP3.Listen, []string{"127.0.0.1:1110"}},
 		{"pop3s.listen", cfg.POP3S.Listen, []string{"127.0.0.1:1995"}},
 		{"directory.backend", cfg.Directory.Backend, "file"},
@@ -115,13 +119,21 @@ failure_delay = 0
 
 [limits]
 max_message_size = "10 MiB"
+max_literal_size = "5 MiB"
 idle_timeout = 300
+imap_idle_timeout = "45m"
 
 [lmtp]
 listen = ["unix:/run/loft/lmtp.sock", "[::1]:24"]
 over_quota_permanent = true
 
 [pop3s]
+listen = []
+
+[imap]
+listen = ["127.0.0.1:143"]
+
+[imaps]
 listen = []
 
 [store]
@@ -138,7 +150,11 @@ poll_interval = "250ms"
 	want.Auth.Plaintext = PlaintextNever
 	want.Auth.FailureDelay = 0
 	want.Limits.MaxMessageSize = 10 << 20
+	want.Limits.MaxLiteralSize = 5 << 20
 	want.Limits.IdleTimeout = Duration(5 * time.Minute)
+	want.Limits.IMAPIdleTimeout = Duration(45 * time.Minute)
+	want.IMAP.Listen = []string{"127.0.0.1:143"}
+	want.IMAPS.Listen = []string{}
 	want.LMTP.Listen = []string{"unix:/run/loft/lmtp.sock", "[::1]:24"}
 	want.LMTP.OverQuotaPermanent = true
 	want.POP3S.Listen = []string{}
@@ -177,6 +193,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"negative delay", "[auth]\nfailure_delay = -1", []string{"auth.failure_delay: must not be negative"}},
 		{"negative connections", "[limits]\nmax_connections = -1", []string{"limits.max_connections:"}},
 		{"zero message size", "[limits]\nmax_message_size = 0", []string{"limits.max_message_size: must be positive"}},
+		{"zero literal size", "[limits]\nmax_literal_size = 0", []string{"limits.max_literal_size: must be positive"}},
+		{"short IMAP autologout", "[limits]\nimap_idle_timeout = \"10m\"", []string{"limits.imap_idle_timeout: must be at least 30m0s"}},
+		{"imaps duplicate", "[imaps]\nlisten = [\"127.0.0.1:1143\"]", []string{"imaps.listen:", "also in imap.listen"}},
 		{"short lines", "[limits]\nmax_line_length = 100", []string{"limits.max_line_length: must be at least 512"}},
 		{"zero idle timeout", "[limits]\nidle_timeout = 0", []string{"limits.idle_timeout: must be positive"}},
 		{"zero recipients", "[limits]\nmax_recipients = 0", []string{"limits.max_recipients:"}},

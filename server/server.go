@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/server/imap"
 	"github.com/loftmail/loft/server/lmtp"
 	"github.com/loftmail/loft/server/pop3"
 	"github.com/loftmail/loft/store"
@@ -30,6 +31,7 @@ type Server struct {
 	store     *store.Store
 	dir       *directory.File
 	tlsConfig *tls.Config
+	imap      *imap.Server
 	pop3      *pop3.Server
 	lmtp      *lmtp.Server
 
@@ -94,6 +96,19 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		failed:    make(chan struct{}),
 		stopped:   make(chan struct{}),
 	}
+	s.imap = imap.New(imap.Config{
+		Store:             st,
+		Directory:         dir,
+		TLSConfig:         tlsConfig,
+		AllowInsecureAuth: plaintextPolicy(cfg.Auth.Plaintext),
+		Hostname:          cfg.Hostname,
+		Logger:            logger, // the package adds proto=imap
+		MaxLineLength:     lim.MaxLineLength,
+		MaxLiteralSize:    int64(lim.MaxLiteralSize),
+		IdleTimeout:       lim.IMAPIdleTimeout.Duration(),
+		MaxConnections:    lim.MaxConnections,
+		AuthFailureDelay:  authFailureDelay(cfg.Auth.FailureDelay),
+	})
 	s.pop3 = pop3.New(pop3.Config{
 		Store:             st,
 		Directory:         dir,
@@ -126,8 +141,8 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 }
 
 // authFailureDelay converts auth.failure_delay, where 0 means no delay, to
-// pop3.Config.AuthFailureDelay, where 0 means the package's default and a
-// negative value no delay.
+// the AuthFailureDelay of imap.Config and pop3.Config, where 0 means the
+// package's default and a negative value no delay.
 func authFailureDelay(d Duration) time.Duration {
 	if d <= 0 {
 		return -1
@@ -183,6 +198,8 @@ func (s *Server) serve(proto string, ln net.Listener, implicitTLS bool) {
 	switch proto {
 	case "lmtp":
 		err = s.lmtp.Serve(ln)
+	case "imap", "imaps":
+		err = s.imap.Serve(ln, implicitTLS)
 	case "pop3", "pop3s":
 		err = s.pop3.Serve(ln, implicitTLS)
 	default:
@@ -206,7 +223,7 @@ func (s *Server) serve(proto string, ln net.Listener, implicitTLS bool) {
 }
 
 // Addrs returns the addresses the server listens on, by protocol ("lmtp",
-// "pop3", "pop3s"). With port 0 in the configuration, they hold the ports
+// "imap", "imaps", "pop3", "pop3s"). With port 0 in the configuration, they hold the ports
 // the system chose. It is empty before Start.
 func (s *Server) Addrs() map[string][]net.Addr {
 	s.mu.Lock()
@@ -219,10 +236,11 @@ func (s *Server) Addrs() map[string][]net.Addr {
 }
 
 // ActiveConnections returns the number of open connections by protocol;
-// POP3 and POP3S share the count under "pop3".
+// IMAP and IMAPS share the count under "imap", POP3 and POP3S under "pop3".
 func (s *Server) ActiveConnections() map[string]int {
 	return map[string]int{
 		"lmtp": s.lmtp.ActiveConnections(),
+		"imap": s.imap.ActiveConnections(),
 		"pop3": s.pop3.ActiveConnections(),
 	}
 }
@@ -256,8 +274,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 
 	var wg sync.WaitGroup
-	var lmtpErr, pop3Err error
+	var lmtpErr, imapErr, pop3Err error
 	wg.Go(func() { lmtpErr = s.lmtp.Shutdown(ctx) })
+	wg.Go(func() { imapErr = s.imap.Shutdown(ctx) })
 	wg.Go(func() { pop3Err = s.pop3.Shutdown(ctx) })
 	wg.Wait()
 	s.serving.Wait()
@@ -267,6 +286,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 	var errs []error
 	if lmtpErr != nil && !errors.Is(lmtpErr, net.ErrClosed) {
 		errs = append(errs, fmt.Errorf("lmtp: %w", lmtpErr))
+	}
+	if imapErr != nil && !errors.Is(imapErr, net.ErrClosed) {
+		errs = append(errs, fmt.Errorf("imap: %w", imapErr))
 	}
 	if pop3Err != nil && !errors.Is(pop3Err, net.ErrClosed) {
 		errs = append(errs, fmt.Errorf("pop3: %w", pop3Err))

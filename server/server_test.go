@@ -36,6 +36,8 @@ func testConfig(t *testing.T) *Config {
 	cfg.Hostname = "loft.test"
 	cfg.Auth.FailureDelay = 0
 	cfg.LMTP.Listen = []string{"127.0.0.1:0"}
+	cfg.IMAP.Listen = []string{"127.0.0.1:0"}
+	cfg.IMAPS.Listen = []string{"127.0.0.1:0"}
 	cfg.POP3.Listen = []string{"127.0.0.1:0"}
 	cfg.POP3S.Listen = []string{"127.0.0.1:0"}
 	return cfg
@@ -457,6 +459,61 @@ func TestPlaintextPolicyWired(t *testing.T) {
 	}
 	if line := tc.cmd("PASS secret"); !strings.HasPrefix(line, "+OK") {
 		t.Errorf("PASS over TLS: %q, want +OK", line)
+	}
+}
+
+// imapCmd sends an IMAP command and returns its responses up to and
+// including the tagged one.
+func (c *lineClient) imapCmd(tag, command string) []string {
+	c.t.Helper()
+	if err := c.tp.PrintfLine("%s %s", tag, command); err != nil {
+		c.t.Fatalf("write: %v", err)
+	}
+	var lines []string
+	for {
+		line := c.readLine()
+		lines = append(lines, line)
+		if strings.HasPrefix(line, tag+" ") {
+			return lines
+		}
+	}
+}
+
+// TestIMAPWired checks that IMAP and IMAPS are served by the assembled
+// server with auth.plaintext and the limits applied, and that a message
+// delivered over LMTP is seen over IMAP.
+func TestIMAPWired(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Auth.Plaintext = PlaintextNever
+	cfg.Limits.MaxLiteralSize = 100
+	addUser(t, cfg, "alice", "secret", "alice@example.org")
+	srv := startServer(t, cfg)
+
+	c := dialLine(t, addrOf(t, srv, "imap"), nil)
+	c.expect("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED NAMESPACE] loft.test ")
+	if got := c.imapCmd("a1", "LOGIN alice secret"); got[len(got)-1] != "a1 NO [PRIVACYREQUIRED] plaintext authentication requires TLS" {
+		t.Errorf("LOGIN without TLS under plaintext=never: %q", got)
+	}
+	if n := srv.ActiveConnections()["imap"]; n != 1 {
+		t.Errorf("ActiveConnections()[imap] = %d, want 1", n)
+	}
+
+	if st := deliver(t, addrOf(t, srv, "lmtp"), "bob@example.org", []string{"alice@example.org"}, "Subject: hi\r\n\r\nhello\r\n"); st["alice@example.org"] != 250 {
+		t.Fatalf("LMTP delivery: %v", st)
+	}
+
+	tc := dialLine(t, addrOf(t, srv, "imaps"), trustGenerated(t, cfg))
+	tc.expect("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN NAMESPACE] loft.test ")
+	if got := tc.imapCmd("b1", "LOGIN alice secret"); !strings.HasPrefix(got[len(got)-1], "b1 OK ") {
+		t.Fatalf("LOGIN over TLS: %q", got)
+	}
+	got := tc.imapCmd("b2", "SELECT INBOX")
+	if got[0] != "* 1 EXISTS" || got[1] != "* 1 RECENT" || !strings.HasPrefix(got[len(got)-1], "b2 OK [READ-WRITE]") {
+		t.Errorf("SELECT INBOX after an LMTP delivery: %q", got)
+	}
+	// limits.max_literal_size: refused before the literal is sent.
+	if got := tc.imapCmd("b3", "APPEND INBOX {101}"); got[0] != "b3 NO [TOOBIG] message larger than 100 octets" {
+		t.Errorf("APPEND over max_literal_size: %q", got)
 	}
 }
 
