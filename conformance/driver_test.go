@@ -23,12 +23,12 @@ import (
 // Lines that break the protocol (a bare LF, a malformed reply, no answer
 // within harness.DefaultTimeout) fail the script whatever the `!`.
 //
-//	serve [pop3] [pop3s] [lmtp] [-config=FILE] [-plaintext=never|loopback|always]
-//	    Start the assembled server (all three listeners when none is named)
+//	serve [imap] [imaps] [pop3] [pop3s] [lmtp] [-config=FILE] [-plaintext=never|loopback|always]
+//	    Start the assembled server (every listener when none is named)
 //	    with a fresh data directory under $WORK, and stop it when the script
-//	    ends. Sets POP3_ADDR, POP3S_ADDR, LMTP_ADDR (host:port), the matching
-//	    *_PORT variables, LOFT_HOSTNAME and LOFT_DATA. The server logs to
-//	    $WORK/server.log.
+//	    ends. Sets IMAP_ADDR, IMAPS_ADDR, POP3_ADDR, POP3S_ADDR, LMTP_ADDR
+//	    (host:port), the matching *_PORT variables, LOFT_HOSTNAME and
+//	    LOFT_DATA. The server logs to $WORK/server.log.
 //	adduser LOGIN PASSWORD [ADDRESS...] [-quota-storage=N] [-quota-messages=N] [-disabled]
 //	    Create an account in the running server's file directory.
 //	pop3 CONN [-tls] [-raw] [-nowait] [-pad=N] [-save=FILE] [-strip-trace] LINE...
@@ -49,6 +49,19 @@ import (
 //	    unstuffed and CRLF-ended, to FILE; with -strip-trace, the trace
 //	    fields that delivery put in front of the message (Return-Path,
 //	    Received, Delivered-To) are left out.
+//	imap CONN [-tls] [-raw] [-nowait] [-pad=N] [-tag=TAG] [-until=REGEXP] LINE...
+//	    As pop3, for IMAP (-tls: the IMAPS listener). Each LINE is a command
+//	    whose tag is its first word (or TAG), or the continuation of a
+//	    command in progress (a literal's octets, an AUTHENTICATE response,
+//	    DONE): the responses are read up to the tagged response of the
+//	    command, or up to a continuation request ("+ …"), which leaves the
+//	    command in progress. A LINE that ends with a synchronising literal
+//	    "{N}" is answered by a continuation request, after which the next N
+//	    octets sent are the literal. Responses with literals are printed with
+//	    the literal's octets in place. A tagged NO or BAD is a refusal.
+//	    -until=REGEXP reads, after the last LINE, until a line matches
+//	    REGEXP instead (the command stays in progress unless that line is
+//	    its tagged response).
 //	send [-raw] [-nowait] CONN FILE
 //	    Send FILE's content (bare LFs made CRLF unless -raw) in one write and
 //	    read the responses its lines call for, as for pop3/lmtp.
@@ -64,7 +77,7 @@ import (
 //	    Match REGEXP against the last protocol output (multi-line mode);
 //	    each named group (?P<name>…) sets $name, and $name_re to the value
 //	    quoted for use in a regexp.
-//	transcript [-pop3|-pop3s|-lmtp] CONN FILE
+//	transcript [-imap|-imaps|-pop3|-pop3s|-lmtp] CONN FILE
 //	    Replay FILE's "C: " and "S: " lines (RFC-style examples): runs of C:
 //	    lines are sent in one write; each S: line is a regexp that the next
 //	    server line must match whole. ${name} expands to a captured value
@@ -85,6 +98,7 @@ import (
 var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"serve":      cmdServe,
 	"adduser":    cmdAddUser,
+	"imap":       cmdIMAP,
 	"pop3":       cmdPOP3,
 	"lmtp":       cmdLMTP,
 	"send":       cmdSend,
@@ -114,11 +128,16 @@ type state struct {
 // protocol state, which decides how many response lines to read.
 type session struct {
 	name  string
-	proto string // harness.POP3 or harness.LMTP
+	proto string // harness.IMAP, harness.POP3 or harness.LMTP
 	c     *harness.Conn
-	sasl  bool // POP3: the last response was a SASL continuation ("+ ")
-	rcpts int  // LMTP: recipients accepted in the current transaction
-	data  bool // LMTP: DATA was answered 354; lines are message content
+	// IMAP: the tag of the command in progress (waiting for its tagged
+	// response), and, for one imap command, the -tag and -until flags.
+	tag     string
+	tagFlag string
+	untilRE *regexp.Regexp
+	sasl    bool // POP3: the last response was a SASL continuation ("+ ")
+	rcpts   int  // LMTP: recipients accepted in the current transaction
+	data    bool // LMTP: DATA was answered 354; lines are message content
 }
 
 func setup(env *testscript.Env) error {
@@ -185,11 +204,13 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	flags, protos := flagSet(args, "config", "plaintext")
 	if len(protos) == 0 {
-		protos = []string{harness.POP3, harness.POP3S, harness.LMTP}
+		protos = []string{harness.IMAP, harness.IMAPS, harness.POP3, harness.POP3S, harness.LMTP}
 	}
 	for _, p := range protos {
-		if p != harness.POP3 && p != harness.POP3S && p != harness.LMTP {
-			ts.Fatalf("usage: serve [pop3] [pop3s] [lmtp] [-config=FILE] [-plaintext=MODE]; unknown %q", p)
+		switch p {
+		case harness.IMAP, harness.IMAPS, harness.POP3, harness.POP3S, harness.LMTP:
+		default:
+			ts.Fatalf("usage: serve [imap] [imaps] [pop3] [pop3s] [lmtp] [-config=FILE] [-plaintext=MODE]; unknown %q", p)
 		}
 	}
 	dir := filepath.Join(st.work, ".loft")
@@ -276,10 +297,14 @@ func (st *state) open(ts *testscript.TestScript, name, proto string, useTLS, rea
 	srv := st.server(ts)
 	listener := proto
 	if useTLS {
-		if proto != harness.POP3 {
-			ts.Fatalf("-tls: implicit TLS is offered for POP3 only")
+		switch proto {
+		case harness.POP3:
+			listener = harness.POP3S
+		case harness.IMAP:
+			listener = harness.IMAPS
+		default:
+			ts.Fatalf("-tls: implicit TLS is offered for IMAP and POP3 only")
 		}
-		listener = harness.POP3S
 	}
 	c, err := srv.Dial(listener)
 	if err != nil {
@@ -303,6 +328,13 @@ func (st *state) open(ts *testscript.TestScript, name, proto string, useTLS, rea
 		writeLines(&out, r.Lines)
 		if err != nil || r.Code != 220 {
 			st.fatal(ts, "%s: LMTP greeting %q: %v", name, r.Lines, err)
+		}
+	case harness.IMAP:
+		// RFC 3501 §7.1.1: OK or PREAUTH, or BYE when refused.
+		r, err := c.ReadIMAP()
+		writeLines(&out, []string{r})
+		if err != nil || !strings.HasPrefix(r, "* OK") && !strings.HasPrefix(r, "* PREAUTH") {
+			st.fatal(ts, "%s: IMAP greeting %q: %v", name, r, err)
 		}
 	}
 	return s, out.String()
@@ -331,11 +363,18 @@ func cmdLMTP(ts *testscript.TestScript, neg bool, args []string) {
 	protoCmd(ts, neg, harness.LMTP, args)
 }
 
+func cmdIMAP(ts *testscript.TestScript, neg bool, args []string) {
+	protoCmd(ts, neg, harness.IMAP, args)
+}
+
 func protoCmd(ts *testscript.TestScript, neg bool, proto string, args []string) {
 	st := getState(ts)
 	known := []string{"raw", "nowait", "pad"}
-	if proto == harness.POP3 {
+	switch proto {
+	case harness.POP3:
 		known = append(known, "tls", "save", "strip-trace")
+	case harness.IMAP:
+		known = append(known, "tls", "tag", "until")
 	}
 	flags, rest := flagSet(args, known...)
 	if len(rest) < 1 {
@@ -372,6 +411,18 @@ func protoCmd(ts *testscript.TestScript, neg bool, proto string, args []string) 
 		}
 	}
 	_, nowait := flags["nowait"]
+	if proto == harness.IMAP {
+		s.tagFlag = flags["tag"]
+		s.untilRE = nil
+		if u, ok := flags["until"]; ok {
+			re, err := regexp.Compile(u)
+			if err != nil {
+				ts.Fatalf("-until: %v", err)
+			}
+			s.untilRE = re
+		}
+		defer func() { s.tagFlag, s.untilRE = "", nil }()
+	}
 	out, failed, body := st.exchange(ts, s, payload, nowait)
 	if f := flags["save"]; f != "" {
 		if body == nil {
@@ -407,6 +458,14 @@ func (st *state) exchange(ts *testscript.TestScript, s *session, payload []byte,
 	}
 	if nowait {
 		return "", false, nil
+	}
+	if s.proto == harness.IMAP {
+		out, failed, err := s.imapExchange(payload)
+		if err != nil {
+			fmt.Fprint(ts.Stdout(), out)
+			st.fatal(ts, "%s: %v", s.name, err)
+		}
+		return out, failed, nil
 	}
 	var out strings.Builder
 	failed := false
@@ -445,6 +504,60 @@ func (st *state) exchange(ts *testscript.TestScript, s *session, payload []byte,
 		}
 	}
 	return out.String(), failed, body
+}
+
+// imapExchange reads the responses that the IMAP payload, already sent,
+// calls for: per command line, the responses up to its tagged response or to
+// a continuation request; after a continuation request for a synchronising
+// literal, the literal's octets in the payload call for nothing. With -until,
+// the responses after the last line are read up to a line that matches.
+func (s *session) imapExchange(payload []byte) (string, bool, error) {
+	var out strings.Builder
+	failed := false
+	for len(payload) > 0 {
+		i := bytes.IndexByte(payload, '\n')
+		if i < 0 {
+			break // an unfinished line calls for no response
+		}
+		line := string(payload[:i+1])
+		payload = payload[i+1:]
+		if s.tag == "" {
+			s.tag = s.tagFlag
+			if s.tag == "" {
+				s.tag, _, _ = strings.Cut(strings.TrimRight(line, "\r\n"), " ")
+			}
+		}
+		last := bytes.IndexByte(payload, '\n') < 0
+		for {
+			r, err := s.c.ReadIMAP()
+			if err != nil {
+				return out.String(), failed, fmt.Errorf("after %q: %w", strings.TrimRight(line, "\r\n"), err)
+			}
+			out.WriteString(r + "\n")
+			status := harness.IMAPTagged(r, s.tag)
+			if status != "" {
+				s.tag = ""
+				failed = failed || status != "OK"
+			}
+			if last && s.untilRE != nil {
+				if s.untilRE.MatchString(r) {
+					break
+				}
+				continue
+			}
+			if status != "" {
+				break
+			}
+			if harness.IMAPContinuation(r) {
+				if n, ok := harness.IMAPLiteral(line); ok {
+					// The literal's octets follow in the payload.
+					payload = payload[min(int64(len(payload)), n):]
+				}
+				break
+			}
+		}
+	}
+	return out.String(), failed, nil
 }
 
 // lmtpResponses reads what one LMTP line calls for and follows the
@@ -664,9 +777,9 @@ func cmdTranscript(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! transcript")
 	}
-	flags, rest := flagSet(args, "pop3", "pop3s", "lmtp")
+	flags, rest := flagSet(args, "imap", "imaps", "pop3", "pop3s", "lmtp")
 	if len(rest) != 2 || len(flags) > 1 {
-		ts.Fatalf("usage: transcript [-pop3|-pop3s|-lmtp] CONN FILE")
+		ts.Fatalf("usage: transcript [-imap|-imaps|-pop3|-pop3s|-lmtp] CONN FILE")
 	}
 	name, file := rest[0], rest[1]
 	var s *session
@@ -677,10 +790,15 @@ func cmdTranscript(ts *testscript.TestScript, neg bool, args []string) {
 		if _, ok := st.conns[name]; ok {
 			ts.Fatalf("transcript: connection %s is already open", name)
 		}
-		_, useTLS := flags["pop3s"]
+		_, pop3s := flags["pop3s"]
+		_, imaps := flags["imaps"]
+		useTLS := pop3s || imaps
 		proto := harness.POP3
 		if _, ok := flags["lmtp"]; ok {
 			proto = harness.LMTP
+		}
+		if _, ok := flags["imap"]; ok || imaps {
+			proto = harness.IMAP
 		}
 		s, _ = st.open(ts, name, proto, useTLS, false)
 	}
@@ -751,7 +869,7 @@ func cmdTranscript(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s: an S* line must be followed by an S: line", file)
 	}
 	flush()
-	s.sasl, s.data, s.rcpts = false, false, 0
+	s.sasl, s.data, s.rcpts, s.tag = false, false, 0, ""
 	fmt.Fprint(ts.Stdout(), out.String())
 }
 

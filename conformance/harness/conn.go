@@ -18,7 +18,7 @@ import (
 // the timeout only decides how long a broken server takes to fail a test.
 const DefaultTimeout = 20 * time.Second
 
-// Conn is a client connection to a line-oriented protocol (POP3, LMTP).
+// Conn is a client connection to a line-oriented protocol (IMAP, POP3, LMTP).
 // It checks that every line the server sends ends in CRLF.
 type Conn struct {
 	// Timeout bounds each read of one line; zero means DefaultTimeout.

@@ -1,5 +1,5 @@
 // Package harness starts the assembled Loft server in-process for black-box
-// tests, and speaks the line protocols (POP3, LMTP) to it byte for byte.
+// tests, and speaks the line protocols (IMAP, POP3, LMTP) to it byte for byte.
 //
 // It is shared by the conformance driver (conformance/) and the real-client
 // tests (integration/). Every server it starts listens on 127.0.0.1 with
@@ -30,6 +30,8 @@ const Hostname = "loft.example.org"
 
 // Protocol names, as used in server.Server.Addrs and in Options.
 const (
+	IMAP  = "imap"
+	IMAPS = "imaps"
 	POP3  = "pop3"
 	POP3S = "pop3s"
 	LMTP  = "lmtp"
@@ -40,7 +42,8 @@ type Options struct {
 	// Dir is a directory owned by the caller; the server keeps its data,
 	// certificate and log under it.
 	Dir string
-	// Protocols lists the listeners to open (POP3, POP3S, LMTP). Each listens
+	// Protocols lists the listeners to open (IMAP, IMAPS, POP3, POP3S,
+	// LMTP). Each listens
 	// on 127.0.0.1 with a port the kernel chooses.
 	Protocols []string
 	// ConfigFile, if set, is a TOML file read with server.LoadConfig; the
@@ -98,12 +101,18 @@ func Start(opts Options) (*Server, error) {
 		cfg.Auth.Plaintext = opts.Plaintext
 	}
 	cfg.LMTP.Listen = nil
+	cfg.IMAP.Listen = nil
+	cfg.IMAPS.Listen = nil
 	cfg.POP3.Listen = nil
 	cfg.POP3S.Listen = nil
 	for _, p := range opts.Protocols {
 		switch p {
 		case LMTP:
 			cfg.LMTP.Listen = []string{"127.0.0.1:0"}
+		case IMAP:
+			cfg.IMAP.Listen = []string{"127.0.0.1:0"}
+		case IMAPS:
+			cfg.IMAPS.Listen = []string{"127.0.0.1:0"}
 		case POP3:
 			cfg.POP3.Listen = []string{"127.0.0.1:0"}
 		case POP3S:
@@ -189,13 +198,14 @@ func (s *Server) TLSConfig() *tls.Config {
 	return &tls.Config{RootCAs: s.Roots, ServerName: "localhost", MinVersion: tls.VersionTLS12}
 }
 
-// Dial opens a plain connection to the listener of protocol p.
+// Dial opens a connection to the listener of protocol p, over implicit TLS
+// for POP3S and IMAPS.
 func (s *Server) Dial(p string) (*Conn, error) {
 	addr, ok := s.Addr[p]
 	if !ok {
 		return nil, fmt.Errorf("harness: the server has no %s listener", p)
 	}
-	if p == POP3S {
+	if p == POP3S || p == IMAPS {
 		return DialTLS(addr, s.TLSConfig())
 	}
 	return Dial(addr)
