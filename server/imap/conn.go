@@ -2,6 +2,7 @@ package imap
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -206,9 +207,9 @@ func (c *conn) serve() {
 	c.enc.Untagged().Atom("OK").SP().ResponseCode(codeCapability, c.writeCapabilities).
 		Text(c.s.cfg.Hostname + " Loft IMAP4rev1 server ready").CRLF()
 	for {
-		// Answers are written when no further command is waiting, so that a
-		// pipelined batch gets its answers in one write.
-		if c.r.Buffered() == 0 {
+		// Answers are written when no further command line is waiting, so
+		// that a pipelined batch gets its answers in one write.
+		if !c.lineBuffered() {
 			if err := c.flush(); err != nil {
 				c.log.Info("write failed", "user", c.user, "err", err)
 				return
@@ -232,6 +233,16 @@ func (c *conn) serve() {
 		}
 		tag = ""
 	}
+}
+
+// lineBuffered reports whether a whole line is already buffered.
+func (c *conn) lineBuffered() bool {
+	n := c.r.Buffered()
+	if n == 0 {
+		return false
+	}
+	b, _ := c.r.Peek(n)
+	return bytes.IndexByte(b, '\n') >= 0
 }
 
 // readTag waits for the next command and reads its tag. A line that does not

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -254,6 +255,7 @@ type client struct {
 	t    testing.TB
 	conn net.Conn
 	r    *bufio.Reader
+	tag  string // the command in progress
 }
 
 // dial connects; the greeting is returned by greeting.
@@ -335,13 +337,28 @@ func (c *client) until(prefix string) []string {
 	}
 }
 
-// cmd sends a command line (its tag is its first word) and returns every
-// line up to and including the tagged response.
+// cmd sends a command line and returns every line up to and including the
+// tagged response (its tag is the line's first word) or a continuation
+// request. A line that continues a command (a literal, an AUTHENTICATE
+// response) is read up to the tagged response of the command in progress.
 func (c *client) cmd(line string) []string {
 	c.t.Helper()
-	tag, _, _ := strings.Cut(line, " ")
+	if c.tag == "" {
+		c.tag, _, _ = strings.Cut(line, " ")
+	}
 	c.write(line + "\r\n")
-	return c.until(tag + " ")
+	var out []string
+	for {
+		l := c.line()
+		out = append(out, l)
+		if l == "+" || strings.HasPrefix(l, "+ ") {
+			return out
+		}
+		if strings.HasPrefix(l, c.tag+" ") {
+			c.tag = ""
+			return out
+		}
+	}
 }
 
 // expect sends a command line and checks every response line.
@@ -360,6 +377,19 @@ func (c *client) expectTagged(line, want string) []string {
 		c.t.Fatalf("%s: got %q, want tagged %q", line, got, want)
 	}
 	return got
+}
+
+// expectBad sends a command line that has a syntax error at octet pos and
+// checks the whole answer: a tagged BAD naming the position (the decoder's
+// description that follows is rfc/rfc3501's).
+func (c *client) expectBad(line string, pos int) {
+	c.t.Helper()
+	tag, _, _ := strings.Cut(line, " ")
+	got := c.cmd(line)
+	prefix := fmt.Sprintf("%s BAD syntax error at octet %d: ", tag, pos)
+	if len(got) != 1 || !strings.HasPrefix(got[0], prefix) {
+		c.t.Fatalf("%s: got %q, want one line starting with %q", line, got, prefix)
+	}
 }
 
 // expectEOF checks that the server closes the connection with nothing more.

@@ -307,10 +307,8 @@ func (s *selected) writeUpdates(enc *rfc3501.Encoder, expungeAllowed bool) {
 		s.recent = s.countRecent()
 		enc.Untagged().Number(uint32(s.recent)).SP().Atom("RECENT").CRLF()
 	} else if expunged {
-		if r := s.countRecent(); r != s.recent {
-			s.recent = r
-			enc.Untagged().Number(uint32(r)).SP().Atom("RECENT").CRLF()
-		}
+		// §6.4.3's example: EXPUNGE responses alone; the client counts.
+		s.recent = s.countRecent()
 	}
 	if !s.anyDirty {
 		return
