@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/server/imap/msgcache"
 	"github.com/loftmail/loft/store"
 )
 
@@ -52,6 +53,16 @@ type Config struct {
 	// answers, to slow down password guessing. Default 1s; negative means
 	// none.
 	AuthFailureDelay time.Duration
+	// CacheDir is a directory on local disk where the parsed structures of
+	// messages (ENVELOPE, BODYSTRUCTURE, the places of the parts) are kept
+	// across restarts (DESIGN.md, rule 7; msgcache). Empty: none.
+	CacheDir string
+	// CacheEntries and CacheBytes bound the parsed structures kept in
+	// memory: their number and their estimated size in octets. Zero means
+	// msgcache.DefaultMaxEntries and msgcache.DefaultMaxBytes; negative
+	// keeps none.
+	CacheEntries int
+	CacheBytes   int64
 }
 
 // Defaults.
@@ -74,6 +85,7 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	commands commandTable
+	cache    *msgcache.Cache // parsed message structures (fetch.go)
 
 	ctx    context.Context // cancelled when Shutdown gives up waiting
 	cancel context.CancelFunc
@@ -118,9 +130,15 @@ func New(cfg Config) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
-		cfg:       cfg,
-		log:       log.With("proto", "imap"),
-		commands:  newCommandTable(),
+		cfg:      cfg,
+		log:      log.With("proto", "imap"),
+		commands: newCommandTable(),
+		cache: msgcache.New(msgcache.Options{
+			MaxEntries: cfg.CacheEntries,
+			MaxBytes:   cfg.CacheBytes,
+			Dir:        cfg.CacheDir,
+			Logger:     log.With("proto", "imap"),
+		}),
 		ctx:       ctx,
 		cancel:    cancel,
 		listeners: make(map[net.Listener]struct{}),
