@@ -84,6 +84,8 @@ func newCommandTable() commandTable {
 		{name: "CHECK", run: (*conn).check, states: stateSelected, flags: mayExpunge},
 		{name: "CLOSE", run: (*conn).closeCmd, states: stateSelected, flags: mayExpunge},
 		{name: "EXPUNGE", run: (*conn).expunge, states: stateSelected, flags: mayExpunge},
+		{name: "FETCH", run: (*conn).fetch, states: stateSelected, flags: usesSeqNums},
+		{name: "UID FETCH", run: (*conn).uidFetch, states: stateSelected, flags: mayExpunge},
 		// RFC 2342 §5.
 		{name: "NAMESPACE", run: (*conn).namespace, states: authenticated, flags: mayExpunge,
 			capability: func(*conn) []string { return []string{"NAMESPACE"} }},
