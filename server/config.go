@@ -26,8 +26,9 @@ import (
 // directory of the server process.
 type Config struct {
 	// DataDir holds everything the server writes: the message store
-	// (DATA/store), the file directory (DATA/directory) and the generated
-	// TLS certificate (DATA/tls). Default "./var".
+	// (DATA/store), the file directory (DATA/directory), the generated
+	// TLS certificate (DATA/tls) and IMAP's cache of parsed messages
+	// (DATA/cache). Default "./var".
 	DataDir string `toml:"data_dir"`
 
 	// Hostname is the domain name the server gives itself in greetings,
@@ -41,7 +42,7 @@ type Config struct {
 	Auth      AuthConfig      `toml:"auth"`
 	Limits    LimitsConfig    `toml:"limits"`
 	LMTP      LMTPConfig      `toml:"lmtp"`
-	IMAP      ListenersConfig `toml:"imap"`
+	IMAP      IMAPConfig      `toml:"imap"`
 	IMAPS     ListenersConfig `toml:"imaps"`
 	POP3      ListenersConfig `toml:"pop3"`
 	POP3S     ListenersConfig `toml:"pop3s"`
@@ -132,6 +133,17 @@ type ListenersConfig struct {
 	Listen []string `toml:"listen"`
 }
 
+// IMAPConfig configures IMAP (RFC 3501) without implicit TLS.
+type IMAPConfig struct {
+	// Listen is as in ListenersConfig. Default ["127.0.0.1:1143"].
+	Listen []string `toml:"listen"`
+	// CacheDir is a directory on the server's local disk where the parsed
+	// structures of messages (what FETCH ENVELOPE and BODYSTRUCTURE
+	// return) are kept across restarts. It is derived data: it may be
+	// removed at any time. Default DATA/cache.
+	CacheDir string `toml:"cache_dir"`
+}
+
 // LMTPConfig configures delivery over LMTP (RFC 2033).
 type LMTPConfig struct {
 	// Listen is as in ListenersConfig. Default ["127.0.0.1:2424"].
@@ -198,7 +210,7 @@ func defaultConfig(osHostname func() (string, error)) *Config {
 			MaxRecipients:   100,
 		},
 		LMTP:      LMTPConfig{Listen: []string{"127.0.0.1:2424"}, DetailSeparator: "+"},
-		IMAP:      ListenersConfig{Listen: []string{"127.0.0.1:1143"}},
+		IMAP:      IMAPConfig{Listen: []string{"127.0.0.1:1143"}},
 		IMAPS:     ListenersConfig{Listen: []string{"127.0.0.1:1993"}},
 		POP3:      ListenersConfig{Listen: []string{"127.0.0.1:1110"}},
 		POP3S:     ListenersConfig{Listen: []string{"127.0.0.1:1995"}},
@@ -257,6 +269,15 @@ func (c *Config) DirectoryPath() string {
 
 // StorePath is the root of the message store, DATA/store.
 func (c *Config) StorePath() string { return filepath.Join(c.DataDir, "store") }
+
+// CachePath is where IMAP keeps parsed message structures: imap.cache_dir,
+// or DATA/cache.
+func (c *Config) CachePath() string {
+	if c.IMAP.CacheDir != "" {
+		return c.IMAP.CacheDir
+	}
+	return filepath.Join(c.DataDir, "cache")
+}
 
 // TLSDir is where the generated certificate and key live, DATA/tls.
 func (c *Config) TLSDir() string { return filepath.Join(c.DataDir, "tls") }

@@ -108,6 +108,7 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		IdleTimeout:       lim.IMAPIdleTimeout.Duration(),
 		MaxConnections:    lim.MaxConnections,
 		AuthFailureDelay:  authFailureDelay(cfg.Auth.FailureDelay),
+		CacheDir:          cfg.CachePath(),
 	})
 	s.pop3 = pop3.New(pop3.Config{
 		Store:             st,
