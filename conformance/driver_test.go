@@ -57,7 +57,11 @@ import (
 //	    command, or up to a continuation request ("+ …"), which leaves the
 //	    command in progress. A LINE that ends with a synchronising literal
 //	    "{N}" is answered by a continuation request, after which the next N
-//	    octets sent are the literal. Responses with literals are printed with
+//	    octets sent are the literal: the LINEs are written up to each such
+//	    announcement and the rest only after the continuation request, and
+//	    when the server answers an announcement with the tagged response
+//	    instead (a refused literal), the rest is not sent (-raw and -nowait
+//	    write everything at once). Responses with literals are printed with
 //	    the literal's octets in place. A tagged NO or BAD is a refusal.
 //	    -until=REGEXP reads, after the last LINE, until a line matches
 //	    REGEXP instead (the command stays in progress unless that line is
@@ -80,8 +84,10 @@ import (
 //	transcript [-imap|-imaps|-pop3|-pop3s|-lmtp] CONN FILE
 //	    Replay FILE's "C: " and "S: " lines (RFC-style examples): runs of C:
 //	    lines are sent in one write; each S: line is a regexp that the next
-//	    server line must match whole. ${name} expands to a captured value
-//	    (quoted in S: lines); named groups in S: lines capture. "S* REGEXP"
+//	    server line must match whole; an "S= " line is the next server line
+//	    exactly, for responses full of the characters regexps treat
+//	    specially. ${name} expands to a captured value (quoted in S: lines,
+//	    as it is in S= lines); named groups in S: lines capture. "S* REGEXP"
 //	    lets any number of lines matching REGEXP come before the line that
 //	    matches the next S: line (for a message's varying trace fields). With a
 //	    protocol flag, CONN is opened without reading the greeting, so the
@@ -423,7 +429,8 @@ func protoCmd(ts *testscript.TestScript, neg bool, proto string, args []string) 
 		}
 		defer func() { s.tagFlag, s.untilRE = "", nil }()
 	}
-	out, failed, body := st.exchange(ts, s, payload, nowait)
+	_, raw := flags["raw"]
+	out, failed, body := st.exchange(ts, s, payload, nowait, raw)
 	if f := flags["save"]; f != "" {
 		if body == nil {
 			st.fatal(ts, "-save: no multi-line response to save")
@@ -452,7 +459,21 @@ func (st *state) finish(ts *testscript.TestScript, neg bool, out string, failed 
 // that its complete lines call for. It returns the lines read, whether any
 // response was a refusal, and the octets of the last multi-line POP3
 // response.
-func (st *state) exchange(ts *testscript.TestScript, s *session, payload []byte, nowait bool) (string, bool, []byte) {
+//
+// An IMAP payload is written up to and including each line that announces a
+// synchronising literal, and the rest only after the continuation request, as
+// a client must (RFC 3501 §4.3, §7.5): when the server answers the
+// announcement with the tagged response instead, the rest is not sent. With
+// raw (and with nowait), the payload goes in one write whatever it holds.
+func (st *state) exchange(ts *testscript.TestScript, s *session, payload []byte, nowait, raw bool) (string, bool, []byte) {
+	if s.proto == harness.IMAP && !nowait && !raw {
+		out, failed, err := s.imapExchange(payload, true)
+		if err != nil {
+			fmt.Fprint(ts.Stdout(), out)
+			st.fatal(ts, "%s: %v", s.name, err)
+		}
+		return out, failed, nil
+	}
 	if err := s.c.Write(payload); err != nil {
 		st.fatal(ts, "%s: write: %v", s.name, err)
 	}
@@ -460,7 +481,7 @@ func (st *state) exchange(ts *testscript.TestScript, s *session, payload []byte,
 		return "", false, nil
 	}
 	if s.proto == harness.IMAP {
-		out, failed, err := s.imapExchange(payload)
+		out, failed, err := s.imapExchange(payload, false)
 		if err != nil {
 			fmt.Fprint(ts.Stdout(), out)
 			st.fatal(ts, "%s: %v", s.name, err)
@@ -506,28 +527,68 @@ func (st *state) exchange(ts *testscript.TestScript, s *session, payload []byte,
 	return out.String(), failed, body
 }
 
-// imapExchange reads the responses that the IMAP payload, already sent,
-// calls for: per command line, the responses up to its tagged response or to
-// a continuation request; after a continuation request for a synchronising
-// literal, the literal's octets in the payload call for nothing. With -until,
-// the responses after the last line are read up to a line that matches.
-func (s *session) imapExchange(payload []byte) (string, bool, error) {
+// imapExchange reads the responses that the IMAP payload calls for: per
+// command line, the responses up to its tagged response or to a continuation
+// request; after a continuation request for a synchronising literal, the
+// literal's octets in the payload call for nothing. With -until, the
+// responses after the last line are read up to a line that matches.
+//
+// With write, imapExchange writes the payload itself, in pieces that each end
+// with a literal announcement (or at the end of the payload), each only once
+// the responses before it are read; a literal answered with the tagged
+// response (refused) ends the exchange, and the rest of the payload is not
+// sent. Without write, the payload has been sent already.
+func (s *session) imapExchange(payload []byte, write bool) (string, bool, error) {
 	var out strings.Builder
 	failed := false
-	for len(payload) > 0 {
-		i := bytes.IndexByte(payload, '\n')
+	pos, written := 0, 0
+	if !write {
+		written = len(payload)
+	}
+	// send writes what the responses about to be read call for: from what
+	// was written last up to the end of the first line at or after pos that
+	// announces a literal, or to the end of the payload.
+	send := func() error {
+		if written >= len(payload) || written > pos {
+			return nil
+		}
+		end := len(payload)
+		for p := pos; p < len(payload); {
+			i := bytes.IndexByte(payload[p:], '\n')
+			if i < 0 {
+				break
+			}
+			line := payload[p : p+i+1]
+			p += i + 1
+			if _, ok := harness.IMAPLiteral(string(line)); ok {
+				end = p
+				break
+			}
+		}
+		if err := s.c.Write(payload[written:end]); err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+		written = end
+		return nil
+	}
+	for pos < len(payload) {
+		i := bytes.IndexByte(payload[pos:], '\n')
 		if i < 0 {
 			break // an unfinished line calls for no response
 		}
-		line := string(payload[:i+1])
-		payload = payload[i+1:]
+		line := string(payload[pos : pos+i+1])
+		if err := send(); err != nil {
+			return out.String(), failed, err
+		}
+		pos += i + 1
 		if s.tag == "" {
 			s.tag = s.tagFlag
 			if s.tag == "" {
 				s.tag, _, _ = strings.Cut(strings.TrimRight(line, "\r\n"), " ")
 			}
 		}
-		last := bytes.IndexByte(payload, '\n') < 0
+		last := bytes.IndexByte(payload[pos:], '\n') < 0
+		n, literal := harness.IMAPLiteral(line)
 		for {
 			r, err := s.c.ReadIMAP()
 			if err != nil {
@@ -538,6 +599,11 @@ func (s *session) imapExchange(payload []byte) (string, bool, error) {
 			if status != "" {
 				s.tag = ""
 				failed = failed || status != "OK"
+				if literal && write && written == pos {
+					// The literal was refused: its octets, and
+					// what follows, are not sent.
+					return out.String(), failed, nil
+				}
 			}
 			if last && s.untilRE != nil {
 				if s.untilRE.MatchString(r) {
@@ -549,12 +615,18 @@ func (s *session) imapExchange(payload []byte) (string, bool, error) {
 				break
 			}
 			if harness.IMAPContinuation(r) {
-				if n, ok := harness.IMAPLiteral(line); ok {
+				if literal {
 					// The literal's octets follow in the payload.
-					payload = payload[min(int64(len(payload)), n):]
+					pos = min(len(payload), pos+int(n))
 				}
 				break
 			}
+		}
+	}
+	if write && written < len(payload) {
+		// An unfinished last line, or a literal's last octets.
+		if err := s.c.Write(payload[written:]); err != nil {
+			return out.String(), failed, fmt.Errorf("write: %w", err)
 		}
 	}
 	return out.String(), failed, nil
@@ -654,11 +726,12 @@ func cmdSend(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	s := st.session(ts, rest[0])
 	payload := []byte(ts.ReadFile(rest[1]))
-	if _, raw := flags["raw"]; !raw {
+	_, raw := flags["raw"]
+	if !raw {
 		payload = harness.CRLF(payload)
 	}
 	_, nowait := flags["nowait"]
-	out, failed, _ := st.exchange(ts, s, payload, nowait)
+	out, failed, _ := st.exchange(ts, s, payload, nowait, raw)
 	st.finish(ts, neg, out, failed)
 }
 
@@ -841,9 +914,16 @@ func cmdTranscript(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Fatalf("%s:%d: two S* lines in a row", file, n+1)
 			}
 			skip = compile(n, l[3:])
-		case l == "S:" || strings.HasPrefix(l, "S: "):
+		case l == "S:" || strings.HasPrefix(l, "S: ") || l == "S=" || strings.HasPrefix(l, "S= "):
 			flush()
-			re := compile(n, strings.TrimPrefix(strings.TrimPrefix(l, "S:"), " "))
+			pat := strings.TrimPrefix(l[2:], " ")
+			if l[1] == '=' {
+				// Quoted, ${name} included; compile expands nothing else.
+				pat = regexp.QuoteMeta(varRef.ReplaceAllStringFunc(pat, func(v string) string {
+					return ts.Getenv(varRef.FindStringSubmatch(v)[1])
+				}))
+			}
+			re := compile(n, pat)
 			for {
 				got, err := s.c.ReadLine()
 				if err != nil {
@@ -862,7 +942,7 @@ func cmdTranscript(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			skip = nil
 		default:
-			ts.Fatalf("%s:%d: a transcript line starts with \"C: \", \"S: \" or \"S* \": %q", file, n+1, l)
+			ts.Fatalf("%s:%d: a transcript line starts with \"C: \", \"S: \", \"S= \" or \"S* \": %q", file, n+1, l)
 		}
 	}
 	if skip != nil {
@@ -901,7 +981,7 @@ func cmdDeliver(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	failed := false
 	step := func(payload []byte) bool {
-		o, refused, _ := st.exchange(ts, s, payload, false)
+		o, refused, _ := st.exchange(ts, s, payload, false, false)
 		out.WriteString(o)
 		failed = failed || refused
 		return !refused
