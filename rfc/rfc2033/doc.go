@@ -16,8 +16,9 @@
 //     another succeeds. Transaction models that bookkeeping for clients;
 //     server/lmtp/session.go produces the replies through go-smtp's
 //     LMTPData and StatusCollector.
-//   - With no accepted recipient, DATA fails (§4.2): go-smtp refuses it,
-//     with 502 where the RFC says 503 (see Deviations).
+//   - With no accepted recipient, DATA fails with 503 (§4.2), 5.5.1: go-smtp
+//     refuses it, and server/lmtp/replies.go makes its 502 the 503 the RFC
+//     requires. So for every command out of sequence (RFC 5321 §4.3.2).
 //   - The server keeps no queue: a 2xx for a recipient means the message is
 //     delivered (§1, §4.2). Loft answers 250 only after the store has made
 //     the message durable (DESIGN rule 6).
@@ -28,30 +29,25 @@
 //
 // # Deviations
 //
-// server/lmtp runs on github.com/emersion/go-smtp v0.26, which writes these
-// replies itself, with no hook to change them; they are the library's, not
-// choices of Loft:
+// server/lmtp runs on github.com/emersion/go-smtp v0.26, which writes some
+// replies itself. server/lmtp adapts them on the way out (replies.go: 503
+// for commands out of sequence, 2.1.0 and 2.1.5 for MAIL and RCPT, the
+// server's name first in the LHLO reply, 500 5.5.2 for unrecognised
+// commands and long lines), reads the message of DATA itself (so that a CR
+// before CRLF hides no line start and a message of exactly the SIZE limit
+// is accepted) and does STARTTLS itself (so that all this holds over TLS).
+// What go-smtp still does that RFC 5321, which LMTP inherits, does not ask
+// for:
 //
-//   - Commands out of sequence (MAIL before LHLO, RCPT before MAIL, DATA
-//     or BDAT with no MAIL or no accepted RCPT) get 502 5.5.1, where RFC
-//     5321 §4.3.2 and RFC 2033 §4.2 say 503. A second MAIL inside a
-//     transaction does get 503 5.5.1: Loft's session checks that itself.
-//   - MAIL and RCPT succeed with 250 2.0.0; RFC 3463 §3.2's 2.1.0 and 2.1.5
-//     would say more, but 2.0.0 is a valid code for them.
-//   - The first line of the LHLO reply is "250-Hello" and the client's
-//     name; RFC 5321 §4.1.1.1 puts the server's Domain there.
-//   - A command line over the limit gets 500 5.4.0 and the connection is
-//     closed; 5.5.2 would be the code of RFC 3463 §3.6. Command lines shorter
-//     than four octets, or whose verb is not followed by a space, get
-//     501 5.5.2 rather than 500.
-//   - In DATA, a CR directly before CRLF ("\r\r\n") keeps the reader from
-//     seeing the start of the next line: a dot that begins it is not
-//     removed, and a "." line after it does not end the data, so the
-//     transaction fails only when the read timeout expires (451 for each
-//     recipient, nothing stored). RFC 5321 §2.3.8 forbids a CR outside
-//     CRLF, so conforming clients never send this.
-//   - A DATA message of exactly the SIZE limit is refused as too big; one
-//     octet less is accepted. BDAT is exact.
+//   - After a command line over the limit (answered 500 5.5.2, RFC 5321
+//     §4.5.3.1.9), go-smtp closes the connection, its reader no longer
+//     knowing where the next command starts; §3.8 does not list this among
+//     the reasons a server may close.
+//   - After its reply to the fourth command it does not recognise, go-smtp
+//     closes the connection, where §3.8 asks a server to put up with
+//     unknown commands. server/lmtp turns go-smtp's last line into a 421,
+//     so that the close is announced as §3.8 requires of any close by the
+//     server.
 //
 // Server side: server/lmtp. Transcripts: conformance/testdata/rfc2033/.
 package rfc2033

@@ -104,7 +104,7 @@ func TestSwaks(t *testing.T) {
 		t.Logf("swaks: %v", err)
 	}
 	for _, want := range []string{
-		" -> RCPT TO:<carol@example.org>\n<-  250 2.0.0 ",
+		" -> RCPT TO:<carol@example.org>\n<-  250 2.1.5 ",
 		" -> RCPT TO:<nobody@example.org>\n<** 550 5.1.1 ",
 		" -> .\n<-  250 2.0.0 <carol@example.org> ",
 		" -> QUIT\n<-  221 2.0.0 ",

@@ -172,10 +172,10 @@ func (s *session) logDelivery(tx *transaction, t *target, txID string, size int6
 	}
 }
 
-// source reads the message data from go-smtp (already dot-unstuffed) and
-// turns every LF not preceded by CR into CRLF. It counts the octets it
-// produces, notes 8-bit octets, and keeps the first read error other than
-// EOF.
+// source reads the message data, already dot-unstuffed (dotreader.go for
+// DATA; BDAT chunks need none), and turns every LF not preceded by CR into
+// CRLF. It counts the octets it produces, notes 8-bit octets, and keeps
+// the first read error other than EOF.
 type source struct {
 	r        io.Reader
 	buf      []byte

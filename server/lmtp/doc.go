@@ -3,10 +3,11 @@
 // into the INBOX of every recipient's account in the store, answering once
 // per recipient.
 //
-// It runs on github.com/emersion/go-smtp in LMTP mode, which does the
-// command loop, LHLO, PIPELINING (RFC 2920), ENHANCEDSTATUSCODES
-// (RFC 2034), 8BITMIME (RFC 6152), CHUNKING and STARTTLS. This package
-// adds recipient lookup, quota, delivery and the status of each recipient.
+// It runs on github.com/emersion/go-smtp v0.26 in LMTP mode, which does
+// the command loop, LHLO, PIPELINING (RFC 2920), ENHANCEDSTATUSCODES
+// (RFC 2034), 8BITMIME (RFC 6152) and CHUNKING (RFC 3030). This package
+// adds recipient lookup, quota, delivery and the status of each recipient,
+// and an adapter under go-smtp for what go-smtp gets wrong (below).
 //
 // # Recipients
 //
@@ -36,21 +37,67 @@
 // when the message is durable (DESIGN rule 6); a recipient that fails does
 // not fail the others.
 //
+// # The message data
+//
+// The message of DATA is read by this package, not by go-smtp (dotreader.go):
+// the data is lines ended by CRLF up to a line that is a single ".", and a
+// "." that begins any other line is removed (RFC 5321 §4.5.2). A line
+// starts after every CRLF, also one that follows a bare CR: in "a" CR CR LF
+// "." CR LF the data ends. BDAT chunks (RFC 3030) are read by go-smtp, as
+// they are.
+//
 // # Limits
 //
-// Config.MaxMessageBytes (default 50 MiB) is advertised as SIZE and
-// enforced by go-smtp while the data is read: 552 5.3.4, nothing stored
-// (go-smtp's DATA reader refuses a message of exactly the limit; BDAT is
-// exact). Lines may be up to 1 MiB (RFC 5321
-// §4.5.3.1.6 requires 1000; RFC 6152 §3 leaves the limit to the server).
+// Config.MaxMessageBytes (default 50 MiB) is advertised as SIZE (RFC
+// 1870) and is exact: a message of that many octets is accepted, one of
+// one octet more is refused with 552 5.3.4 and nothing is stored. The
+// octets counted are those RFC 1870 defines as the message size: for DATA,
+// the message after dot-unstuffing, with the CRLF of every line and
+// without the final "." line; for BDAT, the sum of the chunk sizes. The
+// Return-Path and Received fields Loft adds, and the CR it puts before a
+// bare LF, are not counted. A MAIL whose SIZE= is over the limit is
+// refused at once, 552 5.3.4 (go-smtp); a BDAT chunk that would take the
+// message over it is refused with its reply (go-smtp); DATA is refused
+// after its final ".", one reply per recipient (RFC 2033 §4.2).
+//
+// Lines, command or message, may be up to 1 MiB with their line end (RFC
+// 5321 §4.5.3.1.6 requires 1000; RFC 6152 §3 leaves the limit to the
+// server); in the message, each LF ends a line as it is stored. A longer
+// command line is answered 500 5.5.2 and the connection closed (go-smtp
+// cannot tell where the next command starts); a longer line in a message
+// fails it for every recipient, 500 5.5.2, and the session goes on.
 // Config.MaxConnections bounds open connections; one more is answered
 // 421 4.3.2 and closed. ReadTimeout is an idle timeout, renewed by every
 // read, so a long transfer that keeps moving is never cut off; its
 // default is 5 minutes.
 //
-// Replies that go-smtp writes itself differ from the RFCs in a few
-// places (502 for commands out of sequence, the first LHLO line, a CR just
-// before CRLF in DATA); package rfc2033 lists them.
+// # The adapter under go-smtp
+//
+// go-smtp writes some replies itself that the RFCs do not allow, and
+// offers no option or interface to change them. go-smtp therefore runs on
+// a connection of this package (conn.go) that:
+//
+//   - rewrites go-smtp's replies line by line from a table keyed on the
+//     exact lines go-smtp v0.26 writes, each rule citing its RFC
+//     (replies.go): 503, not 502, for commands out of sequence (RFC 5321
+//     §4.3.2, RFC 2033 §4.2); 2.1.0 and 2.1.5 for MAIL and RCPT (RFC 3463
+//     §3.2); the server's name first in the LHLO reply (RFC 5321
+//     §4.1.1.1); 500 5.5.2 for unrecognised commands and long lines (RFC
+//     5321 §4.2.4, RFC 3463 §3.6). Every other line passes octet for
+//     octet, and a line is held back only while its start could still
+//     match a rule, never past its CRLF;
+//   - hands go-smtp its input one line at a time, so that go-smtp holds no
+//     input beyond the command it answers;
+//   - reads the message of DATA itself after go-smtp's 354, and gives
+//     go-smtp an empty message in its place;
+//   - does STARTTLS itself (RFC 3207; go-smtp is given no TLS
+//     configuration), so that it sees the plaintext over TLS too. After the
+//     handshake the session goes on on a new go-smtp connection, which has
+//     no state, as RFC 3207 §4.2 requires; input that came with the
+//     STARTTLS line is discarded and logged.
+//
+// What remains of go-smtp's own behaviour that the RFCs do not ask for is
+// listed in package rfc2033's doc.
 //
 // # Shutdown
 //

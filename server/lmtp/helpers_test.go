@@ -28,6 +28,14 @@ import (
 	"github.com/loftmail/loft/store"
 )
 
+// The enhanced status codes of MAIL and RCPT success (RFC 3463 §3.2, as in
+// RFC 2034 §6), and a recipient accepted in the form transaction takes.
+const (
+	mailOK       = "2.1.0"
+	rcptOK       = "2.1.5"
+	rcptAccepted = "250 " + rcptOK
+)
+
 // ioTimeout bounds every read and write of a test client, so that a broken
 // server fails a test instead of hanging it. No test depends on it
 // passing.
@@ -320,7 +328,7 @@ func normalized(msg string) string {
 
 // transaction sends MAIL, the RCPTs, DATA and the message in one
 // pipelined write, checks the MAIL reply and the RCPT replies against
-// rcptStatus ("250 2.0.0", "550 5.1.1" …), then DATA's 354, and returns
+// rcptStatus ("250 2.1.5", "550 5.1.1" …), then DATA's 354, and returns
 // the per-recipient replies after the data (RFC 2033 §4.2), which must
 // come one per accepted RCPT, in order, naming it.
 func (c *client) transaction(from string, rcpts []string, rcptStatus []string, msg string) []string {
@@ -340,7 +348,7 @@ func (c *client) transaction(from string, rcpts []string, rcptStatus []string, m
 		c.t.Fatal("transaction with no accepted recipient")
 	}
 	c.write(strings.Join(lines, "\r\n") + "\r\n" + dataBlock(msg))
-	c.expect(250, "2.0.0")
+	c.expect(250, mailOK)
 	var acceptedRcpts []string
 	for i, s := range rcptStatus {
 		var code int

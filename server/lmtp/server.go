@@ -26,7 +26,8 @@ const (
 	DefaultMaxRecipients   = 1000
 	DefaultDetailSeparator = "+"
 	DefaultTimeout         = 5 * time.Minute
-	// maxLineLength bounds a command line and a line of message data.
+	// maxLineLength bounds a command line (go-smtp) and a line of message
+	// data (dotReader), its line end included.
 	maxLineLength = 1 << 20
 	// spoolMemory is how much of a message is spooled in memory before
 	// the spool moves to a temporary file.
@@ -48,13 +49,18 @@ type Config struct {
 	// it must be a domain name. Default: the system's host name if it is
 	// one, else "localhost".
 	Hostname string
-	// TLSConfig enables STARTTLS (RFC 3207); nil offers no STARTTLS.
+	// TLSConfig enables STARTTLS (RFC 3207), which the server does itself
+	// rather than go-smtp (conn.go); nil offers no STARTTLS.
 	TLSConfig *tls.Config
 	// Logger receives one line per recipient and delivery; nil discards.
 	Logger *slog.Logger
-	// MaxMessageBytes is the largest message accepted, in octets as sent
-	// (after dot-unstuffing), and is advertised as SIZE. Default 50 MiB;
-	// larger messages get 552 5.3.4.
+	// MaxMessageBytes is the largest message accepted, and is advertised
+	// as SIZE (RFC 1870). It counts the message size as RFC 1870 defines
+	// it: the octets the client sends after DATA's 354 reply, CRLFs
+	// included, less the dots added by dot-stuffing and the final "."
+	// line; with BDAT, the sum of the chunk sizes. A message of exactly
+	// MaxMessageBytes octets is accepted; a longer one gets 552 5.3.4.
+	// Default 50 MiB.
 	MaxMessageBytes int64
 	// MaxRecipients is the most RCPTs accepted in one transaction
 	// (452 4.5.3 beyond). Default 1000.
@@ -130,7 +136,11 @@ func New(cfg Config) *Server {
 	ss := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	ss.LMTP = true
 	ss.Domain = cfg.Hostname
-	ss.TLSConfig = cfg.TLSConfig
+	// conn does STARTTLS, so that it can go on adapting the protocol
+	// under TLS (conn.go); go-smtp never sees TLS.
+	ss.TLSConfig = nil
+	// go-smtp enforces the limit on MAIL SIZE= (RFC 1870) and on BDAT
+	// chunks, exactly; conn's DATA reader enforces it on DATA.
 	ss.MaxMessageBytes = cfg.MaxMessageBytes
 	ss.MaxRecipients = cfg.MaxRecipients
 	ss.MaxLineLength = maxLineLength
@@ -178,7 +188,9 @@ func (s *Server) Serve(ln net.Listener) error {
 		ln.Close()
 		return nil
 	}
-	return s.smtp.Serve(&listener{Listener: ln, srv: s})
+	l := newListener(ln, s)
+	defer close(l.stop)
+	return s.smtp.Serve(l)
 }
 
 // Shutdown stops accepting connections and ends the open ones gracefully:
@@ -204,7 +216,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
 		s.mu.Lock()
 		for c := range s.conns {
-			c.Conn.Close()
+			c.raw.Close()
 		}
 		s.mu.Unlock()
 		return err
@@ -217,36 +229,6 @@ func (s *Server) ActiveConnections() int {
 	return int(s.active.Load())
 }
 
-// listener counts and limits the connections of one Serve.
-type listener struct {
-	net.Listener
-	srv *Server
-}
-
-func (l *listener) Accept() (net.Conn, error) {
-	for {
-		nc, err := l.Listener.Accept()
-		if err != nil {
-			return nil, err
-		}
-		s := l.srv
-		n := s.active.Add(1)
-		if max := s.cfg.MaxConnections; max > 0 && n > int64(max) {
-			s.active.Add(-1)
-			go s.reject(nc)
-			continue
-		}
-		c := &conn{Conn: nc, srv: s, id: newID(), readTimeout: s.cfg.ReadTimeout}
-		s.mu.Lock()
-		s.conns[c] = struct{}{}
-		s.mu.Unlock()
-		if s.shuttingDown.Load() {
-			c.drain()
-		}
-		return c, nil
-	}
-}
-
 // reject answers a connection beyond MaxConnections with 421 4.3.2
 // (RFC 5321 §3.1 lets a server refuse a session with 421 in place of the
 // greeting; RFC 3463 §3.4 X.3.2 System not accepting network messages).
@@ -255,68 +237,6 @@ func (s *Server) reject(nc net.Conn) {
 	nc.SetWriteDeadline(time.Now().Add(rejectWriteTimeout))
 	fmt.Fprintf(nc, "421 4.3.2 %s Too many connections, try again later\r\n", s.cfg.Hostname)
 	s.log.Warn("connection refused: too many connections", "remote", nc.RemoteAddr().String(), "max", s.cfg.MaxConnections)
-}
-
-// conn is a connection as the server tracks it: its id for logs, its
-// idle timeout, and whether a mail transaction is in progress.
-type conn struct {
-	net.Conn
-	srv         *Server
-	id          string
-	readTimeout time.Duration
-
-	busy     atomic.Bool // between MAIL and the end of the transaction
-	draining atomic.Bool // reads fail at once: the server is shutting down
-	once     sync.Once
-}
-
-// Read renews the idle deadline before each read, unless the connection
-// is draining. Setting the deadline before checking draining, and drain
-// setting draining before the deadline, leaves no order in which a drain
-// is undone.
-func (c *conn) Read(p []byte) (int, error) {
-	if c.readTimeout > 0 {
-		c.Conn.SetReadDeadline(time.Now().Add(c.readTimeout))
-		if c.draining.Load() {
-			c.Conn.SetReadDeadline(time.Now())
-		}
-	}
-	return c.Conn.Read(p)
-}
-
-// drain makes the next read fail with a timeout, which go-smtp answers
-// with 421 and closes the connection. Commands already buffered are still
-// answered first.
-func (c *conn) drain() {
-	c.draining.Store(true)
-	c.Conn.SetReadDeadline(time.Now())
-}
-
-// Close closes the connection once and stops tracking it.
-func (c *conn) Close() error {
-	err := c.Conn.Close()
-	c.once.Do(func() {
-		c.srv.mu.Lock()
-		delete(c.srv.conns, c)
-		c.srv.mu.Unlock()
-		c.srv.active.Add(-1)
-	})
-	return err
-}
-
-// connOf finds the server's conn under a go-smtp connection, which is
-// wrapped in a *tls.Conn after STARTTLS.
-func connOf(nc net.Conn) *conn {
-	for {
-		switch c := nc.(type) {
-		case *conn:
-			return c
-		case interface{ NetConn() net.Conn }:
-			nc = c.NetConn()
-		default:
-			return nil
-		}
-	}
 }
 
 // idEncoding writes ids in upper-case letters and digits 2-7: atext, so an

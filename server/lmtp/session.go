@@ -21,7 +21,8 @@ import (
 // after STARTTLS.
 type session struct {
 	srv  *Server
-	conn *conn // nil only if go-smtp hands over a connection it wrapped itself
+	conn *conn  // the connection under go-smtp's (conn.go)
+	gen  uint64 // the leg the session runs on
 	log  *slog.Logger
 	helo string
 	peer netip.Addr // invalid for a Unix-domain socket
@@ -73,8 +74,9 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	if s.shuttingDown.Load() {
 		return nil, errShutdown
 	}
-	sess := &session{srv: s, conn: connOf(c.Conn()), helo: c.Hostname()}
-	_, sess.tls = c.TLSConnectionState()
+	sess := &session{srv: s, helo: c.Hostname()}
+	sess.conn, sess.gen = connOf(c.Conn())
+	sess.tls = sess.conn != nil && sess.conn.tls.Load()
 	if ap, err := netip.ParseAddrPort(c.Conn().RemoteAddr().String()); err == nil {
 		sess.peer = ap.Addr().Unmap()
 	}
@@ -225,7 +227,7 @@ func (s *session) Data(r io.Reader) error {
 	if tx == nil {
 		return errNoMail
 	}
-	s.deliver(tx, r)
+	s.deliver(tx, s.message(r))
 	for _, t := range tx.order {
 		if t.status.Code/100 != 2 {
 			return t.status
@@ -242,11 +244,23 @@ func (s *session) LMTPData(r io.Reader, sc smtp.StatusCollector) error {
 	if tx == nil {
 		return errNoMail
 	}
-	s.deliver(tx, r)
+	s.deliver(tx, s.message(r))
 	for _, rc := range tx.rcpts {
 		sc.SetStatus(rc.path, rc.t.status)
 	}
 	return nil
+}
+
+// message returns the reader of the message: after DATA, the connection's
+// own (conn.go, dotreader.go), go-smtp's r then holding an empty message;
+// after BDAT, r, which has the chunks as they came (RFC 3030 §2).
+func (s *session) message(r io.Reader) io.Reader {
+	if s.conn != nil {
+		if m := s.conn.message(); m != nil {
+			return m
+		}
+	}
+	return r
 }
 
 // Reset ends the transaction (RSET, the end of DATA, a new LHLO).
@@ -262,9 +276,10 @@ func (s *session) Reset() {
 	}
 }
 
-// Logout ends the session.
+// Logout ends the session. A session that STARTTLS has replaced leaves
+// the connection to its successor.
 func (s *session) Logout() error {
-	if s.conn != nil {
+	if s.conn != nil && s.conn.current(s.gen) {
 		s.conn.busy.Store(false)
 	}
 	return nil

@@ -1,0 +1,426 @@
+package lmtp
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// This file is the connection under go-smtp. go-smtp v0.26 runs the
+// command loop, but it writes some replies the RFCs do not allow, its DATA
+// reader loses the start of the line after a CR that precedes CRLF and
+// refuses a message of exactly its size limit, and it offers no option or
+// interface to change any of that. So go-smtp reads and writes the client
+// through a conn, which
+//
+//   - hands go-smtp the input one line at a time, so that go-smtp never
+//     holds input beyond the command it is answering;
+//   - rewrites go-smtp's replies line by line (replies.go);
+//   - reads the message data of DATA itself (dotreader.go) and gives
+//     go-smtp an empty message in its place;
+//   - does STARTTLS itself (RFC 3207), so that it still sees the plaintext
+//     after TLS starts; the TLS session goes on on a new go-smtp
+//     connection, which starts with no state, as RFC 3207 §4.2 requires.
+//
+// go-smtp reads and writes through a leg. A conn has one leg at a time: a
+// new one after STARTTLS, when the old one reads end-of-file, so that its
+// go-smtp connection ends, and closing it does nothing.
+
+// connMode says what go-smtp is reading.
+type connMode uint8
+
+const (
+	modeCommand connMode = iota // command lines, and BDAT chunks
+	modeData                    // the message of DATA: the empty stand-in
+)
+
+// emptyMessage is the message data go-smtp reads for a DATA: nothing but
+// the final "." line. The message itself is read by the session from
+// conn.message.
+var emptyMessage = []byte(".\r\n")
+
+// handshakeTimeout bounds a STARTTLS handshake when no read timeout is set.
+const handshakeTimeout = DefaultTimeout
+
+// conn is one client connection: its id for logs, its idle timeout,
+// whether a mail transaction is in progress, and the adapter state.
+type conn struct {
+	srv         *Server
+	ln          *listener
+	id          string
+	raw         net.Conn // as accepted: addresses and deadlines
+	readTimeout time.Duration
+
+	busy     atomic.Bool // between MAIL and the end of the transaction
+	draining atomic.Bool // reads fail at once: the server is shutting down
+	tls      atomic.Bool // STARTTLS has succeeded
+	once     sync.Once
+
+	// in buffers all input, after TLS when TLS is on. It is read by go-smtp
+	// (through read) and, during DATA, by the session (through message);
+	// never by both at once, since go-smtp reads the next command only
+	// after the session has returned from LMTPData.
+	in   *bufio.Reader
+	tail []byte // the end of the last line go-smtp read, for STARTTLS
+	eol  bool   // tail ends a line
+
+	mu         sync.Mutex
+	nc         net.Conn // raw, or the TLS connection over it
+	gen        uint64   // the current leg; counts STARTTLS hand-overs
+	mode       connMode
+	stand      []byte     // what is left of emptyMessage in modeData
+	data       *dotReader // the message of the DATA in progress
+	dataTaken  bool       // the session has data
+	tlsPending bool       // STARTTLS was answered 220: handshake at the next read
+
+	wmu sync.Mutex
+	rw  replyWriter
+}
+
+func newConn(s *Server, l *listener, nc net.Conn) *conn {
+	c := &conn{srv: s, ln: l, id: newID(), raw: nc, nc: nc, readTimeout: s.cfg.ReadTimeout, eol: true}
+	c.in = bufio.NewReaderSize(netReader{c}, 32<<10)
+	return c
+}
+
+// netConn returns the connection that carries the protocol.
+func (c *conn) netConn() net.Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nc
+}
+
+// netReader reads the network for conn.in, renewing the idle deadline
+// before each read.
+type netReader struct{ c *conn }
+
+func (r netReader) Read(p []byte) (int, error) {
+	r.c.renewReadDeadline()
+	return r.c.netConn().Read(p)
+}
+
+// renewReadDeadline sets the idle deadline, unless the connection is
+// draining. Setting the deadline before checking draining, and drain
+// setting draining before the deadline, leaves no order in which a drain
+// is undone.
+func (c *conn) renewReadDeadline() {
+	if c.readTimeout > 0 {
+		c.raw.SetReadDeadline(time.Now().Add(c.readTimeout))
+	} else {
+		c.raw.SetReadDeadline(time.Time{})
+	}
+	if c.draining.Load() {
+		c.raw.SetReadDeadline(time.Now())
+	}
+}
+
+// drain makes the next network read fail with a timeout, which go-smtp
+// answers with 421 and closes the connection. Commands already buffered
+// are still answered first.
+func (c *conn) drain() {
+	c.draining.Store(true)
+	c.raw.SetReadDeadline(time.Now())
+}
+
+// close closes the connection once and stops tracking it.
+func (c *conn) close() error {
+	err := c.netConn().Close()
+	c.once.Do(func() {
+		c.srv.mu.Lock()
+		delete(c.srv.conns, c)
+		c.srv.mu.Unlock()
+		c.srv.active.Add(-1)
+	})
+	return err
+}
+
+// read is go-smtp's read: the empty stand-in during DATA, then, once the
+// message has been read to its end, input up to the end of one line.
+func (c *conn) read(p []byte) (int, error) {
+	c.mu.Lock()
+	if c.mode == modeData {
+		if len(c.stand) > 0 {
+			n := copy(p, c.stand)
+			c.stand = c.stand[n:]
+			c.mu.Unlock()
+			return n, nil
+		}
+		d := c.data
+		c.mode, c.data = modeCommand, nil
+		c.mu.Unlock()
+		// The session reads the message to its end; should it not have,
+		// the rest is message, never commands.
+		if err := d.finish(); err != nil {
+			return 0, err
+		}
+		c.mu.Lock()
+	}
+	tlsPending := c.tlsPending
+	c.tlsPending = false
+	c.mu.Unlock()
+	if tlsPending {
+		return 0, c.startTLS()
+	}
+	return c.readLine(p)
+}
+
+// readLine returns buffered input up to the end of its first line, reading
+// the network only when nothing is buffered. go-smtp's reader thus never
+// holds input beyond the line it is answering: when it answers DATA with
+// 354 the message is still here, and when it answers STARTTLS what the
+// client sent after it is still here to be discarded.
+func (c *conn) readLine(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if c.in.Buffered() == 0 {
+		if _, err := c.in.Peek(1); err != nil {
+			return 0, err
+		}
+	}
+	b, _ := c.in.Peek(c.in.Buffered())
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i+1]
+	}
+	n := copy(p, b)
+	c.noteLine(b[:n])
+	c.in.Discard(n)
+	return n, nil
+}
+
+// maxTail is how much of a line noteLine keeps.
+const maxTail = 16
+
+// noteLine keeps the last octets of the line go-smtp reads.
+func (c *conn) noteLine(b []byte) {
+	if c.eol {
+		c.tail = c.tail[:0]
+	}
+	c.tail = append(c.tail, b...)
+	if len(c.tail) > maxTail {
+		c.tail = append(c.tail[:0], c.tail[len(c.tail)-maxTail:]...)
+	}
+	c.eol = len(b) > 0 && b[len(b)-1] == '\n'
+}
+
+// bareSTARTTLS reports whether the line go-smtp took for STARTTLS is the
+// verb alone. go-smtp takes any line that begins with "STARTTLS" for one;
+// RFC 3207 §4 allows no parameters.
+func (c *conn) bareSTARTTLS() bool {
+	t := bytes.TrimSuffix(bytes.TrimSuffix(c.tail, []byte("\n")), []byte("\r"))
+	return len(t) >= 8 && bytes.EqualFold(t[len(t)-8:], []byte("STARTTLS"))
+}
+
+// startData begins the message of a DATA that go-smtp has answered 354.
+func (c *conn) startData() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.mode = modeData
+	c.stand = emptyMessage
+	c.data = &dotReader{r: c.in, max: c.srv.cfg.MaxMessageBytes, maxLine: maxLineLength}
+	c.dataTaken = false
+}
+
+// message returns the message of the DATA in progress, once; nil when no
+// DATA is in progress (BDAT, whose chunks go-smtp reads itself).
+func (c *conn) message() io.Reader {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.mode != modeData || c.dataTaken {
+		return nil
+	}
+	c.dataTaken = true
+	return c.data
+}
+
+// startTLS runs the TLS handshake after the 220 reply to STARTTLS and
+// hands the connection over to a new leg (RFC 3207 §4.2: the protocol
+// starts again from the greeting, which the client does not get again).
+// It returns io.EOF, which ends the old leg's go-smtp connection quietly.
+func (c *conn) startTLS() error {
+	// RFC 3207 §4.2: nothing the client sent in the clear may count as
+	// sent over TLS. A client waits for 220 before the handshake, so what
+	// is buffered came with the STARTTLS line, perhaps injected by someone
+	// on the path.
+	if n := c.in.Buffered(); n > 0 {
+		c.srv.log.Warn("discarding input sent after STARTTLS", "conn", c.id, "octets", n)
+		c.in.Discard(n)
+	}
+	// The transaction, if one was open, ends with the old session.
+	c.busy.Store(false)
+	d := c.readTimeout
+	if d <= 0 {
+		d = handshakeTimeout
+	}
+	tc := tls.Server(c.raw, c.srv.cfg.TLSConfig)
+	c.raw.SetDeadline(time.Now().Add(d))
+	err := tc.Handshake()
+	c.raw.SetWriteDeadline(time.Time{})
+	c.renewReadDeadline()
+	if err != nil {
+		c.srv.log.Info("STARTTLS handshake failed", "conn", c.id, "err", err)
+		return io.EOF
+	}
+	c.mu.Lock()
+	c.nc = tc
+	c.gen++
+	next := &leg{c: c, gen: c.gen}
+	c.mu.Unlock()
+	c.tls.Store(true)
+	c.in.Reset(netReader{c})
+	c.eol = true
+	c.wmu.Lock()
+	c.rw.dropGreeting = true
+	c.wmu.Unlock()
+	if !c.ln.handOver(next) {
+		// Serve has returned: the server is shutting down.
+		tc.SetWriteDeadline(time.Now().Add(rejectWriteTimeout))
+		fmt.Fprintf(tc, "421 4.3.2 %s Server shutting down, try again later\r\n", c.srv.cfg.Hostname)
+		c.close()
+	}
+	return io.EOF
+}
+
+// leg is the net.Conn go-smtp holds. Once STARTTLS has handed the
+// connection to a newer leg, an old leg reads end-of-file, and closing it
+// leaves the connection open.
+type leg struct {
+	c   *conn
+	gen uint64
+}
+
+func (l *leg) live() bool {
+	l.c.mu.Lock()
+	defer l.c.mu.Unlock()
+	return l.gen == l.c.gen
+}
+
+func (l *leg) Read(p []byte) (int, error) {
+	if !l.live() {
+		return 0, io.EOF
+	}
+	return l.c.read(p)
+}
+
+func (l *leg) Write(p []byte) (int, error) {
+	if !l.live() {
+		return 0, net.ErrClosed
+	}
+	return l.c.write(p)
+}
+
+func (l *leg) Close() error {
+	if !l.live() {
+		return nil
+	}
+	return l.c.close()
+}
+
+func (l *leg) LocalAddr() net.Addr  { return l.c.raw.LocalAddr() }
+func (l *leg) RemoteAddr() net.Addr { return l.c.raw.RemoteAddr() }
+
+// SetDeadline and SetWriteDeadline are go-smtp's write timeout. go-smtp
+// sets no read deadline (Server.ReadTimeout is zero): netReader does.
+func (l *leg) SetDeadline(t time.Time) error { return l.c.raw.SetWriteDeadline(t) }
+
+func (l *leg) SetReadDeadline(time.Time) error { return nil }
+
+func (l *leg) SetWriteDeadline(t time.Time) error { return l.c.raw.SetWriteDeadline(t) }
+
+// connOf finds the server's conn under a go-smtp connection.
+func connOf(nc net.Conn) (*conn, uint64) {
+	if l, ok := nc.(*leg); ok {
+		return l.c, l.gen
+	}
+	return nil, 0
+}
+
+// current reports whether gen is the connection's current leg.
+func (c *conn) current(gen uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen == gen
+}
+
+// listener counts and limits the connections of one Serve, and passes
+// connections handed over after STARTTLS back to go-smtp's Serve.
+type listener struct {
+	net.Listener
+	srv *Server
+
+	start    sync.Once
+	accepted chan accepted
+	handed   chan *leg
+	stop     chan struct{} // closed when Serve has returned
+}
+
+type accepted struct {
+	nc  net.Conn
+	err error
+}
+
+func newListener(ln net.Listener, s *Server) *listener {
+	return &listener{Listener: ln, srv: s, accepted: make(chan accepted), handed: make(chan *leg), stop: make(chan struct{})}
+}
+
+// acceptLoop accepts for Accept until Serve has returned.
+func (l *listener) acceptLoop() {
+	for {
+		nc, err := l.Listener.Accept()
+		select {
+		case l.accepted <- accepted{nc, err}:
+		case <-l.stop:
+			if nc != nil {
+				nc.Close()
+			}
+			return
+		}
+	}
+}
+
+// handOver gives go-smtp a connection's new leg. It reports false if
+// Serve has returned.
+func (l *listener) handOver(lg *leg) bool {
+	select {
+	case l.handed <- lg:
+		return true
+	case <-l.stop:
+		return false
+	}
+}
+
+func (l *listener) Accept() (net.Conn, error) {
+	l.start.Do(func() { go l.acceptLoop() })
+	for {
+		var a accepted
+		select {
+		case lg := <-l.handed:
+			return lg, nil
+		case a = <-l.accepted:
+		}
+		if a.err != nil {
+			return nil, a.err
+		}
+		s := l.srv
+		n := s.active.Add(1)
+		if max := s.cfg.MaxConnections; max > 0 && n > int64(max) {
+			s.active.Add(-1)
+			go s.reject(a.nc)
+			continue
+		}
+		c := newConn(s, l, a.nc)
+		s.mu.Lock()
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		if s.shuttingDown.Load() {
+			c.drain()
+		}
+		return &leg{c: c}, nil
+	}
+}
