@@ -63,12 +63,15 @@ import (
 //	    instead (a refused literal), the rest is not sent (-raw and -nowait
 //	    write everything at once). Responses with literals are printed with
 //	    the literal's octets in place. A tagged NO or BAD is a refusal.
+//	    In a LINE, {file:NAME} is a synchronising literal with the content
+//	    of the file NAME, its bare LFs made CRLF.
 //	    -until=REGEXP reads, after the last LINE, until a line matches
 //	    REGEXP instead (the command stays in progress unless that line is
 //	    its tagged response).
 //	send [-raw] [-nowait] CONN FILE
 //	    Send FILE's content (bare LFs made CRLF unless -raw) in one write and
-//	    read the responses its lines call for, as for pop3/lmtp.
+//	    read the responses its lines call for, as for pop3/lmtp; for IMAP
+//	    without -raw, synchronising literals wait for "+" as for imap.
 //	starttls CONN
 //	    Run the TLS handshake after the server accepted STLS or STARTTLS.
 //	expect CONN REGEXP
@@ -405,7 +408,11 @@ func protoCmd(ts *testscript.TestScript, neg bool, proto string, args []string) 
 		}
 	} else {
 		for i, l := range lines {
-			payload = append(payload, l...)
+			if proto == harness.IMAP {
+				payload = append(payload, fileLiterals(ts, l)...)
+			} else {
+				payload = append(payload, l...)
+			}
 			if i == len(lines)-1 && flags["pad"] != "" {
 				n, err := strconv.Atoi(flags["pad"])
 				if err != nil || n < 0 {
@@ -441,6 +448,26 @@ func protoCmd(ts *testscript.TestScript, neg bool, proto string, args []string) 
 		ts.Check(os.WriteFile(ts.MkAbs(f), body, 0o644))
 	}
 	st.finish(ts, neg, greeting+out, failed)
+}
+
+var fileLiteral = regexp.MustCompile(`\{file:([^}]+)\}`)
+
+// fileLiterals expands each "{file:NAME}" in an IMAP command line into a
+// synchronising literal of the file's content, bare LFs made CRLF: "{N}",
+// CRLF, and the N octets.
+func fileLiterals(ts *testscript.TestScript, line string) []byte {
+	var out []byte
+	for {
+		m := fileLiteral.FindStringSubmatchIndex(line)
+		if m == nil {
+			return append(out, line...)
+		}
+		content := harness.CRLF([]byte(ts.ReadFile(line[m[2]:m[3]])))
+		out = append(out, line[:m[0]]...)
+		out = append(out, fmt.Sprintf("{%d}\r\n", len(content))...)
+		out = append(out, content...)
+		line = line[m[1]:]
+	}
 }
 
 // finish prints out and checks the outcome against the script's `!`.
