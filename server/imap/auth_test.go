@@ -144,7 +144,7 @@ func TestCommandErrors(t *testing.T) {
 	env := newEnv(t, insecureAuth)
 	c := env.dial()
 	c.expect("a1 XYZZY", "a1 BAD unknown command XYZZY")
-	c.expect("a2 UID FETCH 1 FLAGS", "a2 BAD unknown command UID FETCH")
+	c.expect("a2 UID XYZZY 1", "a2 BAD unknown command UID XYZZY")
 	c.expect("a3 CLOSE", "a3 BAD CLOSE is not valid in the not authenticated state")
 	c.expectBad("a4 NOOP extra", 7)
 	c.write("\r\n")

@@ -23,6 +23,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/loftmail/loft/rfc/rfc3501"
 	"github.com/loftmail/loft/server/directory"
 	"github.com/loftmail/loft/store"
 )
@@ -421,3 +422,13 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 const msg1 = "From: a@example.org\r\nSubject: one\r\n\r\nfirst\r\n"
 const msg2 = "From: b@example.org\r\nSubject: two\r\n\r\nsecond\r\n"
 const msg3 = "From: c@example.org\r\nSubject: three\r\n\r\nthird\r\n"
+
+// writeTo runs write on an Encoder and appends what it wrote to out.
+func writeTo(out *strings.Builder, write func(*rfc3501.Encoder)) {
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	enc := rfc3501.NewEncoder(w)
+	write(enc)
+	enc.Flush()
+	out.WriteString(buf.String())
+}

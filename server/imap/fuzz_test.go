@@ -1,0 +1,72 @@
+package imap
+
+import (
+	"bytes"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loftmail/loft/server/directory"
+)
+
+// memConn is a net.Conn that reads a fixed input, then io.EOF, and records
+// what is written: a whole session runs synchronously on it.
+type memConn struct {
+	in  *bytes.Reader
+	out bytes.Buffer
+}
+
+func (m *memConn) Read(p []byte) (int, error)       { return m.in.Read(p) }
+func (m *memConn) Write(p []byte) (int, error)      { return m.out.Write(p) }
+func (m *memConn) Close() error                     { return nil }
+func (m *memConn) LocalAddr() net.Addr              { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 143} }
+func (m *memConn) RemoteAddr() net.Addr             { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000} }
+func (m *memConn) SetDeadline(time.Time) error      { return nil }
+func (m *memConn) SetReadDeadline(time.Time) error  { return nil }
+func (m *memConn) SetWriteDeadline(time.Time) error { return nil }
+
+// FuzzSession feeds arbitrary input to a whole session, not authenticated or
+// already logged in: the server must never panic or report an internal
+// error, must answer only in CRLF-terminated lines, and must end the session
+// when the input ends. Inputs with LOGIN or AUTHENTICATE run the directory's
+// real password hashing, which makes them slow to minimize: run with
+// -fuzzminimizetime=5s or so.
+func FuzzSession(f *testing.F) {
+	for _, seed := range []string{
+		"a1 SELECT INBOX\r\na2 NOOP\r\na3 EXPUNGE\r\na4 CLOSE\r\na5 LOGOUT\r\n",
+		"a1 CREATE a/b/\r\na2 LIST \"\" *\r\na3 LIST a/ %\r\na4 LSUB \"\" %\r\na5 RENAME a x\r\na6 DELETE x\r\n",
+		"a1 APPEND INBOX (\\Seen) \"01-Jan-2020 00:00:00 +0000\" {5}\r\nhello\r\na2 STATUS INBOX (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)\r\n",
+		"a1 SUBSCRIBE x\r\na2 UNSUBSCRIBE x\r\na3 NAMESPACE\r\na4 CAPABILITY\r\na5 EXAMINE INBOX\r\na6 CHECK\r\n",
+		"a1 LOGIN {5}\r\nalice {3}\r\nxyz\r\na2 AUTHENTICATE PLAIN\r\n*\r\na3 STARTTLS\r\n",
+		"a1 RENAME INBOX old\r\na2 SELECT &ZeVnLIqe-\r\na3 CREATE {3+}\r\nabc\r\na4 UID FETCH 1:* FLAGS\r\n",
+		"\r\n* x\r\n+ y\r\na1\r\na1 \r\na1 NOOP x\r\na1 APPEND INBOX {0}\r\n\r\na1 LIST \"\" \"\"\r\n",
+		strings.Repeat("A", 70000) + "\r\na1 NOOP\r\n",
+	} {
+		f.Add([]byte(seed), false)
+		f.Add([]byte(seed), true)
+	}
+	shared := newEnv(f, insecureAuth)
+	f.Fuzz(func(t *testing.T, input []byte, loggedIn bool) {
+		mc := &memConn{in: bytes.NewReader(input)}
+		c := newConn(shared.srv, mc, false)
+		if loggedIn {
+			if r, ok := c.startSession(&directory.Account{Login: "alice", Enabled: true}, "fuzz").(*response); !ok || r.status != statusOK {
+				t.Fatalf("login: %v", r)
+			}
+		}
+		c.serve()
+		out := mc.out.String()
+		if strings.Contains(out, "SERVERBUG") {
+			t.Fatalf("internal error for input %q:\n%s", input, out)
+		}
+		if !strings.HasSuffix(out, "\r\n") {
+			t.Fatalf("output does not end in CRLF: %q", out)
+		}
+		for _, line := range strings.SplitAfter(out, "\n") {
+			if line != "" && !strings.HasSuffix(line, "\r\n") {
+				t.Fatalf("line %q without CRLF in %q", line, out)
+			}
+		}
+	})
+}
