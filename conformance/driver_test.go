@@ -66,8 +66,10 @@ import (
 //	    In a LINE, {file:NAME} is a synchronising literal with the content
 //	    of the file NAME, its bare LFs made CRLF.
 //	    -until=REGEXP reads, after the last LINE, until a line matches
-//	    REGEXP instead (the command stays in progress unless that line is
-//	    its tagged response).
+//	    REGEXP instead; the command stays in progress if that line is a
+//	    continuation request (IDLE's "+ idling"), and otherwise the next
+//	    LINE starts a new command (as after an untagged BAD for a line
+//	    whose tag the server could not read).
 //	send [-raw] [-nowait] CONN FILE
 //	    Send FILE's content (bare LFs made CRLF unless -raw) in one write and
 //	    read the responses its lines call for, as for pop3/lmtp; for IMAP
@@ -634,6 +636,11 @@ func (s *session) imapExchange(payload []byte, write bool) (string, bool, error)
 			}
 			if last && s.untilRE != nil {
 				if s.untilRE.MatchString(r) {
+					if !harness.IMAPContinuation(r) {
+						// What comes next is the script's:
+						// nothing is in progress.
+						s.tag = ""
+					}
 					break
 				}
 				continue
