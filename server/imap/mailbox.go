@@ -215,8 +215,14 @@ func (c *conn) rename(tag string, dec *rfc3501.Decoder) error {
 		if err := c.account.RenameMailbox(from, to); err != nil {
 			return err
 		}
-		if c.sel != nil && c.sel.name == from {
-			c.sel.name = to
+		if c.sel != nil {
+			// The selected mailbox keeps working by its GUID; only its
+			// name (for logs and STATUS) follows the rename.
+			if c.sel.name == from {
+				c.sel.name = to
+			} else if rest, ok := strings.CutPrefix(c.sel.name, from+delimiter); ok {
+				c.sel.name = to + delimiter + rest
+			}
 		}
 		return nil
 	}
