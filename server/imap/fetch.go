@@ -82,6 +82,10 @@ func (c *conn) fetchCmd(dec *rfc3501.Decoder, uid bool) error {
 			return err
 		}
 	}
+	// The structures parsed by this command are written to the disk cache
+	// together, at the end.
+	req.cache = c.s.cache.NewBatch()
+	defer req.cache.Flush()
 	for _, seq := range seqs {
 		if err := c.fetchMessage(req, seq, changed[seq]); err != nil {
 			return err
@@ -291,6 +295,8 @@ type fetchRequest struct {
 	hasFlags          bool
 	// spans is scratch space for the sections of one message.
 	spans [][]rfc3501.Span
+	// cache loads message structures.
+	cache *msgcache.Batch
 }
 
 // newFetchRequest merges items named twice and, for UID FETCH, adds UID
@@ -389,7 +395,7 @@ func (c *conn) fetchMessage(req *fetchRequest, seq uint32, flagsChanged bool) er
 	if req.structure {
 		key := msgcache.Key{Mailbox: c.sel.mbox.GUID(), UIDValidity: c.sel.snap.UIDValidity, UID: v.UID}
 		var err error
-		m, err = c.s.cache.Load(key, v.Size, func() (*rfc3501.Message, error) {
+		m, err = req.cache.Load(key, v.Size, func() (*rfc3501.Message, error) {
 			if r == nil {
 				if err := open(); err != nil {
 					return nil, err

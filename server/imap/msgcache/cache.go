@@ -9,28 +9,12 @@
 //
 // Two levels: an in-memory LRU bounded by a number of entries and by an
 // estimate of the bytes they hold, and, optionally, a directory on the
-// server's local disk that keeps entries across restarts. Each entry there is
-// one file, DIR/<first two digits of the mailbox id>/<mailbox id>/<UIDVALIDITY>-<UID>,
-// written to a temporary file and renamed into place, so that a reader sees
-// a whole entry or none. An entry carries a checksum, its key and the
-// message's size; one that is damaged, of another format version, or does
-// not match is ignored and written again. Entries are not fsynced: a crash
-// may lose or damage some, which is harmless. The directory may be removed
-// at any time, even while the server runs. Entries of expunged messages stay
-// until the directory is cleaned; they are small (a few hundred octets for a
-// simple message).
+// server's local disk that keeps entries across restarts (disk.go).
 package msgcache
 
 import (
 	"container/list"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -68,11 +52,13 @@ type Options struct {
 
 // Stats count what a Cache did since it was made.
 type Stats struct {
-	MemoryHits int64 // structures found in memory
-	DiskHits   int64 // structures read from the directory
-	Parses     int64 // structures that had to be parsed
-	Entries    int   // structures in memory now
-	Bytes      int64 // their estimated memory
+	MemoryHits      int64 // structures found in memory
+	DiskHits        int64 // structures read from the directory
+	Parses          int64 // structures that had to be parsed
+	SegmentsRead    int64 // segment files read
+	SegmentsWritten int64 // segment files written, merges included
+	Entries         int   // structures in memory now
+	Bytes           int64 // their estimated memory
 }
 
 // Cache is a cache of message structures. It is safe for concurrent use.
@@ -88,11 +74,13 @@ type Cache struct {
 	lru     list.List             // most recently used first
 	bytes   int64
 
-	made       sync.Map // mailbox directories known to exist
-	warned     atomic.Bool
-	memoryHits atomic.Int64
-	diskHits   atomic.Int64
-	parses     atomic.Int64
+	disk diskState
+
+	memoryHits      atomic.Int64
+	diskHits        atomic.Int64
+	parses          atomic.Int64
+	segmentsRead    atomic.Int64
+	segmentsWritten atomic.Int64
 }
 
 type entry struct {
@@ -119,21 +107,43 @@ func New(opts Options) *Cache {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
+	c.disk.init()
 	return c
 }
 
 // Load returns the structure of the message key, whose size is size
 // octets: from memory, else from the directory, else from parse, whose
-// result is then kept in both. An error of parse is returned as it is and
-// nothing is kept.
+// result is then kept in memory and written to the directory at once. An
+// error of parse is returned as it is and nothing is kept. A command that
+// loads many structures uses a Batch, which writes them together.
 func (c *Cache) Load(key Key, size int64, parse func() (*rfc3501.Message, error)) (*rfc3501.Message, error) {
+	b := c.NewBatch()
+	defer b.Flush()
+	return b.Load(key, size, parse)
+}
+
+// Batch loads structures like Cache.Load, and keeps those it had to parse
+// until Flush, which writes them to the directory together (one segment
+// file per mailbox rather than one file per message). Not safe for
+// concurrent use; one command uses one Batch.
+type Batch struct {
+	c       *Cache
+	pending map[segmentKey]*pendingSegment
+}
+
+// NewBatch returns an empty batch.
+func (c *Cache) NewBatch() *Batch { return &Batch{c: c} }
+
+// Load is Cache.Load, except that a structure that had to be parsed is
+// written at the latest by Flush.
+func (b *Batch) Load(key Key, size int64, parse func() (*rfc3501.Message, error)) (*rfc3501.Message, error) {
+	c := b.c
 	if m := c.memory(key); m != nil && m.Size == size {
 		c.memoryHits.Add(1)
 		return m, nil
 	}
 	if m := c.readDisk(key, size); m != nil {
 		c.diskHits.Add(1)
-		c.remember(key, m)
 		return m, nil
 	}
 	m, err := parse()
@@ -141,8 +151,8 @@ func (c *Cache) Load(key Key, size int64, parse func() (*rfc3501.Message, error)
 		return nil, err
 	}
 	c.parses.Add(1)
-	c.remember(key, m)
-	c.writeDisk(key, m)
+	c.remember(key, m, false)
+	b.add(key, m)
 	return m, nil
 }
 
@@ -152,11 +162,13 @@ func (c *Cache) Stats() Stats {
 	n, b := len(c.entries), c.bytes
 	c.mu.Unlock()
 	return Stats{
-		MemoryHits: c.memoryHits.Load(),
-		DiskHits:   c.diskHits.Load(),
-		Parses:     c.parses.Load(),
-		Entries:    n,
-		Bytes:      b,
+		MemoryHits:      c.memoryHits.Load(),
+		DiskHits:        c.diskHits.Load(),
+		Parses:          c.parses.Load(),
+		SegmentsRead:    c.segmentsRead.Load(),
+		SegmentsWritten: c.segmentsWritten.Load(),
+		Entries:         n,
+		Bytes:           b,
 	}
 }
 
@@ -181,8 +193,9 @@ func (c *Cache) memory(key Key) *rfc3501.Message {
 }
 
 // remember keeps m in memory, evicting the least recently used structures
-// beyond the bounds.
-func (c *Cache) remember(key Key, m *rfc3501.Message) {
+// beyond the bounds. With ifAbsent, a structure already kept stays as it
+// is, and where it is in the LRU order.
+func (c *Cache) remember(key Key, m *rfc3501.Message, ifAbsent bool) {
 	if c.maxEntries < 0 || c.maxBytes < 0 {
 		return
 	}
@@ -193,6 +206,9 @@ func (c *Cache) remember(key Key, m *rfc3501.Message) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el := c.entries[key]; el != nil {
+		if ifAbsent {
+			return
+		}
 		e := el.Value.(*entry)
 		c.bytes += size - e.size
 		e.msg, e.size = m, size
@@ -210,94 +226,3 @@ func (c *Cache) remember(key Key, m *rfc3501.Message) {
 	}
 }
 
-// validID reports whether a mailbox id may name a directory: hex digits
-// only, as store.Mailbox.GUID gives, so that no key ever reaches a path
-// outside the cache directory.
-func validID(id string) bool {
-	if len(id) < 2 || len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-// mailboxDir is the directory of a mailbox's entries, or "" when there is
-// no directory or the id cannot name one.
-func (c *Cache) mailboxDir(id string) string {
-	if c.dir == "" || !validID(id) {
-		return ""
-	}
-	return filepath.Join(c.dir, id[:2], id)
-}
-
-func entryName(key Key) string {
-	return strconv.FormatUint(uint64(key.UIDValidity), 10) + "-" + strconv.FormatUint(uint64(key.UID), 10)
-}
-
-// readDisk returns the structure kept in the directory, or nil.
-func (c *Cache) readDisk(key Key, size int64) *rfc3501.Message {
-	dir := c.mailboxDir(key.Mailbox)
-	if dir == "" {
-		return nil
-	}
-	data, err := os.ReadFile(filepath.Join(dir, entryName(key)))
-	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			c.warn("reading a message structure cache entry failed", err)
-		}
-		return nil
-	}
-	m, err := decode(data, key, size)
-	if err != nil {
-		c.log.Debug("ignoring a damaged message structure cache entry", "mailbox", key.Mailbox, "uid", key.UID)
-		return nil
-	}
-	return m
-}
-
-// writeDisk keeps m in the directory: written to a temporary file in the
-// mailbox's directory and renamed over the entry, so that readers see the
-// old entry, the new one, or none, never a part. Failures are logged and
-// otherwise ignored.
-func (c *Cache) writeDisk(key Key, m *rfc3501.Message) {
-	dir := c.mailboxDir(key.Mailbox)
-	if dir == "" {
-		return
-	}
-	if _, ok := c.made.Load(dir); !ok {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			c.warn("creating a message structure cache directory failed", err)
-			return
-		}
-		c.made.Store(dir, true)
-	}
-	var suffix [8]byte
-	rand.Read(suffix[:])
-	tmp := filepath.Join(dir, ".tmp-"+hex.EncodeToString(suffix[:]))
-	err := os.WriteFile(tmp, encode(key, m), 0o600)
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, entryName(key)))
-	}
-	if err != nil {
-		os.Remove(tmp)
-		if errors.Is(err, fs.ErrNotExist) {
-			// The directory was removed meanwhile: make it again next time.
-			c.made.Delete(dir)
-		}
-		c.warn("writing a message structure cache entry failed", err)
-	}
-}
-
-// warn logs the first failure of the directory as a warning and later ones
-// at debug level, so that a broken directory does not flood the log.
-func (c *Cache) warn(msg string, err error) {
-	if c.warned.CompareAndSwap(false, true) {
-		c.log.Warn(msg, "dir", c.dir, "err", err)
-		return
-	}
-	c.log.Debug(msg, "dir", c.dir, "err", err)
-}

@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -78,9 +79,12 @@ func TestEncodeDecode(t *testing.T) {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			m := parse(t, raw)
 			key := Key{Mailbox: mailboxID, UIDValidity: 7, UID: uint32(i + 1)}
-			got, err := decode(encode(key, m), key, int64(len(raw)))
+			gotKey, got, err := decode(encode(key, m))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if gotKey != key {
+				t.Errorf("key %v, want %v", gotKey, key)
 			}
 			sameStructure(t, m, got)
 		})
@@ -95,7 +99,7 @@ func TestEncodeNilAndEmpty(t *testing.T) {
 		t.Fatalf("fixture: Date %v, Subject %v, want both present and empty", m.Envelope.Date, m.Envelope.Subject)
 	}
 	key := Key{Mailbox: mailboxID, UIDValidity: 1, UID: 1}
-	got, err := decode(encode(key, m), key, m.Size)
+	_, got, err := decode(encode(key, m))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,35 +116,22 @@ func TestDecodeRefusesDamage(t *testing.T) {
 	m := parse(t, raw)
 	key := Key{Mailbox: mailboxID, UIDValidity: 3, UID: 9}
 	data := encode(key, m)
-	size := int64(len(raw))
 
 	for i := range data {
 		damaged := append([]byte(nil), data...)
 		damaged[i] ^= 0x55
-		if _, err := decode(damaged, key, size); !errors.Is(err, errCorrupt) {
+		if _, _, err := decode(damaged); !errors.Is(err, errCorrupt) {
 			t.Fatalf("octet %d flipped: err %v, want errCorrupt", i, err)
 		}
 	}
 	for n := range len(data) {
-		if _, err := decode(data[:n], key, size); !errors.Is(err, errCorrupt) {
+		if _, _, err := decode(data[:n]); !errors.Is(err, errCorrupt) {
 			t.Fatalf("truncated to %d octets: err %v, want errCorrupt", n, err)
 		}
 	}
-	for _, other := range []Key{
-		{Mailbox: mailboxID, UIDValidity: 3, UID: 10},
-		{Mailbox: mailboxID, UIDValidity: 4, UID: 9},
-		{Mailbox: strings.Repeat("f", 32), UIDValidity: 3, UID: 9},
-	} {
-		if _, err := decode(data, other, size); !errors.Is(err, errCorrupt) {
-			t.Errorf("entry of %v read as %v: err %v, want errCorrupt", key, other, err)
-		}
-	}
-	if _, err := decode(data, key, size+1); !errors.Is(err, errCorrupt) {
-		t.Errorf("entry read for another size: err %v, want errCorrupt", err)
-	}
 	old := append([]byte(nil), data...)
 	old[3] = formatVersion + 1
-	if _, err := decode(old, key, size); !errors.Is(err, errCorrupt) {
+	if _, _, err := decode(old); !errors.Is(err, errCorrupt) {
 		t.Errorf("entry of another format version: err %v, want errCorrupt", err)
 	}
 }
@@ -164,7 +155,7 @@ func TestDecodeSpansChecked(t *testing.T) {
 	body := *m.Body
 	body.Body.Len = int64(len(raw)) + 1
 	bad.Body = &body
-	if _, err := decode(encode(key, &bad), key, int64(len(raw))); !errors.Is(err, errCorrupt) {
+	if _, _, err := decode(encode(key, &bad)); !errors.Is(err, errCorrupt) {
 		t.Errorf("span beyond the message: err %v, want errCorrupt", err)
 	}
 }
@@ -173,17 +164,20 @@ func FuzzDecode(f *testing.F) {
 	key := Key{Mailbox: mailboxID, UIDValidity: 1, UID: 2}
 	for _, raw := range testMessages {
 		data := encode(key, parse(f, raw))
-		f.Add(data[headerLen:], int64(len(raw)))
+		f.Add(data[headerLen:])
 	}
-	f.Fuzz(func(t *testing.T, payload []byte, size int64) {
-		m, err := decode(sealed(payload), key, size)
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		key, m, err := decode(sealed(payload))
 		if err != nil {
 			return
 		}
 		// What decodes encodes to an entry that decodes the same.
-		again, err := decode(encode(key, m), key, size)
+		key2, again, err := decode(encode(key, m))
 		if err != nil {
 			t.Fatalf("re-encoded entry: %v", err)
+		}
+		if key2 != key {
+			t.Fatalf("key %v, then %v", key, key2)
 		}
 		sameStructure(t, m, again)
 	})
@@ -290,72 +284,77 @@ func TestParseErrorNotKept(t *testing.T) {
 	}
 }
 
-func entryPath(dir string, key Key) string {
-	return filepath.Join(dir, key.Mailbox[:2], key.Mailbox, entryName(key))
+// segmentsIn lists the segment files of a mailbox directory.
+func segmentsIn(t *testing.T, dir, id string) []segment {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dir, id[:2], id))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	var out []segment
+	for _, e := range entries {
+		if s, ok := parseSegmentName(e.Name()); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func TestDisk(t *testing.T) {
 	dir := t.TempDir()
 	raw := testMessages[2]
 	size := int64(len(raw))
-	key := keyOf(42)
 	var n counter
 
 	first := New(Options{Dir: dir})
-	m1, err := first.Load(key, size, n.parse(t, key, raw))
+	m42, err := first.Load(keyOf(42), size, n.parse(t, keyOf(42), raw))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(entryPath(dir, key)); err != nil {
-		t.Fatalf("no entry on disk: %v", err)
+	if segs := segmentsIn(t, dir, mailboxID); len(segs) != 1 || segs[0].first != 42 || segs[0].last != 42 {
+		t.Fatalf("segments after Load: %+v, want one for UID 42", segs)
+	}
+	// A batch writes what it parsed as one segment, at Flush.
+	b := first.NewBatch()
+	for uid := uint32(1); uid <= 5; uid++ {
+		if _, err := b.Load(keyOf(uid), size, n.parse(t, keyOf(uid), raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if segs := segmentsIn(t, dir, mailboxID); len(segs) != 1 {
+		t.Fatalf("segments before Flush: %+v, want still one", segs)
+	}
+	b.Flush()
+	if segs := segmentsIn(t, dir, mailboxID); len(segs) != 2 {
+		t.Fatalf("segments after Flush: %+v, want two", segs)
 	}
 
-	// A new cache on the same directory, as after a restart.
+	// A new cache on the same directory, as after a restart: the segment
+	// that holds UID 3 is read, and its neighbours come with it.
 	second := New(Options{Dir: dir})
-	m2, err := second.Load(key, size, n.parse(t, key, raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := n.calls(key); got != 1 {
-		t.Errorf("parsed %d times, want once", got)
-	}
-	if st := second.Stats(); st.DiskHits != 1 || st.Entries != 1 {
-		t.Errorf("stats %+v, want one disk hit, kept in memory", st)
-	}
-	sameStructure(t, m1, m2)
-
-	// Damaged entries are ignored and written again.
-	for _, damage := range []func(path string) error{
-		func(p string) error { return os.WriteFile(p, []byte("garbage"), 0o600) },
-		func(p string) error { return os.Truncate(p, 20) },
-		func(p string) error { return os.WriteFile(p, nil, 0o600) },
-	} {
-		if err := damage(entryPath(dir, key)); err != nil {
+	for _, uid := range []uint32{3, 1, 5, 42} {
+		m, err := second.Load(keyOf(uid), size, n.parse(t, keyOf(uid), raw))
+		if err != nil {
 			t.Fatal(err)
 		}
-		before := n.calls(key)
-		c := New(Options{Dir: dir})
-		if _, err := c.Load(key, size, n.parse(t, key, raw)); err != nil {
-			t.Fatal(err)
+		sameStructure(t, m42, m)
+	}
+	for uid := uint32(1); uid <= 5; uid++ {
+		if got := n.calls(keyOf(uid)); got != 1 {
+			t.Errorf("UID %d parsed %d times, want once", uid, got)
 		}
-		if got := n.calls(key); got != before+1 {
-			t.Errorf("damaged entry: parsed %d times, want %d", got, before+1)
-		}
-		c = New(Options{Dir: dir})
-		c.Load(key, size, n.parse(t, key, raw))
-		if st := c.Stats(); st.DiskHits != 1 {
-			t.Errorf("entry not written again after damage: stats %+v", st)
-		}
+	}
+	if st := second.Stats(); st.Parses != 0 || st.DiskHits != 2 || st.MemoryHits != 2 || st.SegmentsRead != 2 || st.Entries != 6 {
+		t.Errorf("stats %+v, want 2 segments read, 2 disk and 2 memory hits, 6 entries", st)
 	}
 
 	// An entry for another size (which the store never gives one UID) is
 	// not used.
-	c := New(Options{Dir: dir})
-	other := testMessages[0]
-	if _, err := c.Load(key, int64(len(other)), n.parse(t, key, other)); err != nil {
+	third := New(Options{Dir: dir})
+	if _, err := third.Load(keyOf(42), int64(len(testMessages[0])), n.parse(t, keyOf(42), testMessages[0])); err != nil {
 		t.Fatal(err)
 	}
-	if st := c.Stats(); st.DiskHits != 0 || st.Parses != 1 {
+	if st := third.Stats(); st.DiskHits != 0 || st.Parses != 1 {
 		t.Errorf("entry of another size used: stats %+v", st)
 	}
 
@@ -366,8 +365,133 @@ func TestDisk(t *testing.T) {
 	}
 }
 
+// TestDiskDamage checks that damaged segments cost parses, never errors:
+// a damaged entry is skipped, a damaged length ends the segment, and a
+// file that is not a segment is ignored.
+func TestDiskDamage(t *testing.T) {
+	raw := testMessages[2]
+	size := int64(len(raw))
+	setup := func(t *testing.T) (string, string) {
+		dir := t.TempDir()
+		c := New(Options{Dir: dir})
+		b := c.NewBatch()
+		var n counter
+		for uid := uint32(1); uid <= 3; uid++ {
+			b.Load(keyOf(uid), size, n.parse(t, keyOf(uid), raw))
+		}
+		b.Flush()
+		segs := segmentsIn(t, dir, mailboxID)
+		if len(segs) != 1 {
+			t.Fatalf("segments %+v, want one", segs)
+		}
+		return dir, filepath.Join(dir, mailboxID[:2], mailboxID, segs[0].name)
+	}
+	entryLen := len(encode(keyOf(1), parse(t, raw)))
+	prefix := 4 + len(binary.AppendUvarint(nil, uint64(entryLen)))
+	for _, tc := range []struct {
+		name   string
+		damage func(data []byte) []byte
+		parsed []uint32 // the UIDs that must be parsed again
+	}{
+		{"garbage", func([]byte) []byte { return []byte("garbage") }, []uint32{1, 2, 3}},
+		{"empty", func([]byte) []byte { return nil }, []uint32{1, 2, 3}},
+		{"magic", func(d []byte) []byte { d[0] = 'X'; return d }, []uint32{1, 2, 3}},
+		{"entry 2", func(d []byte) []byte { d[prefix+entryLen+prefix-4+20] ^= 1; return d }, []uint32{2}},
+		{"length 2", func(d []byte) []byte { d[prefix+entryLen] = 0xff; return d }, []uint32{2, 3}},
+		{"truncated", func(d []byte) []byte { return d[:len(d)-10] }, []uint32{3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, path := setup(t)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, tc.damage(data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c := New(Options{Dir: dir})
+			var n counter
+			for uid := uint32(1); uid <= 3; uid++ {
+				if _, err := c.Load(keyOf(uid), size, n.parse(t, keyOf(uid), raw)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for uid := uint32(1); uid <= 3; uid++ {
+				want := 0
+				if slices.Contains(tc.parsed, uid) {
+					want = 1
+				}
+				if got := n.calls(keyOf(uid)); got != want {
+					t.Errorf("UID %d parsed %d times, want %d", uid, got, want)
+				}
+			}
+			// What was parsed again is written again.
+			again := New(Options{Dir: dir})
+			for uid := uint32(1); uid <= 3; uid++ {
+				again.Load(keyOf(uid), size, n.parse(t, keyOf(uid), raw))
+			}
+			if st := again.Stats(); st.Parses != 0 {
+				t.Errorf("after rewriting: stats %+v, want no parse", st)
+			}
+		})
+	}
+}
+
+// TestDiskMerge checks that many small segments are merged into few, that
+// full segments are left alone, and that nothing is lost.
+func TestDiskMerge(t *testing.T) {
+	dir := t.TempDir()
+	raw := testMessages[2]
+	size := int64(len(raw))
+	c := New(Options{Dir: dir, MaxEntries: -1})
+	var n counter
+
+	// Enough structures for a full segment and a small one.
+	perEntry := len(encode(keyOf(1), parse(t, raw))) + 2
+	bulk := uint32(segmentTarget/perEntry + 10)
+	b := c.NewBatch()
+	for uid := uint32(1); uid <= bulk; uid++ {
+		b.Load(keyOf(uid), size, n.parse(t, keyOf(uid), raw))
+	}
+	b.Flush()
+	var full []string
+	for _, s := range segmentsIn(t, dir, mailboxID) {
+		if !s.small() {
+			full = append(full, s.name)
+		}
+	}
+	if len(full) != 1 {
+		t.Fatalf("segments %+v, want one full", segmentsIn(t, dir, mailboxID))
+	}
+	// Small segments, one structure each, until with the rest of the bulk
+	// there are more than maxSegments: then they are merged.
+	for uid := bulk + 1; uid <= bulk+maxSegments; uid++ {
+		c.Load(keyOf(uid), size, n.parse(t, keyOf(uid), raw))
+	}
+	segs := segmentsIn(t, dir, mailboxID)
+	small := 0
+	for _, s := range segs {
+		if s.small() {
+			small++
+		}
+	}
+	if small != 1 || !slices.ContainsFunc(segs, func(s segment) bool { return s.name == full[0] }) {
+		t.Errorf("after merging: %+v, want the full segment and one small one", segs)
+	}
+	// Everything is still there.
+	fresh := New(Options{Dir: dir})
+	for uid := uint32(1); uid <= bulk+maxSegments; uid++ {
+		if _, err := fresh.Load(keyOf(uid), size, n.parse(t, keyOf(uid), raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := fresh.Stats(); st.Parses != 0 {
+		t.Errorf("after merging: %d structures parsed again", st.Parses)
+	}
+}
+
 // TestDiskRemoved checks that the directory may be removed while the cache
-// is in use: entries are written again.
+// is in use: segments are written again.
 func TestDiskRemoved(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cache")
 	raw := testMessages[0]
@@ -380,13 +504,40 @@ func TestDiskRemoved(t *testing.T) {
 	}
 	c.Load(keyOf(2), size, n.parse(t, keyOf(2), raw)) // fails to write, is forgotten
 	c.Load(keyOf(3), size, n.parse(t, keyOf(3), raw)) // makes the directory again
-	if _, err := os.Stat(entryPath(dir, keyOf(3))); err != nil {
-		t.Errorf("entry not written after the directory was removed: %v", err)
+	if segs := segmentsIn(t, dir, mailboxID); len(segs) != 1 || segs[0].first != 3 {
+		t.Errorf("segments %+v after the directory was removed, want one for UID 3", segs)
+	}
+	if got := n.calls(keyOf(1)); got != 1 {
+		t.Errorf("UID 1 parsed %d times, want once", got)
 	}
 }
 
-// TestDiskBadMailboxID checks that a key whose mailbox id is not hex never
-// reaches the file system.
+// TestDiskForeignFiles checks that files that are not segments are left
+// alone.
+func TestDiskForeignFiles(t *testing.T) {
+	dir := t.TempDir()
+	mdir := filepath.Join(dir, mailboxID[:2], mailboxID)
+	if err := os.MkdirAll(filepath.Join(mdir, "5.1-9.10.0123456789abcdef.d"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"README", ".tmp-5.1-9.10.0123456789abcdef", "5.1-9.x.0123456789abcdef", "5.9-1.10.0123456789abcdef"} {
+		if err := os.WriteFile(filepath.Join(mdir, name), []byte("LMS\x01junk"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := New(Options{Dir: dir})
+	var n counter
+	raw := testMessages[0]
+	if _, err := c.Load(keyOf(5), int64(len(raw)), n.parse(t, keyOf(5), raw)); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.Stats(); st.Parses != 1 || st.SegmentsRead != 0 {
+		t.Errorf("stats %+v, want one parse and no segment read", st)
+	}
+}
+
+// TestDiskBadMailboxID checks that a key whose mailbox id is not lowercase
+// hex never reaches the file system.
 func TestDiskBadMailboxID(t *testing.T) {
 	base := t.TempDir()
 	dir := filepath.Join(base, "cache")

@@ -55,29 +55,32 @@ func encode(key Key, m *rfc3501.Message) []byte {
 	return w.b
 }
 
-// decode returns the message structure of an entry, which must be the entry
-// of key for a message of size octets. Any damage, and any entry of another
-// key, size or format version, is errCorrupt.
-func decode(data []byte, key Key, size int64) (*rfc3501.Message, error) {
+// decode returns the key and the message structure of an entry. Any
+// damage, and an entry of another format version, is errCorrupt.
+func decode(data []byte) (Key, *rfc3501.Message, error) {
 	if len(data) < headerLen || [4]byte(data[:4]) != magic ||
 		crc32.Checksum(data[headerLen:], castagnoli) != binary.BigEndian.Uint32(data[4:8]) {
-		return nil, errCorrupt
+		return Key{}, nil, errCorrupt
 	}
 	r := reader{b: data[headerLen:]}
-	if r.str() != key.Mailbox || r.uint() != uint64(key.UIDValidity) || r.uint() != uint64(key.UID) {
-		return nil, errCorrupt
+	var key Key
+	key.Mailbox = r.str()
+	validity, uid := r.uint(), r.uint()
+	if validity > 1<<32-1 || uid > 1<<32-1 {
+		return Key{}, nil, errCorrupt
 	}
+	key.UIDValidity, key.UID = uint32(validity), uint32(uid)
 	m := &rfc3501.Message{Size: r.int()}
 	r.size = m.Size
-	if m.Size != size {
-		return nil, errCorrupt
+	if m.Size < 0 {
+		return Key{}, nil, errCorrupt
 	}
 	m.Envelope = r.envelope()
 	m.Body = r.body(0)
 	if r.bad || len(r.b) != 0 || m.Body == nil {
-		return nil, errCorrupt
+		return Key{}, nil, errCorrupt
 	}
-	return m, nil
+	return key, m, nil
 }
 
 // writer appends the encoding of a structure to b.
