@@ -225,4 +225,3 @@ func (c *Cache) remember(key Key, m *rfc3501.Message, ifAbsent bool) {
 		c.bytes -= e.size
 	}
 }
-
