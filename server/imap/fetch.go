@@ -33,8 +33,8 @@ import (
 //     stay those of the stored octets.
 //   - Non-PEEK BODY[…], RFC822 and RFC822.TEXT set \Seen on every message
 //     they name, in one store operation before the responses, except after
-//     EXAMINE (§6.3.2); a message whose flags that changes has FLAGS in its
-//     FETCH response (§6.4.5 SHOULD), at the end unless FLAGS was requested.
+//     EXAMINE (§6.3.2); a message whose flags change has FLAGS in its FETCH
+//     response (§6.4.5 SHOULD), at the end unless FLAGS was requested.
 //   - A sequence number beyond the last message, and any sequence set in an
 //     empty mailbox ("1:*" included), is BAD (RFC 3501 §9 seq-number;
 //     RFC 9051 §9 says so of "*" in an empty mailbox). UIDs that name no
@@ -59,6 +59,9 @@ func (c *conn) uidFetch(tag string, dec *rfc3501.Decoder) error {
 	return c.fetchCmd(dec, true)
 }
 
+// fetchCmd runs FETCH, or UID FETCH when uid is set: it decodes the
+// arguments, sets \Seen where the items ask for it, and writes a FETCH
+// response for every message the set names.
 func (c *conn) fetchCmd(dec *rfc3501.Decoder, uid bool) error {
 	var set rfc3501.SeqSet
 	if !dec.SP() || !dec.SeqSet(&set) || !dec.SP() {
@@ -85,6 +88,7 @@ func (c *conn) fetchCmd(dec *rfc3501.Decoder, uid bool) error {
 	// The structures parsed by this command are written to the disk cache
 	// together, at the end.
 	req.cache = c.s.cache.NewBatch()
+	req.mailbox, req.validity = c.sel.mbox.GUID(), c.sel.snap.UIDValidity
 	defer req.cache.Flush()
 	for _, seq := range seqs {
 		if err := c.fetchMessage(req, seq, changed[seq]); err != nil {
@@ -295,8 +299,11 @@ type fetchRequest struct {
 	hasFlags          bool
 	// spans is scratch space for the sections of one message.
 	spans [][]rfc3501.Span
-	// cache loads message structures.
-	cache *msgcache.Batch
+	// cache loads message structures, which the cache names by the
+	// mailbox's id and UIDVALIDITY and the message's UID.
+	cache    *msgcache.Batch
+	mailbox  string
+	validity uint32
 }
 
 // newFetchRequest merges items named twice and, for UID FETCH, adds UID
@@ -372,56 +379,84 @@ func gone(err error) bool {
 // response; only writing can then fail, and that ends the session.
 func (c *conn) fetchMessage(req *fetchRequest, seq uint32, flagsChanged bool) error {
 	v := c.sel.msg(seq)
-	var r *store.MessageReader
-	defer func() {
-		if r != nil {
-			r.Close()
-		}
-	}()
-	open := func() error {
-		var err error
-		r, err = c.sel.mbox.Open(v.UID)
+	src := &fetchSource{mbox: c.sel.mbox, uid: v.UID}
+	defer src.close()
+	err := c.loadSource(req, v, src)
+	if gone(err) {
+		return nil // RFC 2180 §4.1.1: left out
+	}
+	if err != nil {
 		return err
 	}
+	c.writeFetch(req, seq, v, src, flagsChanged)
+	return nil
+}
+
+// fetchSource is what the items of one message are answered from, besides
+// the session's view: its octets and its structure, when items need them.
+type fetchSource struct {
+	mbox *store.Mailbox
+	uid  uint32
+	r    *store.MessageReader
+	m    *rfc3501.Message
+}
+
+func (src *fetchSource) open() error {
+	if src.r != nil {
+		return nil
+	}
+	r, err := src.mbox.Open(src.uid)
+	if err != nil {
+		return err
+	}
+	src.r = r
+	return nil
+}
+
+func (src *fetchSource) close() {
+	if src.r != nil {
+		src.r.Close()
+	}
+}
+
+// loadSource opens the message's octets when an item reads them, or when
+// the message was expunged elsewhere (doc.go: answered only while its
+// octets can be read); takes its structure from the cache, which parses it
+// at most once; and finds the octets of every section item.
+func (c *conn) loadSource(req *fetchRequest, v *viewMsg, src *fetchSource) error {
 	if req.octets || req.structure && v.expunged {
-		if err := open(); err != nil {
-			if gone(err) {
-				return nil // RFC 2180 §4.1.1: left out
-			}
+		if err := src.open(); err != nil {
 			return err
 		}
 	}
-	var m *rfc3501.Message
 	if req.structure {
-		key := msgcache.Key{Mailbox: c.sel.mbox.GUID(), UIDValidity: c.sel.snap.UIDValidity, UID: v.UID}
-		var err error
-		m, err = req.cache.Load(key, v.Size, func() (*rfc3501.Message, error) {
-			if r == nil {
-				if err := open(); err != nil {
-					return nil, err
-				}
+		key := msgcache.Key{Mailbox: req.mailbox, UIDValidity: req.validity, UID: v.UID}
+		m, err := req.cache.Load(key, v.Size, func() (*rfc3501.Message, error) {
+			if err := src.open(); err != nil {
+				return nil, err
 			}
-			return rfc3501.ParseMessage(r, r.Size())
+			return rfc3501.ParseMessage(src.r, src.r.Size())
 		})
 		if err != nil {
-			if gone(err) {
-				return nil
-			}
 			return err
 		}
+		src.m = m
 	}
 	for i := range req.items {
-		it := &req.items[i]
-		if it.kind != fetchSection {
-			continue
+		if it := &req.items[i]; it.kind == fetchSection {
+			spans, err := sectionSpans(it, src.m, src.r)
+			if err != nil {
+				return err
+			}
+			req.spans[i] = spans
 		}
-		spans, err := sectionSpans(it, m, r)
-		if err != nil {
-			return err
-		}
-		req.spans[i] = spans
 	}
+	return nil
+}
 
+// writeFetch writes the FETCH response of message seq (RFC 3501 §7.4.2),
+// its items in the order requested.
+func (c *conn) writeFetch(req *fetchRequest, seq uint32, v *viewMsg, src *fetchSource, flagsChanged bool) {
 	enc := c.enc
 	enc.Untagged().Number(seq).SP().Atom("FETCH").SP().Atom("(")
 	for i := range req.items {
@@ -439,26 +474,26 @@ func (c *conn) fetchMessage(req *fetchRequest, seq uint32, flagsChanged bool) er
 		case fetchUID:
 			enc.Atom("UID").SP().Number(v.UID)
 		case fetchEnvelope:
-			enc.Atom("ENVELOPE").SP().Envelope(m.Envelope)
+			enc.Atom("ENVELOPE").SP().Envelope(src.m.Envelope)
 		case fetchBody:
-			enc.Atom("BODY").SP().BodyStructure(m.Body, false)
+			enc.Atom("BODY").SP().BodyStructure(src.m.Body, false)
 		case fetchBodyStructure:
-			enc.Atom("BODYSTRUCTURE").SP().BodyStructure(m.Body, true)
+			enc.Atom("BODYSTRUCTURE").SP().BodyStructure(src.m.Body, true)
 		case fetchSection:
 			writeSectionName(enc, it)
 			enc.SP()
 			if n := rfc3501.SpansLen(req.spans[i]); n > 0 {
-				enc.Literal(noNUL{rfc3501.SpansReader(r, req.spans[i])}, n, false)
+				enc.Literal(noNUL{rfc3501.SpansReader(src.r, req.spans[i])}, n, false)
 			} else {
 				enc.String("")
 			}
 		}
 	}
 	if flagsChanged && !req.hasFlags {
+		// §6.4.5: the flags that fetching the body changed.
 		enc.SP().Atom("FLAGS").SP().Flags(c.sel.flags(seq))
 	}
 	enc.Atom(")").CRLF()
-	return nil
 }
 
 // sectionSpans returns the octets of a section item: the whole message,
