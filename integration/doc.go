@@ -1,6 +1,7 @@
 // Package integration drives the assembled Loft server with real clients
-// from Debian's packages: Python's smtplib (LMTP), curl (POP3 and POP3S),
-// fetchmail, swaks, and the loft binary itself. The tests start the server
+// from Debian's packages: Python's smtplib (LMTP) and imaplib (IMAP), curl
+// (POP3, POP3S, IMAP and IMAPS), fetchmail, swaks, mbsync (isync), mutt
+// driven through tmux, and the loft binary itself. The tests start the server
 // in-process with conformance/harness, except the one that builds and runs
 // `loft serve`.
 //

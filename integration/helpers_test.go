@@ -33,8 +33,8 @@ func needProgram(t *testing.T, program, debianPackage string) string {
 	return ""
 }
 
-// startServer starts an in-process server with POP3, POP3S and LMTP and
-// the account alice (password "secret", address alice@example.org).
+// startServer starts an in-process server with IMAP, IMAPS, POP3, POP3S and
+// LMTP and the account alice (password "secret", address alice@example.org).
 func startServer(t *testing.T) *harness.Server {
 	t.Helper()
 	dir := t.TempDir()
@@ -44,7 +44,7 @@ func startServer(t *testing.T) *harness.Server {
 	}
 	srv, err := harness.Start(harness.Options{
 		Dir:       dir,
-		Protocols: []string{harness.POP3, harness.POP3S, harness.LMTP},
+		Protocols: []string{harness.IMAP, harness.IMAPS, harness.POP3, harness.POP3S, harness.LMTP},
 		Log:       log,
 	})
 	if err != nil {
