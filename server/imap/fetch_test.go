@@ -723,6 +723,60 @@ func FuzzFetchArgs(f *testing.F) {
 	})
 }
 
+// FuzzFetch runs FETCH and UID FETCH with arbitrary arguments on a mailbox
+// of well-formed and broken messages: every answer must be a grammatical
+// FETCH response (fxParseFetch) or a tagged OK, NO or BAD, never an
+// internal error, and the session must stay in step.
+func FuzzFetch(f *testing.F) {
+	for _, s := range []string{
+		"1:* ALL", "1:* FULL", "* (BODY.PEEK[1.2.MIME]<0.5> BODYSTRUCTURE)", "2,1 BODY[HEADER.FIELDS (From)]",
+		"1:* (BODY[] RFC822.TEXT)", "1 (BODY.PEEK[2.1.1] BODY.PEEK[3.TEXT]<1.2>)", "4:* (ENVELOPE BODY)",
+		"1:* (FLAGS UID RFC822.SIZE INTERNALDATE)", "9 FLAGS", "1 FOO",
+	} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	env := newEnv(f, insecureAuth)
+	fxAppend(f, env, "alice", "INBOX", fxMessage, fxDate)
+	fxAppend(f, env, "alice", "INBOX", msg1, fxDate)
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "*.eml"))
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		fxAppend(f, env, "alice", "INBOX", string(raw), fxDate)
+	}
+	c := env.login("alice", alicePassword)
+	c.cmd("s1 SELECT INBOX")
+	f.Fuzz(func(t *testing.T, args string, uid bool) {
+		if strings.ContainsAny(args, "\r\n{") {
+			return // one line, no literal to wait for
+		}
+		c.t = t
+		cmd := "f FETCH "
+		if uid {
+			cmd = "f UID FETCH "
+		}
+		got := fxCmd(c, cmd+args)
+		last := got[len(got)-1]
+		if !strings.HasPrefix(last, "f OK ") && !strings.HasPrefix(last, "f NO ") && !strings.HasPrefix(last, "f BAD ") ||
+			strings.Contains(last, "SERVERBUG") {
+			t.Fatalf("%s: tagged %q", args, last)
+		}
+		for _, r := range got[:len(got)-1] {
+			var seq uint32
+			if _, err := fmt.Sscanf(r, "* %d FETCH ", &seq); err != nil {
+				t.Fatalf("%s: unexpected response %q", args, r)
+			}
+			if _, err := fxParseFetch(r, seq); err != nil {
+				t.Fatalf("%s: %v in %q", args, err, r)
+			}
+		}
+		c.expect("n NOOP", "n OK NOOP completed")
+	})
+}
+
 // fxNode is a parsed value of a response: an atom (NIL, a number, a name),
 // a string (quoted or literal) or a parenthesised list.
 type fxNode struct {
