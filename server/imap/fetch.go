@@ -36,10 +36,11 @@ import (
 //     EXAMINE (§6.3.2); a message whose flags change has FLAGS in its FETCH
 //     response (§6.4.5 SHOULD), at the end unless FLAGS was requested.
 //   - A sequence number beyond the last message, and any sequence set in an
-//     empty mailbox ("1:*" included), is BAD (RFC 3501 §9 seq-number;
-//     RFC 9051 §9 says so of "*" in an empty mailbox). UIDs that name no
-//     message are left out, so UID FETCH in an empty mailbox is OK with no
-//     data (§6.4.8).
+//     empty mailbox ("1:*" included), is BAD (RFC 3501 §9 seq-number; RFC
+//     9051 §9 says so of "*" in an empty mailbox: "This includes "*" if the
+//     selected mailbox is empty"), where Dovecot answers OK. UIDs that name
+//     no message are left out, so UID FETCH in an empty mailbox is OK with
+//     no data (§6.4.8).
 //   - A message expunged elsewhere and not yet announced (RFC 2180 §4.1.1):
 //     FLAGS, INTERNALDATE, RFC822.SIZE and UID come from the session's view;
 //     the other items are answered while the store can still open the

@@ -129,6 +129,11 @@ func (c *Cache) Load(key Key, size int64, parse func() (*rfc3501.Message, error)
 type Batch struct {
 	c       *Cache
 	pending map[segmentKey]*pendingSegment
+	// last holds the structures of the last segment the batch read, by
+	// UID, so that a FETCH of many messages reads each segment once even
+	// when memory keeps fewer structures than a segment holds.
+	last    map[uint32]*rfc3501.Message
+	lastKey segmentKey
 }
 
 // NewBatch returns an empty batch.
@@ -142,7 +147,11 @@ func (b *Batch) Load(key Key, size int64, parse func() (*rfc3501.Message, error)
 		c.memoryHits.Add(1)
 		return m, nil
 	}
-	if m := c.readDisk(key, size); m != nil {
+	if m := b.last[key.UID]; m != nil && m.Size == size && b.lastKey == (segmentKey{key.Mailbox, key.UIDValidity}) {
+		c.diskHits.Add(1)
+		return m, nil
+	}
+	if m := c.readDisk(b, key, size); m != nil {
 		c.diskHits.Add(1)
 		return m, nil
 	}

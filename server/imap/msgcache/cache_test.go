@@ -365,6 +365,32 @@ func TestDisk(t *testing.T) {
 	}
 }
 
+// TestDiskBatchWithoutMemory checks that a batch reads a segment once even
+// when memory keeps no structure.
+func TestDiskBatchWithoutMemory(t *testing.T) {
+	dir := t.TempDir()
+	raw := testMessages[1]
+	size := int64(len(raw))
+	var n counter
+	w := New(Options{Dir: dir})
+	b := w.NewBatch()
+	for uid := uint32(1); uid <= 50; uid++ {
+		b.Load(keyOf(uid), size, n.parse(t, keyOf(uid), raw))
+	}
+	b.Flush()
+
+	c := New(Options{Dir: dir, MaxEntries: -1})
+	b = c.NewBatch()
+	for uid := uint32(1); uid <= 50; uid++ {
+		if _, err := b.Load(keyOf(uid), size, n.parse(t, keyOf(uid), raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := c.Stats(); st.SegmentsRead != 1 || st.DiskHits != 50 || st.Parses != 0 || st.Entries != 0 {
+		t.Errorf("stats %+v, want one segment read for 50 disk hits, nothing in memory", st)
+	}
+}
+
 // TestDiskDamage checks that damaged segments cost parses, never errors:
 // a damaged entry is skipped, a damaged length ends the segment, and a
 // file that is not a segment is ignored.

@@ -194,20 +194,26 @@ func (c *Cache) added(dir string, s segment) {
 }
 
 // readDisk returns the structure kept in the directory for key, or nil. The
-// segments that may hold it are read, and all they hold is kept in memory.
-func (c *Cache) readDisk(key Key, size int64) *rfc3501.Message {
+// segments that may hold it are read, and all they hold is kept in memory
+// and, as the batch's last segment, in b.
+func (c *Cache) readDisk(b *Batch, key Key, size int64) *rfc3501.Message {
 	dir := c.mailboxDir(key.Mailbox)
 	if dir == "" {
 		return nil
 	}
-	tried := map[string]bool{}
+	var tried []string
 	for _, fresh := range []bool{false, true} {
 		for _, s := range c.segments(dir, fresh) {
-			if s.validity != key.UIDValidity || key.UID < s.first || key.UID > s.last || tried[s.name] {
+			if s.validity != key.UIDValidity || key.UID < s.first || key.UID > s.last || slices.Contains(tried, s.name) {
 				continue
 			}
-			tried[s.name] = true
-			if m := c.readSegment(dir, s.name, key); m != nil && m.Size == size {
+			tried = append(tried, s.name)
+			seg := c.readSegment(dir, s.name, key)
+			if seg == nil {
+				continue
+			}
+			b.last, b.lastKey = seg, segmentKey{key.Mailbox, key.UIDValidity}
+			if m := seg[key.UID]; m != nil && m.Size == size {
 				return m
 			}
 		}
@@ -215,9 +221,10 @@ func (c *Cache) readDisk(key Key, size int64) *rfc3501.Message {
 	return nil
 }
 
-// readSegment reads a segment, keeps its structures in memory (those not
-// kept already) and returns the one of want, or nil.
-func (c *Cache) readSegment(dir, name string, want Key) *rfc3501.Message {
+// readSegment reads a segment and returns the structures it holds of the
+// mailbox and UIDVALIDITY of want, by UID. It keeps them in memory too:
+// want's as the most recently used, the others only where not kept already.
+func (c *Cache) readSegment(dir, name string, want Key) map[uint32]*rfc3501.Message {
 	data, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -228,23 +235,22 @@ func (c *Cache) readSegment(dir, name string, want Key) *rfc3501.Message {
 		return nil
 	}
 	c.segmentsRead.Add(1)
-	var found *rfc3501.Message
-	for _, rec := range records(data) {
+	recs := records(data)
+	out := make(map[uint32]*rfc3501.Message, len(recs))
+	for _, rec := range recs {
 		key, m, err := decode(rec)
 		if err != nil || key.Mailbox != want.Mailbox || key.UIDValidity != want.UIDValidity {
 			continue
 		}
-		if key == want {
-			found = m
-			c.remember(key, m, false)
-		} else {
+		out[key.UID] = m
+		if key != want {
 			c.remember(key, m, true)
 		}
 	}
-	if found == nil {
-		c.log.Debug("message structure not in the segment that should hold it", "segment", name, "uid", want.UID)
+	if m := out[want.UID]; m != nil {
+		c.remember(want, m, false)
 	}
-	return found
+	return out
 }
 
 // records splits a segment into its entries. A segment without the magic
