@@ -38,9 +38,10 @@ import (
 //   - A sequence number beyond the last message, and any sequence set in an
 //     empty mailbox ("1:*" included), is BAD (RFC 3501 §9 seq-number; RFC
 //     9051 §9 says so of "*" in an empty mailbox: "This includes "*" if the
-//     selected mailbox is empty"), where Dovecot answers OK. UIDs that name
-//     no message are left out, so UID FETCH in an empty mailbox is OK with
-//     no data (§6.4.8).
+//     selected mailbox is empty"); Dovecot answers "1:*" in an empty
+//     mailbox with BAD too ("Invalid messageset"). UIDs that name no
+//     message are left out, so UID FETCH in an empty mailbox is OK with no
+//     data (§6.4.8).
 //   - A message expunged elsewhere and not yet announced (RFC 2180 §4.1.1):
 //     FLAGS, INTERNALDATE, RFC822.SIZE and UID come from the session's view;
 //     the other items are answered while the store can still open the
