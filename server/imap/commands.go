@@ -86,6 +86,12 @@ func newCommandTable() commandTable {
 		{name: "EXPUNGE", run: (*conn).expunge, states: stateSelected, flags: mayExpunge},
 		{name: "FETCH", run: (*conn).fetch, states: stateSelected, flags: usesSeqNums},
 		{name: "UID FETCH", run: (*conn).uidFetch, states: stateSelected, flags: mayExpunge},
+		{name: "STORE", run: (*conn).storeCmd, states: stateSelected, flags: usesSeqNums},
+		{name: "UID STORE", run: (*conn).uidStore, states: stateSelected, flags: mayExpunge},
+		{name: "COPY", run: (*conn).copyCmd, states: stateSelected, flags: usesSeqNums | mayExpunge},
+		{name: "UID COPY", run: (*conn).uidCopy, states: stateSelected, flags: mayExpunge},
+		{name: "SEARCH", run: (*conn).search, states: stateSelected, flags: usesSeqNums},
+		{name: "UID SEARCH", run: (*conn).uidSearch, states: stateSelected, flags: mayExpunge},
 		// RFC 2342 §5.
 		{name: "NAMESPACE", run: (*conn).namespace, states: authenticated, flags: mayExpunge,
 			capability: func(*conn) []string { return []string{"NAMESPACE"} }},

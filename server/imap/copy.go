@@ -1,0 +1,103 @@
+package imap
+
+import (
+	"errors"
+
+	"github.com/emersion/go-imap/v2"
+
+	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/store"
+)
+
+// copyCmd implements COPY (RFC 3501 §6.4.7).
+func (c *conn) copyCmd(tag string, dec *rfc3501.Decoder) error {
+	return c.copyMessages(dec, false)
+}
+
+// uidCopy implements UID COPY (RFC 3501 §6.4.8): the set holds UIDs, and
+// UIDs that name no message are left out.
+func (c *conn) uidCopy(tag string, dec *rfc3501.Decoder) error {
+	return c.copyMessages(dec, true)
+}
+
+// errCopyExpunged answers a COPY of messages that another session has
+// expunged (RFC 5530 EXPUNGEISSUED).
+var errCopyExpunged = no(codeExpungeIssued, "some of the messages have been expunged")
+
+// copyMessages copies the messages a set names to the end of a mailbox, with
+// their flags and internal dates (store.CopyTo). A destination that does not
+// exist is NO [TRYCREATE] (§6.4.7). The copies become \Recent for the next
+// session to see them: the store's recent claims decide which one.
+//
+// A COPY copies all the messages or none (§6.4.7: a failed COPY restores the
+// destination). So a message that another session expunged, while this one
+// still knows it, fails the command with NO [EXPUNGEISSUED], the client can
+// hear of the expunge (NOOP) and try again; when one disappears during the
+// copy, the copies made are expunged again before the same answer.
+func (c *conn) copyMessages(dec *rfc3501.Decoder, uid bool) error {
+	var set rfc3501.SeqSet
+	var name string
+	if !dec.SP() || !dec.SeqSet(&set) || !dec.SP() || !dec.Mailbox(&name) || !dec.CRLF() {
+		return dec.Err()
+	}
+	seqs, err := c.sel.resolve(set, uid)
+	if err != nil {
+		return err
+	}
+	dst, err := c.openMailbox(name)
+	if errors.Is(err, store.ErrNotFound) {
+		return no(imap.ResponseCodeTryCreate, "no mailbox %s", name)
+	}
+	if err != nil {
+		return err
+	}
+	if len(seqs) == 0 {
+		return nil
+	}
+	var octets int64
+	for _, seq := range seqs {
+		m := c.sel.msg(seq)
+		if m.expunged {
+			return errCopyExpunged
+		}
+		octets += m.Size
+	}
+	if err := c.checkCopyQuota(octets, int64(len(seqs))); err != nil {
+		return err
+	}
+	uids := c.sel.uids(seqs)
+	res, err := c.sel.mbox.CopyTo(dst, uids)
+	if err != nil {
+		return err
+	}
+	if len(res.SrcUIDs) < len(uids) {
+		if _, err := dst.Expunge(res.DstUIDs); err != nil {
+			return &response{status: statusNO, code: imap.ResponseCodeUnavailable,
+				text: "copy failed and its copies could not be removed", cause: err}
+		}
+		return errCopyExpunged
+	}
+	return nil
+}
+
+// checkCopyQuota refuses copies of count messages and octets octets that
+// would take the account over its quota in the directory (RFC 5530
+// OVERQUOTA), as APPEND does for one message.
+func (c *conn) checkCopyQuota(octets, count int64) error {
+	acct, err := c.s.cfg.Directory.LookupLogin(c.ctx, c.user)
+	if err != nil {
+		return &response{status: statusNO, code: imap.ResponseCodeUnavailable, text: "cannot read the quota", cause: err}
+	}
+	if acct.QuotaStorage <= 0 && acct.QuotaMessages <= 0 {
+		return nil
+	}
+	usage, err := c.account.Usage()
+	if err != nil {
+		return err
+	}
+	if acct.QuotaStorage > 0 && usage.Octets+octets > acct.QuotaStorage ||
+		acct.QuotaMessages > 0 && usage.Messages+count > acct.QuotaMessages {
+		return no(imap.ResponseCodeOverQuota, "the copies would exceed the quota")
+	}
+	return nil
+}

@@ -1,0 +1,492 @@
+package imap
+
+// The text that SEARCH's string keys look at (RFC 3501 §6.4.4): header fields
+// with their RFC 2047 encoded words decoded, and the body's text parts with
+// their content transfer encoding (RFC 2045 §6) and charset decoded, all
+// matched as case-insensitive substrings.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"io"
+	"mime"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message/charset"
+
+	"github.com/loftmail/loft/rfc/rfc3501"
+)
+
+// headerField is one field of a message header, for the header keys.
+type headerField struct {
+	name string // lower case
+	raw  string // the value unfolded and trimmed, encoded words as written
+	// line is "Name: value", the value decoded (RFC 2047) and the whole
+	// folded (foldString), for TEXT; the value starts at valueAt.
+	line    string
+	valueAt int
+}
+
+// value returns the decoded and folded value, for HEADER and the address
+// and subject keys.
+func (f *headerField) value() string { return f.line[f.valueAt:] }
+
+// readHeaderBlock returns the header that starts at off in r (at most n
+// octets): its lines up to, not including, the blank line that ends it, or
+// everything when no blank line comes.
+func readHeaderBlock(r io.ReaderAt, off, n int64) ([]byte, error) {
+	br := bufio.NewReaderSize(io.NewSectionReader(r, off, n), 4096)
+	var block []byte
+	for {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			block = append(block, line...)
+			continue
+		}
+		if len(line) > 0 && (len(block) == 0 || block[len(block)-1] == '\n') {
+			if bytes.Equal(line, []byte("\r\n")) || bytes.Equal(line, []byte("\n")) {
+				return block, nil
+			}
+		}
+		block = append(block, line...)
+		if err == io.EOF {
+			return block, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// appendHeaderFields appends the fields of a header block to dst. Folded
+// lines are unfolded (RFC 5322 §2.2.3); lines that are neither a field nor a
+// continuation are skipped, so that any octets make a header.
+func appendHeaderFields(dst []headerField, block []byte) []headerField {
+	var name string
+	var raw []byte
+	inField := false
+	finish := func() {
+		if inField {
+			dst = append(dst, newHeaderField(name, string(raw)))
+		}
+		inField = false
+	}
+	for len(block) > 0 {
+		line := block
+		if i := bytes.IndexByte(block, '\n'); i >= 0 {
+			line, block = block[:i], block[i+1:]
+		} else {
+			block = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
+			if inField {
+				raw = append(raw, line...)
+			}
+			continue
+		}
+		finish()
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 {
+			continue
+		}
+		name = string(bytes.TrimRight(line[:colon], " \t"))
+		raw = append(raw[:0], line[colon+1:]...)
+		inField = name != ""
+	}
+	finish()
+	return dst
+}
+
+func newHeaderField(name, raw string) headerField {
+	raw = strings.TrimSpace(raw)
+	prefix := foldString(name + ": ")
+	return headerField{
+		name:    strings.ToLower(name),
+		raw:     raw,
+		line:    prefix + foldString(decodeHeaderValue(raw)),
+		valueAt: len(prefix),
+	}
+}
+
+// charsetReader converts text in a MIME charset to UTF-8, with go-message's
+// table of charsets.
+func charsetReader(cs string, in io.Reader) (io.Reader, error) {
+	return charset.Reader(cs, in)
+}
+
+// decodeHeaderValue decodes the encoded words of a field value (RFC 2047).
+// Malformed words stay as written; a value with a word in an unknown charset
+// is kept whole as written.
+func decodeHeaderValue(raw string) string {
+	if !strings.Contains(raw, "=?") {
+		return raw
+	}
+	dec := mime.WordDecoder{CharsetReader: charsetReader}
+	s, err := dec.DecodeHeader(raw)
+	if err != nil {
+		return raw
+	}
+	return s
+}
+
+// parseSentDate parses the value of a Date: field (RFC 5322 §3.3, with the
+// obsolete forms net/mail knows), and again without comments if that fails.
+func parseSentDate(raw string) (time.Time, bool) {
+	if t, err := mail.ParseDate(raw); err == nil {
+		return t, true
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range raw {
+		switch {
+		case r == '(':
+			depth++
+		case r == ')' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	t, err := mail.ParseDate(strings.Join(strings.Fields(b.String()), " "))
+	return t, err == nil
+}
+
+// foldString returns s case-folded for comparison (foldBytes).
+func foldString(s string) string {
+	return string(appendFold(nil, []byte(s)))
+}
+
+// appendFold appends src to dst case-folded: every character becomes one
+// chosen member of its Unicode simple case folding orbit (a lower-case ASCII
+// letter where the orbit has one, so that "K", "k" and the Kelvin sign all
+// fold alike). Octets that are not UTF-8 are kept, so that 8-bit text in an
+// unknown charset still matches itself.
+func appendFold(dst, src []byte) []byte {
+	for i := 0; i < len(src); {
+		c := src[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && size <= 1 {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		dst = utf8.AppendRune(dst, foldRune(r))
+		i += size
+	}
+	return dst
+}
+
+func foldRune(r rune) rune {
+	least := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		least = min(least, f)
+	}
+	if 'A' <= least && least <= 'Z' {
+		least += 'a' - 'A'
+	}
+	return least
+}
+
+// errNeedlesFound ends a body scan early: every needle has been found.
+var errNeedlesFound = errors.New("every needle found")
+
+// foldMatcher looks for several folded needles at once in text written to
+// it in pieces, folding as it goes and keeping just enough of the text to
+// find a needle that spans two pieces. separate marks the end of one text
+// (a body part), so that no match spans two.
+type foldMatcher struct {
+	needles [][]byte
+	found   []bool
+	left    int // needles not found yet
+	keep    int // octets of folded text kept between writes
+	pend    []byte
+	win     []byte
+}
+
+func newFoldMatcher(needles []string, found []bool) *foldMatcher {
+	f := &foldMatcher{found: found}
+	for i, n := range needles {
+		f.needles = append(f.needles, []byte(n))
+		if n == "" {
+			found[i] = true
+		}
+		if !found[i] {
+			f.left++
+			f.keep = max(f.keep, len(n)-1)
+		}
+	}
+	return f
+}
+
+func (f *foldMatcher) done() bool { return f.left == 0 }
+
+func (f *foldMatcher) Write(p []byte) (int, error) {
+	n := len(p)
+	if f.left == 0 {
+		return n, errNeedlesFound
+	}
+	if len(f.pend) > 0 {
+		p = append(f.pend, p...)
+	}
+	cut := incompleteRune(p)
+	f.win = appendFold(f.win, p[:cut])
+	f.pend = append(f.pend[:0], p[cut:]...)
+	f.check()
+	if f.left == 0 {
+		return n, errNeedlesFound
+	}
+	return n, nil
+}
+
+// separate ends the current text.
+func (f *foldMatcher) separate() {
+	f.win = appendFold(f.win, f.pend)
+	f.pend = f.pend[:0]
+	f.check()
+	f.win = f.win[:0]
+}
+
+func (f *foldMatcher) check() {
+	for i, needle := range f.needles {
+		if !f.found[i] && bytes.Contains(f.win, needle) {
+			f.found[i] = true
+			f.left--
+		}
+	}
+	if len(f.win) > f.keep {
+		f.win = append(f.win[:0], f.win[len(f.win)-f.keep:]...)
+	}
+}
+
+// incompleteRune returns where an incomplete UTF-8 sequence at the end of p
+// begins, or len(p).
+func incompleteRune(p []byte) int {
+	for i := len(p) - 1; i >= 0 && i >= len(p)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(p[i]) {
+			if !utf8.FullRune(p[i:]) {
+				return i
+			}
+			break
+		}
+	}
+	return len(p)
+}
+
+// bodyScanner feeds the text of a message's body to a foldMatcher.
+//
+// RFC 3501 §6.4.4 lets a server leave out body parts whose media types are
+// neither TEXT nor MESSAGE; Loft does. TEXT/* parts are decoded from their
+// content transfer encoding (base64, quoted-printable; others as they are)
+// and their charset (go-message's table; an unknown charset is matched as
+// it is). An encapsulated MESSAGE/RFC822 contributes its header fields,
+// decoded as a message's own, and its body. Decoding errors end a part
+// quietly: malformed content matches as far as it decodes.
+type bodyScanner struct {
+	r   io.ReaderAt
+	fm  *foldMatcher
+	buf []byte
+	err error // an I/O error of r
+}
+
+// scanBody sets found[i] for each needle that the body of the message in r
+// (size octets) holds.
+func scanBody(r io.ReaderAt, size int64, needles []string, found []bool, buf []byte) error {
+	fm := newFoldMatcher(needles, found)
+	if fm.done() {
+		return nil
+	}
+	msg, err := rfc3501.ParseMessage(r, size)
+	if err != nil {
+		return err
+	}
+	s := &bodyScanner{r: r, fm: fm, buf: buf}
+	s.entity(msg.Body)
+	return s.err
+}
+
+// entity scans the body of b (its own header is not body text).
+func (s *bodyScanner) entity(b *rfc3501.BodyStructure) {
+	switch {
+	case s.err != nil || s.fm.done():
+	case b.IsMultipart():
+		for _, p := range b.Parts {
+			s.entity(p)
+		}
+	case b.IsMessage():
+		block, err := readHeaderBlock(s.r, b.Message.Header.Off, b.Message.Header.Len)
+		if err != nil {
+			s.err = err
+			return
+		}
+		for _, f := range appendHeaderFields(nil, block) {
+			s.fm.Write([]byte(f.line))
+			s.fm.separate()
+		}
+		s.entity(b.Message)
+	case strings.EqualFold(b.Type, "TEXT"):
+		s.text(b)
+	}
+}
+
+// text scans one TEXT/* part.
+func (s *bodyScanner) text(b *rfc3501.BodyStructure) {
+	src := &errReader{r: io.NewSectionReader(s.r, b.Body.Off, b.Body.Len)}
+	var rd io.Reader = src
+	switch strings.ToUpper(b.Encoding) {
+	case "BASE64":
+		rd = base64.NewDecoder(base64.StdEncoding, &base64Alphabet{r: rd})
+	case "QUOTED-PRINTABLE":
+		rd = &qpReader{r: bufio.NewReader(rd)}
+	}
+	if cs := paramValue(b.Params, "CHARSET"); cs != "" && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "us-ascii") {
+		if cr, err := charsetReader(cs, rd); err == nil {
+			rd = cr
+		}
+	}
+	io.CopyBuffer(s.fm, rd, s.buf)
+	s.fm.separate()
+	if src.err != nil {
+		s.err = src.err
+	}
+}
+
+func paramValue(params []rfc3501.Param, name string) string {
+	for _, p := range params {
+		if strings.EqualFold(p.Name, name) {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// errReader records a read error other than io.EOF, so that an I/O error of
+// the message is told apart from the end of a decoder's input.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// base64Alphabet passes on only the octets of the base64 alphabet and "="
+// (RFC 2045 §6.8: "All line breaks or other characters not found in Table 1
+// must be ignored by decoding software").
+type base64Alphabet struct{ r io.Reader }
+
+func (b *base64Alphabet) Read(p []byte) (int, error) {
+	for {
+		n, err := b.r.Read(p)
+		k := 0
+		for _, c := range p[:n] {
+			if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=' {
+				p[k] = c
+				k++
+			}
+		}
+		if k > 0 || err != nil {
+			return k, err
+		}
+	}
+}
+
+// qpReader decodes quoted-printable (RFC 2045 §6.7) leniently: "=" and two
+// hexadecimal digits is an octet, "=" at the end of a line (after optional
+// white space) a soft line break, and any other "=" stands for itself, as
+// §6.7 (1) suggests for robustness.
+type qpReader struct {
+	r *bufio.Reader
+}
+
+func (q *qpReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		c, err := q.r.ReadByte()
+		if err != nil {
+			if n > 0 {
+				return n, nil
+			}
+			return 0, err
+		}
+		if c != '=' {
+			p[n] = c
+			n++
+			continue
+		}
+		if b, _ := q.r.Peek(2); len(b) == 2 && isHex(b[0]) && isHex(b[1]) {
+			q.r.Discard(2)
+			p[n] = unhex(b[0])<<4 | unhex(b[1])
+			n++
+			continue
+		}
+		if q.softBreak() {
+			continue
+		}
+		p[n] = '='
+		n++
+	}
+	return n, nil
+}
+
+// softBreak consumes the white space and line end after an "=" that ends a
+// line, and reports whether there was one.
+func (q *qpReader) softBreak() bool {
+	for i := 1; ; i++ {
+		b, _ := q.r.Peek(i)
+		if len(b) < i {
+			// "=" at the very end, after optional white space.
+			if strings.Trim(string(b), " \t") != "" {
+				return false
+			}
+			q.r.Discard(len(b))
+			return true
+		}
+		switch b[i-1] {
+		case ' ', '\t':
+			continue
+		case '\n':
+			q.r.Discard(i)
+			return true
+		case '\r':
+			if next, _ := q.r.Peek(i + 1); len(next) == i+1 && next[i] == '\n' {
+				q.r.Discard(i + 1)
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
