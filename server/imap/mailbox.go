@@ -212,7 +212,11 @@ func (c *conn) rename(tag string, dec *rfc3501.Decoder) error {
 		return no(imap.ResponseCodeAlreadyExists, "INBOX always exists")
 	}
 	if from != "INBOX" {
-		if err := c.account.RenameMailbox(from, to); err != nil {
+		err := c.account.RenameMailbox(from, to)
+		if errors.Is(err, store.ErrNotFound) {
+			err = c.renameLevel(from, to)
+		}
+		if err != nil {
 			return err
 		}
 		if c.sel != nil {
@@ -247,6 +251,61 @@ func (c *conn) rename(tag string, dec *rfc3501.Decoder) error {
 	}
 	if len(uids) > 0 {
 		if _, err := inbox.MoveTo(dst, uids); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renameLevel renames a \Noselect level, which the store does not rename
+// (it renames mailboxes): §6.3.5's first example renames "foo", a level with
+// the child "foo/bar". Each topmost mailbox below the level is renamed with
+// its children, and the store makes the new levels above them; the old level
+// goes when its last child has left. Unlike a mailbox rename this is one
+// store operation per topmost mailbox, so a failure partway leaves some
+// children under each name and is reported.
+func (c *conn) renameLevel(from, to string) error {
+	infos, err := c.account.Mailboxes()
+	if err != nil {
+		return err
+	}
+	var found, exists bool
+	below := map[string]bool{} // the mailboxes below from
+	for _, info := range infos {
+		switch {
+		case info.Name == from:
+			found = !info.Selectable && info.HasChildren
+		case info.Name == to || strings.HasPrefix(info.Name, to+delimiter):
+			exists = true
+		case info.Selectable && strings.HasPrefix(info.Name, from+delimiter):
+			below[info.Name] = true
+		}
+	}
+	// The topmost ones: a mailbox below another moves with it.
+	var tops []string
+	for name := range below {
+		top := true
+		for i := len(from) + 1; i < len(name); i++ {
+			if name[i] == '/' && below[name[:i]] {
+				top = false
+				break
+			}
+		}
+		if top {
+			tops = append(tops, name)
+		}
+	}
+	slices.Sort(tops)
+	switch {
+	case !found:
+		return no(imap.ResponseCodeNonExistent, "no such mailbox")
+	case exists:
+		return no(imap.ResponseCodeAlreadyExists, "mailbox already exists")
+	case strings.HasPrefix(to, from+delimiter):
+		return no(imap.ResponseCodeCannot, "cannot rename %s below itself", from)
+	}
+	for _, name := range tops {
+		if err := c.account.RenameMailbox(name, to+strings.TrimPrefix(name, from)); err != nil {
 			return err
 		}
 	}

@@ -393,3 +393,32 @@ func TestNamespace(t *testing.T) {
 	c = env.login("alice", alicePassword)
 	c.expect("A001 NAMESPACE", `* NAMESPACE (("" "/")) NIL NIL`, "A001 OK NAMESPACE completed")
 }
+
+// TestRenameLevel renames a \Noselect level (RFC 3501 §6.3.5's first
+// example renames "foo", which only has the child "foo/bar").
+func TestRenameLevel(t *testing.T) {
+	env := newEnv(t, insecureAuth)
+	c := env.login("alice", alicePassword)
+	for _, name := range []string{"foo/bar", "foo/bar/deep", "foo/bar-2", "foo/x/y", "foo/x/z/w"} {
+		c.cmd("p CREATE " + name)
+	}
+	env.deliver("alice", "foo/bar/deep", nil, msg1)
+	c.expect("a1 RENAME foo zowie/too", "a1 OK RENAME completed")
+	c.expect(`a2 LIST "" *`,
+		`* LIST (\HasNoChildren) "/" INBOX`,
+		`* LIST (\Noselect \HasChildren) "/" zowie`,
+		`* LIST (\Noselect \HasChildren) "/" zowie/too`,
+		`* LIST (\HasChildren) "/" zowie/too/bar`,
+		`* LIST (\HasNoChildren) "/" zowie/too/bar-2`,
+		`* LIST (\HasNoChildren) "/" zowie/too/bar/deep`,
+		`* LIST (\Noselect \HasChildren) "/" zowie/too/x`,
+		`* LIST (\HasNoChildren) "/" zowie/too/x/y`,
+		`* LIST (\Noselect \HasChildren) "/" zowie/too/x/z`,
+		`* LIST (\HasNoChildren) "/" zowie/too/x/z/w`,
+		"a2 OK LIST completed")
+	c.expect("a3 STATUS zowie/too/bar/deep (MESSAGES)", "* STATUS zowie/too/bar/deep (MESSAGES 1)", "a3 OK STATUS completed")
+	c.cmd("p CREATE other/child")
+	c.expect("a4 RENAME zowie other", "a4 NO [ALREADYEXISTS] mailbox already exists")
+	c.expect("a5 RENAME zowie zowie/too/x/q", "a5 NO [CANNOT] invalid argument")
+	c.expect("a6 RENAME nothing else", "a6 NO [NONEXISTENT] no such mailbox")
+}
