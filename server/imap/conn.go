@@ -471,7 +471,7 @@ func (c *conn) endCommand(tag, name string, start time.Time, err error) bool {
 	}
 	c.enc.Text(resp.text).CRLF()
 	switch {
-	case err == nil:
+	case err == nil || resp.status == statusOK:
 		c.logCommand(slog.LevelDebug, "command", name, tag, start, nil)
 	case isInternal(err):
 		c.logCommand(slog.LevelError, "command failed", name, tag, start, err)

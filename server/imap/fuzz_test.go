@@ -2,6 +2,7 @@ package imap
 
 import (
 	"bytes"
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -46,7 +47,8 @@ func FuzzSession(f *testing.F) {
 		f.Add([]byte(seed), false)
 		f.Add([]byte(seed), true)
 	}
-	shared := newEnv(f, insecureAuth)
+	// No log: it would keep every line of every run in memory.
+	shared := newEnv(f, insecureAuth, func(cfg *Config) { cfg.Logger = slog.New(slog.DiscardHandler) })
 	f.Fuzz(func(t *testing.T, input []byte, loggedIn bool) {
 		mc := &memConn{in: bytes.NewReader(input)}
 		c := newConn(shared.srv, mc, false)
