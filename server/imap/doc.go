@@ -93,6 +93,11 @@
 //   - DELETE of the selected mailbox deselects it; a mailbox deleted by
 //     another session while selected ends the session with BYE after the
 //     command's tagged response.
+//   - RENAME of a \Noselect level (§6.3.5's first example) renames each
+//     topmost mailbox below it, one store operation each; a mailbox renamed
+//     by another session stays selected (the store keeps it by its GUID).
+//     RENAME INBOX creates the new mailbox and moves INBOX's messages to it
+//     (store.Mailbox.MoveTo), leaving INBOX and its children in place.
 //   - Literals: synchronising literals only (LITERAL+ and BINARY are not
 //     announced). APPEND's message literal may have up to MaxLiteralSize
 //     octets, other literals up to MaxLineLength; a larger one is refused
