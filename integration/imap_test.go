@@ -77,10 +77,7 @@ func (cl *imapClient) appendMsg(mailbox, flags, msg string) {
 	}
 }
 
-var (
-	listLine  = regexp.MustCompile(`^\* LIST \(([^)]*)\) "/" (.+)$`)
-	fetchLine = regexp.MustCompile(`^\* [0-9]+ FETCH \((.*)\)$`)
-)
+var listLine = regexp.MustCompile(`^\* LIST \(([^)]*)\) "/" (.+)$`)
 
 // mailboxes returns the names LIST "" * reports, in order, with their
 // attributes.
@@ -97,27 +94,20 @@ func (cl *imapClient) mailboxes() map[string]string {
 	return out
 }
 
-// messageState is what a mailbox holds, as a client sees it without
-// changing it (EXAMINE): its UIDVALIDITY and UIDNEXT, and per message its
-// UID, flags (without \Recent, which depends on the session), size and a
-// hash of its octets.
+// mailboxState is what a mailbox holds, as a client sees it without
+// changing it (EXAMINE): its EXISTS, UIDVALIDITY and UIDNEXT, and per message
+// its UID, flags (without \Recent, which depends on the session), size and
+// octets.
 func (cl *imapClient) mailboxState(mailbox string) string {
 	cl.t.Helper()
 	var b strings.Builder
 	for _, r := range cl.do("EXAMINE %s", mailbox) {
 		if strings.Contains(r, "[UIDVALIDITY ") || strings.Contains(r, "[UIDNEXT ") || strings.HasSuffix(r, " EXISTS") {
-			b.WriteString(strings.SplitN(r, "]", 2)[0] + "\n")
+			b.WriteString(r + "\n")
 		}
 	}
-	resps := cl.do("UID FETCH 1:* (UID FLAGS RFC822.SIZE BODY.PEEK[])")
-	for _, r := range resps {
-		m := fetchLine.FindStringSubmatch(strings.SplitN(r, "\r\n", 2)[0])
-		if m == nil {
-			continue
-		}
-		item := strings.ReplaceAll(m[1], ` \Recent`, "")
-		item = strings.ReplaceAll(item, `(\Recent`, "(")
-		b.WriteString(item + fmt.Sprintf(" octets=%d\n", len(r)))
+	for _, r := range cl.do("UID FETCH 1:* (FLAGS RFC822.SIZE BODY.PEEK[])") {
+		b.WriteString(recentFlag.ReplaceAllString(r, "") + "\n")
 	}
 	return b.String()
 }
