@@ -9,6 +9,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/server/imap/msgcache"
 	"github.com/loftmail/loft/store"
 )
 
@@ -48,7 +49,15 @@ func (c *conn) searchMessages(dec *rfc3501.Decoder, uid bool) error {
 			e.List(len(searchCharsets), func(i int) { e.Atom(searchCharsets[i]) })
 		}, text: "unsupported charset " + q.charset}
 	}
-	seqs, err := q.run(c.sel, c.ctx.Err)
+	// Body keys take the structure of each message from the server's
+	// cache (msgcache), as FETCH does; what is parsed here is written to
+	// the disk cache together at the end.
+	batch := c.s.cache.NewBatch()
+	defer batch.Flush()
+	guid, validity := c.sel.mbox.GUID(), c.sel.snap.UIDValidity
+	seqs, err := q.run(c.sel, c.ctx.Err, func(v *viewMsg, parse func() (*rfc3501.Message, error)) (*rfc3501.Message, error) {
+		return batch.Load(msgcache.Key{Mailbox: guid, UIDValidity: validity, UID: v.UID}, v.Size, parse)
+	})
 	if err != nil {
 		return err
 	}
@@ -103,9 +112,11 @@ type searchQuery struct {
 // yet announced are matched on what the view holds, and on their octets while
 // the store can still read them; once the octets are gone they have no header
 // and no body. stop is consulted between messages (the server's shutdown).
-func (q *searchQuery) run(sel *selected, stop func() error) ([]uint32, error) {
+// structure, if not nil, returns a message's parsed structure, calling parse
+// when it has none.
+func (q *searchQuery) run(sel *selected, stop func() error, structure structureFunc) ([]uint32, error) {
 	var out []uint32
-	m := &searchMsg{q: q, mbox: sel.mbox}
+	m := &searchMsg{q: q, mbox: sel.mbox, structure: structure}
 	defer m.close()
 	for seq := uint32(1); seq <= sel.count(); seq++ {
 		if err := stop(); err != nil {
@@ -127,14 +138,15 @@ func (q *searchQuery) run(sel *selected, stop func() error) ([]uint32, error) {
 // searchMsg is one message under evaluation: its view entry, and its header
 // and body as far as some key needed them (loaded once, on first use).
 type searchMsg struct {
-	q     *searchQuery
-	mbox  *store.Mailbox
-	sel   *selected
-	seq   uint32
-	v     *viewMsg
-	count uint32 // the number of messages, what "*" means
-	r     *store.MessageReader
-	gone  bool // the octets cannot be read any more
+	q         *searchQuery
+	structure structureFunc
+	mbox      *store.Mailbox
+	sel       *selected
+	seq       uint32
+	v         *viewMsg
+	count     uint32 // the number of messages, what "*" means
+	r         *store.MessageReader
+	gone      bool // the octets cannot be read any more
 
 	headerDone bool
 	header     []headerField
@@ -180,6 +192,19 @@ func (m *searchMsg) open() bool {
 	return true
 }
 
+// structureFunc returns the parsed structure of a message of the view,
+// calling parse when it does not have it.
+type structureFunc func(v *viewMsg, parse func() (*rfc3501.Message, error)) (*rfc3501.Message, error)
+
+// scanBody looks for every body needle in the opened message.
+func (m *searchMsg) scanBody() error {
+	parse := func() (*rfc3501.Message, error) { return rfc3501.ParseMessage(m.r, m.r.Size()) }
+	if m.structure == nil {
+		return scanBody(m.r, parse, m.q.bodyNeedles, m.bodyFound, m.buf)
+	}
+	return scanBody(m.r, func() (*rfc3501.Message, error) { return m.structure(m.v, parse) }, m.q.bodyNeedles, m.bodyFound, m.buf)
+}
+
 // hasFlag reports whether the message has the flag (flags and keywords are
 // compared case-insensitively).
 func (m *searchMsg) hasFlag(flag string) bool {
@@ -213,7 +238,7 @@ func (m *searchMsg) bodyHas(i int) bool {
 			if m.buf == nil {
 				m.buf = make([]byte, 32*1024)
 			}
-			if err := scanBody(m.r, m.r.Size(), m.q.bodyNeedles, m.bodyFound, m.buf); err != nil {
+			if err := m.scanBody(); err != nil {
 				m.err = err
 			}
 		}

@@ -303,14 +303,14 @@ type bodyScanner struct {
 	err error // an I/O error of r
 }
 
-// scanBody sets found[i] for each needle that the body of the message in r
-// (size octets) holds.
-func scanBody(r io.ReaderAt, size int64, needles []string, found []bool, buf []byte) error {
+// scanBody sets found[i] for each needle that the body of the message in r,
+// whose structure load returns, holds.
+func scanBody(r io.ReaderAt, load func() (*rfc3501.Message, error), needles []string, found []bool, buf []byte) error {
 	fm := newFoldMatcher(needles, found)
 	if fm.done() {
 		return nil
 	}
-	msg, err := rfc3501.ParseMessage(r, size)
+	msg, err := load()
 	if err != nil {
 		return err
 	}
