@@ -99,6 +99,16 @@ type LimitsConfig struct {
 	// POP3S); further
 	// connections are refused. 0 means no limit. Default 1000.
 	MaxConnections int `toml:"max_connections"`
+	// MaxConnectionsPerIP is the most connections one client IP address
+	// may have open to one protocol at once, counted as MaxConnections
+	// is; further connections from that address are refused (POP3
+	// "-ERR [SYS/TEMP]", LMTP 421 4.7.0), so that one client cannot take
+	// the whole of MaxConnections. Loopback addresses are counted like any
+	// other; connections through unix sockets are not counted. Clients
+	// behind one NAT address share it, as does an MTA's whole LMTP
+	// connection pool. 0 means no limit. Default 50. (IMAP does not
+	// apply it yet.)
+	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
 	// MaxMessageSize is the largest message accepted, in octets: an
 	// integer, or a string with a unit ("50MiB", "20MB"). Default 50 MiB.
 	MaxMessageSize ByteSize `toml:"max_message_size"`
@@ -115,6 +125,17 @@ type LimitsConfig struct {
 	// RFC 1939 §3 asks POP3 servers to wait at least 10 minutes.
 	// Default 10 minutes.
 	IdleTimeout Duration `toml:"idle_timeout"`
+	// LoginTimeout is how long a POP3 client has to authenticate,
+	// counted from the moment its connection is accepted; the TLS
+	// handshake of an implicit-TLS port falls within it. When it has
+	// passed, the session is told so ("-ERR") and closed. Before
+	// authentication it bounds the session as well as IdleTimeout does,
+	// so that silent or half-open connections give up their slots
+	// quickly; after it, IdleTimeout alone applies (RFC 1939 §3's
+	// autologout timer is for the authenticated session). LMTP, which
+	// has no login, keeps IdleTimeout. Integer seconds or a duration
+	// string. Default 60 seconds. (IMAP does not apply it yet.)
+	LoginTimeout Duration `toml:"login_timeout"`
 	// IMAPIdleTimeout is IMAP's autologout timer: how long an IMAP
 	// session may stay silent before the server closes it. RFC 3501 §5.4
 	// requires at least 30 minutes. Default 30 minutes.
@@ -201,13 +222,15 @@ func defaultConfig(osHostname func() (string, error)) *Config {
 			FailureDelay: Duration(2 * time.Second),
 		},
 		Limits: LimitsConfig{
-			MaxConnections:  1000,
-			MaxMessageSize:  50 << 20,
-			MaxLiteralSize:  50 << 20,
-			MaxLineLength:   8192,
-			IdleTimeout:     Duration(10 * time.Minute),
-			IMAPIdleTimeout: Duration(30 * time.Minute),
-			MaxRecipients:   100,
+			MaxConnections:      1000,
+			MaxConnectionsPerIP: 50,
+			MaxMessageSize:      50 << 20,
+			MaxLiteralSize:      50 << 20,
+			MaxLineLength:       8192,
+			IdleTimeout:         Duration(10 * time.Minute),
+			LoginTimeout:        Duration(time.Minute),
+			IMAPIdleTimeout:     Duration(30 * time.Minute),
+			MaxRecipients:       100,
 		},
 		LMTP:      LMTPConfig{Listen: []string{"127.0.0.1:2424"}, DetailSeparator: "+"},
 		IMAP:      IMAPConfig{Listen: []string{"127.0.0.1:1143"}},
@@ -333,6 +356,9 @@ func (c *Config) Validate() error {
 	if l.MaxConnections < 0 {
 		bad("limits.max_connections", "must not be negative (0 means no limit)")
 	}
+	if l.MaxConnectionsPerIP < 0 {
+		bad("limits.max_connections_per_ip", "must not be negative (0 means no limit)")
+	}
 	if l.MaxMessageSize <= 0 {
 		bad("limits.max_message_size", "must be positive")
 	}
@@ -344,6 +370,9 @@ func (c *Config) Validate() error {
 	}
 	if l.IdleTimeout <= 0 {
 		bad("limits.idle_timeout", "must be positive")
+	}
+	if l.LoginTimeout <= 0 {
+		bad("limits.login_timeout", "must be positive")
 	}
 	if l.IMAPIdleTimeout < Duration(minIMAPIdleTimeout) {
 		bad("limits.imap_idle_timeout", "must be at least %s (RFC 3501 §5.4)", minIMAPIdleTimeout)

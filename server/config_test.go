@@ -51,6 +51,9 @@ func TestDefaultConfig(t *testing.T) {
 		{"limits.max_message_size", int64(cfg.Limits.MaxMessageSize), int64(50 * 1024 * 1024)},
 		{"limits.max_literal_size", int64(cfg.Limits.MaxLiteralSize), int64(50 * 1024 * 1024)},
 		{"limits.idle_timeout", cfg.Limits.IdleTimeout.Duration(), 10 * time.Minute},
+		{"limits.login_timeout", cfg.Limits.LoginTimeout.Duration(), time.Minute},
+		{"limits.max_connections", cfg.Limits.MaxConnections, 1000},
+		{"limits.max_connections_per_ip", cfg.Limits.MaxConnectionsPerIP, 50},
 		{"limits.imap_idle_timeout", cfg.Limits.IMAPIdleTimeout.Duration(), 30 * time.Minute},
 		{"limits.max_recipients", cfg.Limits.MaxRecipients, 100},
 		{"lmtp.listen", cfg.LMTP.Listen, []string{"127.0.0.1:2424"}},
@@ -121,6 +124,8 @@ failure_delay = 0
 max_message_size = "10 MiB"
 max_literal_size = "5 MiB"
 idle_timeout = 300
+login_timeout = "20s"
+max_connections_per_ip = 0
 imap_idle_timeout = "45m"
 
 [lmtp]
@@ -152,6 +157,8 @@ poll_interval = "250ms"
 	want.Limits.MaxMessageSize = 10 << 20
 	want.Limits.MaxLiteralSize = 5 << 20
 	want.Limits.IdleTimeout = Duration(5 * time.Minute)
+	want.Limits.LoginTimeout = Duration(20 * time.Second)
+	want.Limits.MaxConnectionsPerIP = 0
 	want.Limits.IMAPIdleTimeout = Duration(45 * time.Minute)
 	want.IMAP.Listen = []string{"127.0.0.1:143"}
 	want.IMAPS.Listen = []string{}
@@ -192,6 +199,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"plaintext", "[auth]\nplaintext = \"sometimes\"", []string{"auth.plaintext:", `"sometimes"`}},
 		{"negative delay", "[auth]\nfailure_delay = -1", []string{"auth.failure_delay: must not be negative"}},
 		{"negative connections", "[limits]\nmax_connections = -1", []string{"limits.max_connections:"}},
+		{"negative connections per IP", "[limits]\nmax_connections_per_ip = -1", []string{"limits.max_connections_per_ip: must not be negative"}},
+		{"zero login timeout", "[limits]\nlogin_timeout = 0", []string{"limits.login_timeout: must be positive"}},
+		{"bad login timeout", "[limits]\nlogin_timeout = \"a minute\"", []string{"limits.login_timeout", "is not a duration"}},
 		{"zero message size", "[limits]\nmax_message_size = 0", []string{"limits.max_message_size: must be positive"}},
 		{"zero literal size", "[limits]\nmax_literal_size = 0", []string{"limits.max_literal_size: must be positive"}},
 		{"short IMAP autologout", "[limits]\nimap_idle_timeout = \"10m\"", []string{"limits.imap_idle_timeout: must be at least 30m0s"}},

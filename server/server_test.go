@@ -462,6 +462,32 @@ func TestPlaintextPolicyWired(t *testing.T) {
 	}
 }
 
+// TestConnectionLimitsWired checks that limits.login_timeout reaches POP3
+// and not LMTP, which has no login, and that limits.max_connections_per_ip
+// reaches both.
+func TestConnectionLimitsWired(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Limits.LoginTimeout = Duration(100 * time.Millisecond)
+	cfg.Limits.MaxConnectionsPerIP = 1
+	srv := startServer(t, cfg)
+
+	lmtp := dialLine(t, addrOf(t, srv, "lmtp"), nil)
+	lmtp.expect("220 ")
+	refused := dialLine(t, addrOf(t, srv, "lmtp"), nil)
+	refused.expect("421 4.7.0 ")
+
+	pop := dialLine(t, addrOf(t, srv, "pop3"), nil)
+	pop.expect("+OK")
+	refused = dialLine(t, addrOf(t, srv, "pop3s"), trustGenerated(t, cfg))
+	refused.expect("-ERR [SYS/TEMP] too many connections from your address")
+	// The POP3 session, silent, ends at the login timeout ...
+	pop.expect("-ERR login timeout")
+	// ... which has passed for the older LMTP session too, still open.
+	if line := lmtp.cmd("LHLO client.test"); !strings.HasPrefix(line, "250") {
+		t.Errorf("LHLO after the login timeout: %q", line)
+	}
+}
+
 // imapCmd sends an IMAP command and returns its responses up to and
 // including the tagged one.
 func (c *lineClient) imapCmd(tag, command string) []string {

@@ -56,6 +56,7 @@ type conn struct {
 	id          string
 	raw         net.Conn // as accepted: addresses and deadlines
 	readTimeout time.Duration
+	release     func() // uncounts the connection
 
 	busy     atomic.Bool // between MAIL and the end of the transaction
 	draining atomic.Bool // reads fail at once: the server is shutting down
@@ -135,7 +136,7 @@ func (c *conn) close() error {
 		c.srv.mu.Lock()
 		delete(c.srv.conns, c)
 		c.srv.mu.Unlock()
-		c.srv.active.Add(-1)
+		c.release()
 	})
 	return err
 }
@@ -414,7 +415,20 @@ func (l *listener) Accept() (net.Conn, error) {
 			go s.reject(a.nc)
 			continue
 		}
+		ip, counted := clientIP(a.nc.RemoteAddr())
+		counted = counted && s.cfg.MaxConnectionsPerIP > 0
+		if counted && !s.perIP.acquire(ip, s.cfg.MaxConnectionsPerIP) {
+			s.active.Add(-1)
+			go s.rejectPerIP(a.nc)
+			continue
+		}
 		c := newConn(s, l, a.nc)
+		c.release = func() {
+			if counted {
+				s.perIP.release(ip)
+			}
+			s.active.Add(-1)
+		}
 		s.mu.Lock()
 		s.conns[c] = struct{}{}
 		s.mu.Unlock()

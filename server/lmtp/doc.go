@@ -67,7 +67,10 @@
 // cannot tell where the next command starts); a longer line in a message
 // fails it for every recipient, 500 5.5.2, and the session goes on.
 // Config.MaxConnections bounds open connections; one more is answered
-// 421 4.3.2 and closed. ReadTimeout is an idle timeout, renewed by every
+// 421 4.3.2 and closed. Config.MaxConnectionsPerIP bounds those of one
+// client IP address (Unix-domain connections are not counted); one more
+// is answered 421 4.7.0 and closed. LMTP has no login, so there is no
+// login timeout; ReadTimeout is an idle timeout, renewed by every
 // read, so a long transfer that keeps moving is never cut off; its
 // default is 5 minutes.
 //

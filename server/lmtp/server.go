@@ -84,6 +84,11 @@ type Config struct {
 	ReadTimeout, WriteTimeout time.Duration
 	// MaxConnections bounds open connections; zero or less means no bound.
 	MaxConnections int
+	// MaxConnectionsPerIP bounds the open connections of one client IP
+	// address; zero or less means no bound. A connection over it is
+	// answered 421 4.7.0 and closed. Loopback addresses are counted like
+	// any other; Unix-domain connections are not counted.
+	MaxConnectionsPerIP int
 }
 
 // Server is an LMTP server. Create it with New.
@@ -97,6 +102,7 @@ type Server struct {
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
 	active atomic.Int64
+	perIP  perIP
 }
 
 // New returns a Server for cfg, with defaults filled in. Configuration
@@ -237,6 +243,16 @@ func (s *Server) reject(nc net.Conn) {
 	nc.SetWriteDeadline(time.Now().Add(rejectWriteTimeout))
 	fmt.Fprintf(nc, "421 4.3.2 %s Too many connections, try again later\r\n", s.cfg.Hostname)
 	s.log.Warn("connection refused: too many connections", "remote", nc.RemoteAddr().String(), "max", s.cfg.MaxConnections)
+}
+
+// rejectPerIP answers a connection beyond MaxConnectionsPerIP with 421
+// 4.7.0 (RFC 5321 §3.1, §3.8; RFC 3463 §3.8 X.7.0 Other or undefined
+// security status: a policy of this server, not a fault of the system).
+func (s *Server) rejectPerIP(nc net.Conn) {
+	defer nc.Close()
+	nc.SetWriteDeadline(time.Now().Add(rejectWriteTimeout))
+	fmt.Fprintf(nc, "421 4.7.0 %s Too many connections from your address, try again later\r\n", s.cfg.Hostname)
+	s.log.Warn("connection refused: too many connections from one address", "remote", nc.RemoteAddr().String(), "max", s.cfg.MaxConnectionsPerIP)
 }
 
 // idEncoding writes ids in upper-case letters and digits 2-7: atext, so an

@@ -141,6 +141,8 @@ func (c *conn) auth(cmd rfc1939.Command) error {
 			return &response{text: "authentication line too long"}
 		case errors.Is(err, errShutdown):
 			return errShutdown
+		case isTimeout(err) && c.loginExpired():
+			return errLoginTimeout
 		case err != nil:
 			return &abortError{err}
 		}

@@ -58,26 +58,32 @@ type conn struct {
 	tlsActive bool
 
 	state          state
-	pendingUser    string // the name given by a successful USER
-	userBeforePass string // pendingUser as it was before the current command
-	user           string // the authenticated login name
+	loginDeadline  time.Time // the end of LoginTimeout; zero for none
+	pendingUser    string    // the name given by a successful USER
+	userBeforePass string    // pendingUser as it was before the current command
+	user           string    // the authenticated login name
 	drop           *maildrop
 	copyBuf        []byte
 }
 
-func newConn(s *Server, raw, nc net.Conn, tlsActive bool) *conn {
+func newConn(s *Server, raw, nc net.Conn, tlsActive bool, accepted time.Time) *conn {
 	id := s.lastID.Add(1)
+	var loginDeadline time.Time
+	if s.cfg.LoginTimeout > 0 {
+		loginDeadline = accepted.Add(s.cfg.LoginTimeout)
+	}
 	return &conn{
-		s:         s,
-		id:        id,
-		log:       s.log.With("conn", id, "remote", raw.RemoteAddr().String()),
-		ctx:       s.ctx,
-		raw:       raw,
-		nc:        nc,
-		r:         bufio.NewReaderSize(nc, max(readBufferSize, s.cfg.MaxLineLength)),
-		w:         bufio.NewWriterSize(nc, writeBufferSize),
-		tlsActive: tlsActive,
-		state:     stateAuthorization,
+		s:             s,
+		id:            id,
+		log:           s.log.With("conn", id, "remote", raw.RemoteAddr().String()),
+		ctx:           s.ctx,
+		raw:           raw,
+		nc:            nc,
+		r:             bufio.NewReaderSize(nc, max(readBufferSize, s.cfg.MaxLineLength)),
+		w:             bufio.NewWriterSize(nc, writeBufferSize),
+		tlsActive:     tlsActive,
+		state:         stateAuthorization,
+		loginDeadline: loginDeadline,
 	}
 }
 
@@ -89,8 +95,9 @@ func (c *conn) interrupt() {
 
 // Errors of the connection itself, which end the session.
 var (
-	errLineTooLong = errors.New("line too long")
-	errShutdown    = errors.New("server shutting down")
+	errLineTooLong  = errors.New("line too long")
+	errShutdown     = errors.New("server shutting down")
+	errLoginTimeout = errors.New("login timeout")
 )
 
 // abortError ends the session without a response: the connection failed, or
@@ -120,7 +127,11 @@ func (c *conn) serve() {
 
 	if c.tlsActive {
 		if err := c.handshake(); err != nil {
-			c.log.Info("TLS handshake failed", "err", err)
+			if isTimeout(err) && c.loginExpired() {
+				c.log.Info("login timeout in the TLS handshake")
+			} else {
+				c.log.Info("TLS handshake failed", "err", err)
+			}
 			return
 		}
 	}
@@ -131,7 +142,12 @@ func (c *conn) serve() {
 		// its answers in one write.
 		if !c.lineBuffered() {
 			if err := c.flush(); err != nil {
-				c.log.Info("write failed", "user", c.user, "err", err)
+				if isTimeout(err) && c.loginExpired() {
+					// The client did not take the answers in time.
+					c.log.Info("login timeout", "timeout", c.s.cfg.LoginTimeout, "err", err)
+				} else {
+					c.log.Info("write failed", "user", c.user, "err", err)
+				}
 				return
 			}
 		}
@@ -143,6 +159,9 @@ func (c *conn) serve() {
 			continue
 		case errors.Is(err, errShutdown):
 			c.sayShutdown()
+			return
+		case isTimeout(err) && c.loginExpired():
+			c.sayLoginTimeout()
 			return
 		case isTimeout(err):
 			// RFC 1939 §3: the autologout timer closes the connection
@@ -173,6 +192,32 @@ func (c *conn) sayShutdown() {
 	c.w.Flush()
 }
 
+// sayLoginTimeout ends a session that has not authenticated within
+// LoginTimeout.
+func (c *conn) sayLoginTimeout() {
+	c.log.Info("login timeout", "timeout", c.s.cfg.LoginTimeout)
+	c.raw.SetWriteDeadline(time.Now().Add(rejectTimeout))
+	c.reply(&response{text: "login timeout, closing connection"})
+	c.w.Flush()
+}
+
+// deadline is when the next read or write must be done: IdleTimeout from
+// now, or, before the client has authenticated, the end of LoginTimeout if
+// that comes first.
+func (c *conn) deadline() time.Time {
+	d := time.Now().Add(c.s.cfg.IdleTimeout)
+	if c.state == stateAuthorization && !c.loginDeadline.IsZero() && c.loginDeadline.Before(d) {
+		return c.loginDeadline
+	}
+	return d
+}
+
+// loginExpired reports whether the client has used up LoginTimeout
+// without authenticating.
+func (c *conn) loginExpired() bool {
+	return c.state == stateAuthorization && !c.loginDeadline.IsZero() && !time.Now().Before(c.loginDeadline)
+}
+
 // lineBuffered reports whether a whole command line is already buffered.
 func (c *conn) lineBuffered() bool {
 	n := c.r.Buffered()
@@ -183,14 +228,15 @@ func (c *conn) lineBuffered() bool {
 	return bytes.IndexByte(b, '\n') >= 0
 }
 
-// readCommandLine reads a line of at most limit octets: it arms the idle timer and
-// returns errShutdown once the server is shutting down.
+// readCommandLine reads a line of at most limit octets: it arms the idle
+// timer (and, before authentication, the login timer) and returns
+// errShutdown once the server is shutting down.
 //
 // The deadline is set before the shutdown flag is read, and Shutdown sets the
 // flag before it sets a past deadline: so either this read sees the flag, or
 // Shutdown's deadline comes after this one and ends the read.
 func (c *conn) readCommandLine(limit int) ([]byte, error) {
-	c.raw.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+	c.raw.SetReadDeadline(c.deadline())
 	if c.s.shutdown.Load() {
 		return nil, errShutdown
 	}
@@ -237,13 +283,14 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded)
 }
 
-// handshake runs the TLS handshake of implicit TLS or STLS.
+// handshake runs the TLS handshake of implicit TLS or STLS, within the
+// idle timeout and the login timeout.
 func (c *conn) handshake() error {
 	tc, ok := c.nc.(*tls.Conn)
 	if !ok {
 		return fmt.Errorf("not a TLS connection")
 	}
-	c.raw.SetDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+	c.raw.SetDeadline(c.deadline())
 	defer c.raw.SetDeadline(time.Time{})
 	// As in readCommandLine: deadline first, then the flag.
 	if c.s.shutdown.Load() {
@@ -257,12 +304,13 @@ func (c *conn) handshake() error {
 	return nil
 }
 
-// flush writes what is buffered, within the idle timeout.
+// flush writes what is buffered, within the idle timeout (and the login
+// timeout, before authentication).
 func (c *conn) flush() error {
 	if c.w.Buffered() == 0 {
 		return nil
 	}
-	c.raw.SetWriteDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+	c.raw.SetWriteDeadline(c.deadline())
 	return c.w.Flush()
 }
 
@@ -281,8 +329,8 @@ func (c *conn) reply(err error) { c.send(errLine(err)) }
 func (c *conn) dispatch(line []byte) (quit bool) {
 	start := time.Now()
 	// A handler may write more than the buffer holds; the client has the
-	// idle timeout to take it.
-	c.raw.SetWriteDeadline(start.Add(c.s.cfg.IdleTimeout))
+	// idle timeout (the login timeout, before authentication) to take it.
+	c.raw.SetWriteDeadline(c.deadline())
 	cmd, perr := rfc1939.ParseCommand(line)
 	if cmd.Keyword == "" {
 		if len(bytes.TrimSpace(line)) == 0 {
@@ -306,6 +354,10 @@ func (c *conn) dispatch(line []byte) (quit bool) {
 	case errors.Is(err, errShutdown):
 		// The command was waiting for the client (an AUTH exchange).
 		c.sayShutdown()
+		return true
+	case errors.Is(err, errLoginTimeout):
+		// Likewise, past the login timeout.
+		c.sayLoginTimeout()
 		return true
 	}
 	c.reply(err)

@@ -11,10 +11,17 @@
 // also documents what happens when several sessions open one maildrop: Loft's
 // store takes no locks, so neither does POP3).
 //
-// Files: server.go (Config, Server, listeners, limits, shutdown), conn.go (the
-// connection loop: line reading, pipelining, timeouts, recovery), commands.go
-// (the command table, the single source for dispatch and CAPA), auth.go
-// (USER, PASS, APOP, AUTH, STLS), sasl.go (the LOGIN mechanism's server side),
-// maildrop.go (the session's snapshot), transaction.go (the TRANSACTION
-// commands), errors.go (the one function that turns errors into -ERR lines).
+// A client has Config.LoginTimeout from connect to authenticate, the TLS
+// handshake of implicit TLS included; after that only the autologout timer
+// of RFC 1939 §3 (Config.IdleTimeout) applies. Config.MaxConnections and
+// Config.MaxConnectionsPerIP bound the sessions of a Server, whichever of
+// its listeners (POP3, POP3S) they came through.
+//
+// Files: server.go (Config, Server, listeners, limits, shutdown), limits.go
+// (sessions by client address), conn.go (the connection loop: line reading,
+// pipelining, timeouts, recovery), commands.go (the command table, the single
+// source for dispatch and CAPA), auth.go (USER, PASS, APOP, AUTH, STLS),
+// sasl.go (the LOGIN mechanism's server side), maildrop.go (the session's
+// snapshot), transaction.go (the TRANSACTION commands), errors.go (the one
+// function that turns errors into -ERR lines).
 package pop3

@@ -52,7 +52,7 @@ func FuzzSession(f *testing.F) {
 			}
 		}
 		mc := &memConn{in: bytes.NewReader(input)}
-		c := newConn(env.srv, mc, mc, false)
+		c := newConn(env.srv, mc, mc, false, time.Now())
 		if loggedIn {
 			if err := c.login(&directory.Account{Login: "alice", Enabled: true}, "fuzz"); err != nil {
 				t.Fatal(err)

@@ -40,10 +40,27 @@ type Config struct {
 	// entering the UPDATE state (RFC 1939 §3: at least 10 minutes). Default
 	// 10 minutes.
 	IdleTimeout time.Duration
+	// LoginTimeout is how long a client has to authenticate, counted from
+	// the moment its connection is accepted: the TLS handshake of implicit
+	// TLS, STLS and every command of the AUTHORIZATION state fall within
+	// it. When it has passed, the session is told "-ERR login timeout" and
+	// closed (when the TLS handshake is what has not finished, it is
+	// closed without a word). It keeps clients that connect and say
+	// nothing, or half a TLS ClientHello, from holding a connection slot
+	// for IdleTimeout. Once the client has authenticated, only IdleTimeout
+	// applies (RFC 1939 §3's autologout timer is for the authenticated
+	// session). Default 60 seconds; negative means none.
+	LoginTimeout time.Duration
 	// MaxConnections is the most sessions at once; 0 means no limit. A
 	// connection over the limit gets "-ERR [SYS/TEMP] too many connections"
 	// and is closed.
 	MaxConnections int
+	// MaxConnectionsPerIP is the most sessions one client IP address may
+	// have at once; 0 means no limit. A connection over the limit gets
+	// "-ERR [SYS/TEMP] too many connections from your address" and is
+	// closed. Loopback addresses are counted like any other; connections
+	// through a unix socket are not counted.
+	MaxConnectionsPerIP int
 	// AuthFailureDelay is how long a failed authentication waits before it
 	// answers, to slow down password guessing. Default 1s; negative means
 	// none.
@@ -54,6 +71,7 @@ type Config struct {
 const (
 	DefaultMaxLineLength    = 512
 	DefaultIdleTimeout      = 10 * time.Minute
+	DefaultLoginTimeout     = time.Minute
 	DefaultAuthFailureDelay = time.Second
 
 	// minLineLength is RFC 2449 §4's minimum for servers that offer CAPA.
@@ -81,6 +99,7 @@ type Server struct {
 
 	shutdown atomic.Bool // read without mu by connections
 	active   atomic.Int64
+	perIP    perIP
 	lastID   atomic.Uint64
 }
 
@@ -94,6 +113,12 @@ func New(cfg Config) *Server {
 	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	switch {
+	case cfg.LoginTimeout == 0:
+		cfg.LoginTimeout = DefaultLoginTimeout
+	case cfg.LoginTimeout < 0:
+		cfg.LoginTimeout = 0
 	}
 	if cfg.AuthFailureDelay == 0 {
 		cfg.AuthFailureDelay = DefaultAuthFailureDelay
@@ -182,9 +207,11 @@ func (s *Server) Serve(ln net.Listener, implicitTLS bool) error {
 	}
 }
 
-// accept starts a session for nc, or refuses it when the server is full or
+// accept starts a session for nc, or refuses it when the server is full,
+// the client's address has its share of sessions, or the server is
 // shutting down.
 func (s *Server) accept(nc net.Conn, implicitTLS bool) {
+	accepted := time.Now()
 	var rw net.Conn = nc
 	if implicitTLS {
 		rw = tls.Server(nc, s.cfg.TLSConfig)
@@ -196,11 +223,25 @@ func (s *Server) accept(nc net.Conn, implicitTLS bool) {
 		go refuse(rw, nc, "too many connections")
 		return
 	}
-	c := newConn(s, nc, rw, implicitTLS)
+	ip, counted := clientIP(nc.RemoteAddr())
+	counted = counted && s.cfg.MaxConnectionsPerIP > 0
+	if counted && !s.perIP.acquire(ip, s.cfg.MaxConnectionsPerIP) {
+		s.active.Add(-1)
+		s.log.Warn("connection refused: too many connections from one address", "remote", nc.RemoteAddr().String(), "max", s.cfg.MaxConnectionsPerIP)
+		go refuse(rw, nc, "too many connections from your address")
+		return
+	}
+	release := func() {
+		if counted {
+			s.perIP.release(ip)
+		}
+		s.active.Add(-1)
+	}
+	c := newConn(s, nc, rw, implicitTLS, accepted)
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
-		s.active.Add(-1)
+		release()
 		go refuse(rw, nc, "server shutting down")
 		return
 	}
@@ -212,7 +253,7 @@ func (s *Server) accept(nc net.Conn, implicitTLS bool) {
 			s.mu.Lock()
 			delete(s.conns, c)
 			s.mu.Unlock()
-			s.active.Add(-1)
+			release()
 			s.sessions.Done()
 		}()
 		c.serve()
