@@ -368,7 +368,7 @@ func (p *searchParser) peekSeqSet() bool {
 	if p.dec.Peek('*') || p.dec.Peek('$') {
 		return true
 	}
-	for c := byte('1'); c <= '9'; c++ {
+	for c := byte('0'); c <= '9'; c++ {
 		if p.dec.Peek(c) {
 			return true
 		}
