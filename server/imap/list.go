@@ -1,7 +1,10 @@
 package imap
 
 import (
+	"slices"
 	"strings"
+
+	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
 )
@@ -30,6 +33,9 @@ func (c *conn) list(tag string, dec *rfc3501.Decoder) error {
 		return err
 	}
 	m := newMatcher(ref + pattern)
+	if m.wildcards > maxWildcards {
+		return errTooManyWildcards
+	}
 	for _, info := range infos {
 		if !m.match(info.Name) {
 			continue
@@ -75,6 +81,9 @@ func (c *conn) lsub(tag string, dec *rfc3501.Decoder) error {
 		subscribed[s] = true
 	}
 	m := newMatcher(ref + pattern)
+	if m.wildcards > maxWildcards {
+		return errTooManyWildcards
+	}
 	// Each name once, in the order of the sorted subscriptions: a parent
 	// that only a "%" reaches comes just before the first name below it.
 	done := map[string]bool{}
@@ -115,7 +124,17 @@ func (c *conn) writeListLine(kind string, attrs []string, name string) {
 type matcher struct {
 	pattern string
 	tooLong bool // more literal octets than any name can have
+	// wildcards counts the wildcards left after collapsing runs.
+	wildcards int
 }
+
+// maxWildcards bounds the wildcards of a LIST or LSUB pattern, so that
+// matching costs at most about (maxWildcards + 1) × 1024 steps per name
+// once the literal octets fail to match. Real patterns have one or two.
+const maxWildcards = 32
+
+// errTooManyWildcards refuses a pattern over maxWildcards (RFC 5530 LIMIT).
+var errTooManyWildcards = no(imap.ResponseCodeLimit, "a pattern may have at most %d wildcards", maxWildcards)
 
 func newMatcher(pattern string) *matcher {
 	// Runs of wildcards collapse: "**", "%*" and "*%" are "*", "%%" is "%".
@@ -139,7 +158,9 @@ func newMatcher(pattern string) *matcher {
 		}
 		b.WriteByte(ch)
 	}
-	return &matcher{pattern: b.String(), tooLong: literal > maxMailboxName}
+	m := &matcher{pattern: b.String(), tooLong: literal > maxMailboxName}
+	m.wildcards = strings.Count(m.pattern, "*") + strings.Count(m.pattern, "%")
+	return m
 }
 
 // maxMailboxName is the longest mailbox name the store keeps, in octets.
@@ -190,6 +211,9 @@ func (m *matcher) match(name string) bool {
 			}
 		}
 		cur, next = next, cur
+		if !slices.Contains(cur, true) {
+			return false // nothing can match from here on
+		}
 	}
 	return cur[len(name)]
 }

@@ -221,6 +221,9 @@ func TestList(t *testing.T) {
 	c.expect(`a9 LIST "" nomatch*`, "a9 OK LIST completed")
 	c.expect(`a10 LIST "" %/%`, `* LIST (\Noselect \HasChildren) "/" ~smith/Mail`, "a10 OK LIST completed")
 	c.expect(`a11 LIST "" `+strings.Repeat("%*", 300)+"z", "a11 OK LIST completed")
+	c.expect(`a12 LIST "" `+strings.Repeat("x%", 32), "a12 OK LIST completed")
+	c.expect(`a13 LIST "" `+strings.Repeat("x%", 33), "a13 NO [LIMIT] a pattern may have at most 32 wildcards")
+	c.expect(`a14 LSUB "" `+strings.Repeat("x*", 33), "a14 NO [LIMIT] a pattern may have at most 32 wildcards")
 }
 
 // TestMatcher checks the LIST pattern matcher directly.
