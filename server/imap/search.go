@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"bytes"
 	"errors"
 	"slices"
 	"strings"
@@ -149,17 +150,16 @@ type searchMsg struct {
 	gone      bool // the octets cannot be read any more
 
 	headerDone bool
-	header     []headerField
+	header     headerSet
 	bodyDone   bool
 	bodyFound  []bool // per q.bodyNeedles
-	buf        []byte // for copying body text
+	body       bodyScanner
 	err        error
 }
 
 func (m *searchMsg) reset(sel *selected, seq uint32) {
 	m.sel, m.seq, m.v, m.count = sel, seq, sel.msg(seq), sel.count()
 	m.gone, m.headerDone, m.bodyDone = false, false, false
-	m.header = m.header[:0]
 	m.bodyFound = m.bodyFound[:0]
 }
 
@@ -199,10 +199,11 @@ type structureFunc func(v *viewMsg, parse func() (*rfc3501.Message, error)) (*rf
 // scanBody looks for every body needle in the opened message.
 func (m *searchMsg) scanBody() error {
 	parse := func() (*rfc3501.Message, error) { return rfc3501.ParseMessage(m.r, m.r.Size()) }
-	if m.structure == nil {
-		return scanBody(m.r, parse, m.q.bodyNeedles, m.bodyFound, m.buf)
+	load := parse
+	if m.structure != nil {
+		load = func() (*rfc3501.Message, error) { return m.structure(m.v, parse) }
 	}
-	return scanBody(m.r, func() (*rfc3501.Message, error) { return m.structure(m.v, parse) }, m.q.bodyNeedles, m.bodyFound, m.buf)
+	return m.body.scan(m.r, load, m.q.bodyNeedles, m.bodyFound)
 }
 
 // hasFlag reports whether the message has the flag (flags and keywords are
@@ -211,22 +212,18 @@ func (m *searchMsg) hasFlag(flag string) bool {
 	return slices.ContainsFunc(m.v.Flags, func(f string) bool { return strings.EqualFold(f, flag) })
 }
 
-// headerFields returns the message's header fields, decoded and folded.
-func (m *searchMsg) headerFields() []headerField {
-	if m.headerDone {
-		return m.header
+// headerFields returns the message's header fields, read on first use.
+func (m *searchMsg) headerFields() *headerSet {
+	if !m.headerDone {
+		m.headerDone = true
+		m.header.parse(nil)
+		if m.open() {
+			if err := m.header.read(m.r, 0, m.r.Size()); err != nil {
+				m.err = err
+			}
+		}
 	}
-	m.headerDone = true
-	if !m.open() {
-		return nil
-	}
-	block, err := readHeaderBlock(m.r, 0, m.r.Size())
-	if err != nil {
-		m.err = err
-		return nil
-	}
-	m.header = appendHeaderFields(m.header, block)
-	return m.header
+	return &m.header
 }
 
 // bodyHas reports whether the body has the body needle i.
@@ -235,9 +232,6 @@ func (m *searchMsg) bodyHas(i int) bool {
 		m.bodyDone = true
 		m.bodyFound = append(m.bodyFound, make([]bool, len(m.q.bodyNeedles))...)
 		if m.open() {
-			if m.buf == nil {
-				m.buf = make([]byte, 32*1024)
-			}
 			if err := m.scanBody(); err != nil {
 				m.err = err
 			}
@@ -438,7 +432,7 @@ var searchKeys = map[string]searchKeyFunc{
 			return nil, false
 		}
 		needle, ok := p.needle()
-		return headerNode{strings.ToLower(name), needle}, ok
+		return headerNode{foldString(name), []byte(needle)}, ok
 	},
 	"BODY": func(p *searchParser) (searchNode, bool) {
 		needle, i, ok := p.bodyNeedle()
@@ -446,7 +440,7 @@ var searchKeys = map[string]searchKeyFunc{
 	},
 	"TEXT": func(p *searchParser) (searchNode, bool) {
 		needle, i, ok := p.bodyNeedle()
-		return textNode{bodyNode{needle, i}}, ok
+		return textNode{bodyNode{needle, i}, []byte(needle)}, ok
 	},
 	"UID": func(p *searchParser) (searchNode, bool) {
 		var set rfc3501.SeqSet
@@ -521,7 +515,7 @@ func dateKey(sent bool, cmp dateCmp) searchKeyFunc {
 func fieldKey(field string) searchKeyFunc {
 	return func(p *searchParser) (searchNode, bool) {
 		needle, ok := p.needle()
-		return headerNode{field, needle}, ok
+		return headerNode{field, []byte(needle)}, ok
 	}
 }
 
@@ -683,9 +677,10 @@ type sentDateNode struct {
 }
 
 func (n sentDateNode) match(m *searchMsg) bool {
-	for _, f := range m.headerFields() {
-		if f.name == "date" {
-			t, ok := parseSentDate(f.raw)
+	h := m.headerFields()
+	for i := range h.count() {
+		if string(h.name(i)) == "date" {
+			t, ok := parseSentDate(string(h.raw(i)))
 			return ok && n.cmp.holds(dayOf(t), n.date)
 		}
 	}
@@ -698,13 +693,14 @@ func (sentDateNode) cost() int { return costHeader }
 // of that name). For the address keys the field stands for the envelope
 // structure's field that is made from it.
 type headerNode struct {
-	name   string // lower case
-	needle string // folded
+	name   string // folded
+	needle []byte // folded
 }
 
 func (n headerNode) match(m *searchMsg) bool {
-	for _, f := range m.headerFields() {
-		if f.name == n.name && strings.Contains(f.value(), n.needle) {
+	h := m.headerFields()
+	for i := range h.count() {
+		if string(h.name(i)) == n.name && bytes.Contains(h.value(i), n.needle) {
 			return true
 		}
 	}
@@ -723,14 +719,18 @@ func (bodyNode) cost() int                 { return costBody }
 
 // textNode is TEXT: the header fields (names and decoded values), then the
 // body.
-type textNode struct{ body bodyNode }
+type textNode struct {
+	body   bodyNode
+	needle []byte // body.needle
+}
 
 func (n textNode) match(m *searchMsg) bool {
 	if n.body.needle == "" {
 		return true
 	}
-	for _, f := range m.headerFields() {
-		if strings.Contains(f.line, n.body.needle) {
+	h := m.headerFields()
+	for i := range h.count() {
+		if bytes.Contains(h.line(i), n.needle) {
 			return true
 		}
 	}

@@ -636,17 +636,52 @@ func TestSearchDecoders(t *testing.T) {
 		}
 	}
 	// Header blocks: unfolding, and lines that are no fields.
-	fields := appendHeaderFields(nil, []byte("From nobody\r\nSubject: one\r\n two\r\n\tthree\r\nX:\r\n: none\r\nBroken line\r\n cont\r\nTo: x"))
-	var names, values []string
-	for _, f := range fields {
-		names = append(names, f.name)
-		values = append(values, f.value())
+	var h headerSet
+	h.parse([]byte("From nobody\r\nSubject: one\r\n two\r\n\tthree\r\nX:\r\n: none\r\nBroken line\r\n cont\r\nTo: x"))
+	var names, values, raws []string
+	for i := range h.count() {
+		names = append(names, string(h.name(i)))
+		values = append(values, string(h.value(i)))
+		raws = append(raws, string(h.raw(i)))
 	}
 	if diff := cmp.Diff([]string{"subject", "x", "to"}, names); diff != "" {
 		t.Errorf("field names (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"one two\tthree", "", "x"}, values); diff != "" {
 		t.Errorf("field values (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"one two\tthree", "", "x"}, raws); diff != "" {
+		t.Errorf("raw field values (-want +got):\n%s", diff)
+	}
+	h.parse([]byte("Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n"))
+	if got := string(h.line(0)); got != foldString("subject: Grüße") {
+		t.Errorf("decoded line %q", got)
+	}
+	// Header blocks read in pieces: the blank line is found across them.
+	for k := 4088; k <= 4100; k++ {
+		head := "X: " + strings.Repeat("a", k) + "\r\n"
+		for _, msg := range []string{head + "\r\nbody", head + "\r\n", strings.ReplaceAll(head, "\r", "") + "\nbody"} {
+			want := head
+			if !strings.Contains(msg, "\r") {
+				want = strings.ReplaceAll(head, "\r", "")
+			}
+			got, err := readHeaderBlock(strings.NewReader(msg), 0, int64(len(msg)), nil)
+			if err != nil || string(got) != want {
+				t.Fatalf("readHeaderBlock, header of %d octets: %d octets, %v", len(want), len(got), err)
+			}
+		}
+	}
+	for _, tc := range []struct{ msg, want string }{
+		{"A: b\r\n\r\nbody", "A: b\r\n"},
+		{"A: b\n\nbody", "A: b\n"},
+		{"\r\nbody", ""},
+		{"A: b\r\nC: d", "A: b\r\nC: d"},
+		{strings.Repeat("X: 0123456789\r\n", 1000) + "\r\nbody", strings.Repeat("X: 0123456789\r\n", 1000)},
+	} {
+		got, err := readHeaderBlock(strings.NewReader(tc.msg), 0, int64(len(tc.msg)), nil)
+		if err != nil || string(got) != tc.want {
+			t.Errorf("readHeaderBlock(%.40q): %.40q, %v; want %.40q", tc.msg, got, err, tc.want)
+		}
 	}
 	for _, tc := range []struct {
 		raw  string

@@ -13,6 +13,7 @@ import (
 	"io"
 	"mime"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -23,60 +24,58 @@ import (
 	"github.com/loftmail/loft/rfc/rfc3501"
 )
 
-// headerField is one field of a message header, for the header keys.
-type headerField struct {
-	name string // lower case
-	raw  string // the value unfolded and trimmed, encoded words as written
-	// line is "Name: value", the value decoded (RFC 2047) and the whole
-	// folded (foldString), for TEXT; the value starts at valueAt.
-	line    string
+// headerSet holds the fields of one header block for the header keys:
+// each field's value unfolded as written (for Date:), and its line "name:
+// value" with the value decoded (RFC 2047) and the whole folded
+// (appendFold). Its buffers are reused from one message to the next.
+type headerSet struct {
+	text    []byte // the values as written and the folded lines, in turn
+	fields  []fieldSpan
+	unfold  []byte
+	readBuf []byte // for readHeaderBlock
+}
+
+// fieldSpan places one field in headerSet.text.
+type fieldSpan struct {
+	raw     [2]int // the value as written
+	line    [2]int // the folded line; the name starts it
+	nameEnd int
 	valueAt int
 }
 
-// value returns the decoded and folded value, for HEADER and the address
-// and subject keys.
-func (f *headerField) value() string { return f.line[f.valueAt:] }
+func (h *headerSet) count() int { return len(h.fields) }
 
-// readHeaderBlock returns the header that starts at off in r (at most n
-// octets): its lines up to, not including, the blank line that ends it, or
-// everything when no blank line comes.
-func readHeaderBlock(r io.ReaderAt, off, n int64) ([]byte, error) {
-	br := bufio.NewReaderSize(io.NewSectionReader(r, off, n), 4096)
-	var block []byte
-	for {
-		line, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			block = append(block, line...)
-			continue
-		}
-		if len(line) > 0 && (len(block) == 0 || block[len(block)-1] == '\n') {
-			if bytes.Equal(line, []byte("\r\n")) || bytes.Equal(line, []byte("\n")) {
-				return block, nil
-			}
-		}
-		block = append(block, line...)
-		if err == io.EOF {
-			return block, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+// name returns the folded name of field i.
+func (h *headerSet) name(i int) []byte { f := h.fields[i]; return h.text[f.line[0]:f.nameEnd] }
+
+// value returns the decoded and folded value of field i.
+func (h *headerSet) value(i int) []byte { f := h.fields[i]; return h.text[f.valueAt:f.line[1]] }
+
+// line returns field i as "name: value", decoded and folded.
+func (h *headerSet) line(i int) []byte { f := h.fields[i]; return h.text[f.line[0]:f.line[1]] }
+
+// raw returns the value of field i unfolded and trimmed, as written.
+func (h *headerSet) raw(i int) []byte { f := h.fields[i]; return h.text[f.raw[0]:f.raw[1]] }
+
+// read reads and parses the header block at off in r (at most n octets).
+func (h *headerSet) read(r io.ReaderAt, off, n int64) error {
+	block, err := readHeaderBlock(r, off, n, h.readBuf)
+	h.readBuf = block[:0]
+	if err != nil {
+		h.parse(nil)
+		return err
 	}
+	h.parse(block)
+	return nil
 }
 
-// appendHeaderFields appends the fields of a header block to dst. Folded
-// lines are unfolded (RFC 5322 §2.2.3); lines that are neither a field nor a
+// parse replaces the fields with those of a header block. Folded lines are
+// unfolded (RFC 5322 §2.2.3); lines that are neither a field nor a
 // continuation are skipped, so that any octets make a header.
-func appendHeaderFields(dst []headerField, block []byte) []headerField {
-	var name string
-	var raw []byte
+func (h *headerSet) parse(block []byte) {
+	h.text, h.fields = h.text[:0], h.fields[:0]
+	var name []byte
 	inField := false
-	finish := func() {
-		if inField {
-			dst = append(dst, newHeaderField(name, string(raw)))
-		}
-		inField = false
-	}
 	for len(block) > 0 {
 		line := block
 		if i := bytes.IndexByte(block, '\n'); i >= 0 {
@@ -87,32 +86,91 @@ func appendHeaderFields(dst []headerField, block []byte) []headerField {
 		line = bytes.TrimSuffix(line, []byte("\r"))
 		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
 			if inField {
-				raw = append(raw, line...)
+				h.unfold = append(h.unfold, line...)
 			}
 			continue
 		}
-		finish()
+		if inField {
+			h.add(name, h.unfold)
+		}
+		inField = false
 		colon := bytes.IndexByte(line, ':')
 		if colon <= 0 {
 			continue
 		}
-		name = string(bytes.TrimRight(line[:colon], " \t"))
-		raw = append(raw[:0], line[colon+1:]...)
-		inField = name != ""
+		name = bytes.TrimRight(line[:colon], " \t")
+		h.unfold = append(h.unfold[:0], line[colon+1:]...)
+		inField = len(name) > 0
 	}
-	finish()
-	return dst
+	if inField {
+		h.add(name, h.unfold)
+	}
 }
 
-func newHeaderField(name, raw string) headerField {
-	raw = strings.TrimSpace(raw)
-	prefix := foldString(name + ": ")
-	return headerField{
-		name:    strings.ToLower(name),
-		raw:     raw,
-		line:    prefix + foldString(decodeHeaderValue(raw)),
-		valueAt: len(prefix),
+func (h *headerSet) add(name, raw []byte) {
+	raw = bytes.TrimSpace(raw)
+	var f fieldSpan
+	f.raw[0] = len(h.text)
+	h.text = append(h.text, raw...)
+	f.raw[1] = len(h.text)
+	f.line[0] = len(h.text)
+	h.text = appendFold(h.text, name)
+	f.nameEnd = len(h.text)
+	h.text = append(h.text, ": "...)
+	f.valueAt = len(h.text)
+	if bytes.Contains(raw, []byte("=?")) {
+		h.text = appendFold(h.text, []byte(decodeHeaderValue(string(raw))))
+	} else {
+		h.text = appendFold(h.text, raw)
 	}
+	f.line[1] = len(h.text)
+	h.fields = append(h.fields, f)
+}
+
+// readHeaderBlock reads the header that starts at off in r (at most n
+// octets) into buf, and returns its lines up to, not including, the blank
+// line that ends it, or everything when no blank line comes.
+func readHeaderBlock(r io.ReaderAt, off, n int64, buf []byte) ([]byte, error) {
+	buf = buf[:0]
+	chunk := int64(4096)
+	for int64(len(buf)) < n {
+		start := len(buf)
+		want := int(min(chunk, n-int64(start)))
+		buf = slices.Grow(buf, want)[:start+want]
+		k, err := r.ReadAt(buf[start:], off+int64(start))
+		buf = buf[:start+k]
+		if end, ok := headerEnd(buf, start); ok {
+			return buf[:end], nil
+		}
+		if err == io.EOF || err == nil && k == 0 {
+			break
+		}
+		if err != nil {
+			return buf, err
+		}
+		chunk *= 2
+	}
+	return buf, nil
+}
+
+// headerEnd returns where the blank line that ends a header begins in buf,
+// looking from from (less the octets a line end may have in an earlier
+// piece).
+func headerEnd(buf []byte, from int) (int, bool) {
+	if bytes.HasPrefix(buf, []byte("\r\n")) || bytes.HasPrefix(buf, []byte("\n")) {
+		return 0, true
+	}
+	for i := max(from-2, 0); i < len(buf); {
+		j := bytes.IndexByte(buf[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		if i < len(buf) && buf[i] == '\n' || i+1 < len(buf) && buf[i] == '\r' && buf[i+1] == '\n' {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // charsetReader converts text in a MIME charset to UTF-8, with go-message's
@@ -219,7 +277,17 @@ type foldMatcher struct {
 }
 
 func newFoldMatcher(needles []string, found []bool) *foldMatcher {
-	f := &foldMatcher{found: found}
+	f := &foldMatcher{}
+	f.reset(needles, found)
+	return f
+}
+
+// reset starts a new search for needles, recording in found; the buffers
+// are kept.
+func (f *foldMatcher) reset(needles []string, found []bool) {
+	f.found, f.left, f.keep = found, 0, 0
+	f.needles = f.needles[:0]
+	f.pend, f.win = f.pend[:0], f.win[:0]
 	for i, n := range needles {
 		f.needles = append(f.needles, []byte(n))
 		if n == "" {
@@ -230,7 +298,6 @@ func newFoldMatcher(needles []string, found []bool) *foldMatcher {
 			f.keep = max(f.keep, len(n)-1)
 		}
 	}
-	return f
 }
 
 func (f *foldMatcher) done() bool { return f.left == 0 }
@@ -298,23 +365,27 @@ func incompleteRune(p []byte) int {
 // quietly: malformed content matches as far as it decodes.
 type bodyScanner struct {
 	r   io.ReaderAt
-	fm  *foldMatcher
+	fm  foldMatcher
+	hdr headerSet // of encapsulated messages
 	buf []byte
 	err error // an I/O error of r
 }
 
-// scanBody sets found[i] for each needle that the body of the message in r,
+// scan sets found[i] for each needle that the body of the message in r,
 // whose structure load returns, holds.
-func scanBody(r io.ReaderAt, load func() (*rfc3501.Message, error), needles []string, found []bool, buf []byte) error {
-	fm := newFoldMatcher(needles, found)
-	if fm.done() {
+func (s *bodyScanner) scan(r io.ReaderAt, load func() (*rfc3501.Message, error), needles []string, found []bool) error {
+	s.r, s.err = r, nil
+	s.fm.reset(needles, found)
+	if s.fm.done() {
 		return nil
 	}
 	msg, err := load()
 	if err != nil {
 		return err
 	}
-	s := &bodyScanner{r: r, fm: fm, buf: buf}
+	if s.buf == nil {
+		s.buf = make([]byte, 32*1024)
+	}
 	s.entity(msg.Body)
 	return s.err
 }
@@ -328,13 +399,12 @@ func (s *bodyScanner) entity(b *rfc3501.BodyStructure) {
 			s.entity(p)
 		}
 	case b.IsMessage():
-		block, err := readHeaderBlock(s.r, b.Message.Header.Off, b.Message.Header.Len)
-		if err != nil {
+		if err := s.hdr.read(s.r, b.Message.Header.Off, b.Message.Header.Len); err != nil {
 			s.err = err
 			return
 		}
-		for _, f := range appendHeaderFields(nil, block) {
-			s.fm.Write([]byte(f.line))
+		for i := range s.hdr.count() {
+			s.fm.Write(s.hdr.line(i))
 			s.fm.separate()
 		}
 		s.entity(b.Message)
@@ -358,7 +428,7 @@ func (s *bodyScanner) text(b *rfc3501.BodyStructure) {
 			rd = cr
 		}
 	}
-	io.CopyBuffer(s.fm, rd, s.buf)
+	io.CopyBuffer(&s.fm, rd, s.buf)
 	s.fm.separate()
 	if src.err != nil {
 		s.err = src.err
