@@ -96,18 +96,18 @@ type AuthConfig struct {
 type LimitsConfig struct {
 	// MaxConnections is the most connections one protocol serves at once
 	// (IMAP and IMAPS together count as one protocol, as do POP3 and
-	// POP3S); further
-	// connections are refused. 0 means no limit. Default 1000.
+	// POP3S); further connections are refused. 0 means no limit. Default
+	// 1000.
 	MaxConnections int `toml:"max_connections"`
 	// MaxConnectionsPerIP is the most connections one client IP address
 	// may have open to one protocol at once, counted as MaxConnections
-	// is; further connections from that address are refused (POP3
-	// "-ERR [SYS/TEMP]", LMTP 421 4.7.0), so that one client cannot take
+	// is; further connections from that address are refused (IMAP
+	// "* BYE [UNAVAILABLE]", POP3 "-ERR [SYS/TEMP]", LMTP 421 4.7.0), so
+	// that one client cannot take
 	// the whole of MaxConnections. Loopback addresses are counted like any
 	// other; connections through unix sockets are not counted. Clients
 	// behind one NAT address share it, as does an MTA's whole LMTP
-	// connection pool. 0 means no limit. Default 50. (IMAP does not
-	// apply it yet.)
+	// connection pool. 0 means no limit. Default 50.
 	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
 	// MaxMessageSize is the largest message accepted, in octets: an
 	// integer, or a string with a unit ("50MiB", "20MB"). Default 50 MiB.
@@ -125,16 +125,17 @@ type LimitsConfig struct {
 	// RFC 1939 §3 asks POP3 servers to wait at least 10 minutes.
 	// Default 10 minutes.
 	IdleTimeout Duration `toml:"idle_timeout"`
-	// LoginTimeout is how long a POP3 client has to authenticate,
-	// counted from the moment its connection is accepted; the TLS
-	// handshake of an implicit-TLS port falls within it. When it has
-	// passed, the session is told so ("-ERR") and closed. Before
+	// LoginTimeout is how long an IMAP or POP3 client has to
+	// authenticate, counted from the moment its connection is accepted;
+	// the TLS handshake of an implicit-TLS port falls within it. When it
+	// has passed, the session is told so ("* BYE", "-ERR") and closed. Before
 	// authentication it bounds the session as well as IdleTimeout does,
 	// so that silent or half-open connections give up their slots
-	// quickly; after it, IdleTimeout alone applies (RFC 1939 §3's
-	// autologout timer is for the authenticated session). LMTP, which
-	// has no login, keeps IdleTimeout. Integer seconds or a duration
-	// string. Default 60 seconds. (IMAP does not apply it yet.)
+	// quickly; after it, IdleTimeout (IMAPIdleTimeout for IMAP) alone
+	// applies (the autologout timers of RFC 1939 §3 and RFC 3501 §5.4 are
+	// for the authenticated session). LMTP, which has no login, keeps
+	// IdleTimeout. Integer seconds or a duration string. Default 60
+	// seconds.
 	LoginTimeout Duration `toml:"login_timeout"`
 	// IMAPIdleTimeout is IMAP's autologout timer: how long an IMAP
 	// session may stay silent before the server closes it. RFC 3501 §5.4

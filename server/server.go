@@ -97,18 +97,20 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		stopped:   make(chan struct{}),
 	}
 	s.imap = imap.New(imap.Config{
-		Store:             st,
-		Directory:         dir,
-		TLSConfig:         tlsConfig,
-		AllowInsecureAuth: plaintextPolicy(cfg.Auth.Plaintext),
-		Hostname:          cfg.Hostname,
-		Logger:            logger, // the package adds proto=imap
-		MaxLineLength:     lim.MaxLineLength,
-		MaxLiteralSize:    int64(lim.MaxLiteralSize),
-		IdleTimeout:       lim.IMAPIdleTimeout.Duration(),
-		MaxConnections:    lim.MaxConnections,
-		AuthFailureDelay:  authFailureDelay(cfg.Auth.FailureDelay),
-		CacheDir:          cfg.CachePath(),
+		Store:               st,
+		Directory:           dir,
+		TLSConfig:           tlsConfig,
+		AllowInsecureAuth:   plaintextPolicy(cfg.Auth.Plaintext),
+		Hostname:            cfg.Hostname,
+		Logger:              logger, // the package adds proto=imap
+		MaxLineLength:       lim.MaxLineLength,
+		MaxLiteralSize:      int64(lim.MaxLiteralSize),
+		IdleTimeout:         lim.IMAPIdleTimeout.Duration(),
+		LoginTimeout:        lim.LoginTimeout.Duration(),
+		MaxConnections:      lim.MaxConnections,
+		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
+		AuthFailureDelay:    authFailureDelay(cfg.Auth.FailureDelay),
+		CacheDir:            cfg.CachePath(),
 	})
 	s.pop3 = pop3.New(pop3.Config{
 		Store:               st,

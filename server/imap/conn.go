@@ -88,9 +88,12 @@ type conn struct {
 	// literalCheck, if set, may refuse a literal by its size before it is
 	// accepted (APPEND: the mailbox, the flags and the quota).
 	literalCheck func(size int64) error
+
+	// loginDeadline is the end of LoginTimeout; zero for none.
+	loginDeadline time.Time
 }
 
-func newConn(s *Server, raw net.Conn, implicitTLS bool) *conn {
+func newConn(s *Server, raw net.Conn, implicitTLS bool, accepted time.Time) *conn {
 	id := s.lastID.Add(1)
 	c := &conn{
 		s:     s,
@@ -99,6 +102,9 @@ func newConn(s *Server, raw net.Conn, implicitTLS bool) *conn {
 		ctx:   s.ctx,
 		raw:   raw,
 		state: stateNotAuthenticated,
+	}
+	if s.cfg.LoginTimeout > 0 {
+		c.loginDeadline = accepted.Add(s.cfg.LoginTimeout)
 	}
 	c.dc = &deadlineConn{Conn: raw, c: c}
 	c.nc = c.dc
@@ -126,8 +132,8 @@ type deadlineConn struct {
 func (d *deadlineConn) Read(p []byte) (int, error) {
 	c := d.c
 	for {
-		start := time.Now()
-		d.Conn.SetReadDeadline(start.Add(c.s.cfg.IdleTimeout))
+		deadline := c.deadline()
+		d.Conn.SetReadDeadline(deadline)
 		// The deadline is set before the shutdown flag is read, and
 		// Shutdown sets the flag before it sets a past deadline
 		// (interrupt): so either this read sees the flag, or Shutdown's
@@ -137,7 +143,7 @@ func (d *deadlineConn) Read(p []byte) (int, error) {
 		}
 		n, err := d.Conn.Read(p)
 		if n == 0 && err != nil && isTimeout(err) && c.s.shutdown.Load() &&
-			!c.waiting.Load() && time.Since(start) < c.s.cfg.IdleTimeout {
+			!c.waiting.Load() && time.Now().Before(deadline) {
 			// Shutdown interrupted a command that is reading its
 			// arguments: let it finish, then the session says BYE.
 			continue
@@ -147,6 +153,35 @@ func (d *deadlineConn) Read(p []byte) (int, error) {
 		}
 		return n, err
 	}
+}
+
+// deadline is when the next read or write must be done: IdleTimeout from
+// now, or, before the client has authenticated, the end of LoginTimeout if
+// that comes first.
+func (c *conn) deadline() time.Time {
+	d := time.Now().Add(c.s.cfg.IdleTimeout)
+	if c.loginPending() && c.loginDeadline.Before(d) {
+		return c.loginDeadline
+	}
+	return d
+}
+
+// loginPending reports whether LoginTimeout runs: the client has not
+// authenticated yet.
+func (c *conn) loginPending() bool {
+	return c.state == stateNotAuthenticated && !c.loginDeadline.IsZero()
+}
+
+// timeoutMessage is the BYE text for a read or write that timed out: the
+// login timeout before authentication if it has passed, else the
+// autologout timer (RFC 3501 §5.4).
+func (c *conn) timeoutMessage() string {
+	if c.loginPending() && !time.Now().Before(c.loginDeadline) {
+		c.log.Info("login timeout", "timeout", c.s.cfg.LoginTimeout)
+		return "login timeout"
+	}
+	c.log.Info("autologout", "user", c.user)
+	return "autologout; idle for too long"
 }
 
 // interrupt wakes a session blocked reading, so that it sees the shutdown.
@@ -198,7 +233,11 @@ func (c *conn) serve() {
 
 	if c.tlsActive {
 		if err := c.handshake(); err != nil {
-			c.log.Info("TLS handshake failed", "err", err)
+			if isTimeout(err) && c.loginPending() {
+				c.log.Info("login timeout in the TLS handshake")
+			} else {
+				c.log.Info("TLS handshake failed", "err", err)
+			}
 			return
 		}
 	}
@@ -283,9 +322,8 @@ func (c *conn) endOnReadError(err error) bool {
 	case errors.Is(err, errShutdown):
 		c.bye("server shutting down")
 	case isTimeout(err):
-		// RFC 3501 §5.4: the autologout timer.
-		c.log.Info("autologout", "user", c.user)
-		c.bye("autologout; idle for too long")
+		// RFC 3501 §5.4: the autologout timer, or the login timeout.
+		c.bye(c.timeoutMessage())
 	case errors.Is(err, io.EOF):
 	default:
 		c.log.Info("read failed", "user", c.user, "err", err)
@@ -307,7 +345,7 @@ func (c *conn) handshake() error {
 	if !ok {
 		return fmt.Errorf("not a TLS connection")
 	}
-	c.raw.SetWriteDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+	c.raw.SetWriteDeadline(c.deadline())
 	c.waiting.Store(true)
 	defer c.waiting.Store(false)
 	if c.s.shutdown.Load() {
@@ -326,7 +364,7 @@ func (c *conn) flush() error {
 	if c.w.Buffered() == 0 {
 		return c.enc.Err()
 	}
-	c.raw.SetWriteDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+	c.raw.SetWriteDeadline(c.deadline())
 	return c.enc.Flush()
 }
 
@@ -387,7 +425,7 @@ func (c *conn) dispatch(tag string) (end bool) {
 	start := time.Now()
 	// A handler may write more than the buffer holds; the client has the
 	// idle timeout to take it.
-	c.raw.SetWriteDeadline(start.Add(c.s.cfg.IdleTimeout))
+	c.raw.SetWriteDeadline(c.deadline())
 	c.literalMax, c.appendLiteral, c.literalCheck = int64(c.s.cfg.MaxLineLength), false, nil
 
 	name, ok := c.readCommandName()
@@ -436,8 +474,7 @@ func (c *conn) endCommand(tag, name string, start time.Time, err error) bool {
 		case errors.Is(abort.err, errShutdown):
 			c.bye("server shutting down")
 		case isTimeout(abort.err):
-			c.log.Info("autologout", "user", c.user)
-			c.bye("autologout; idle for too long")
+			c.bye(c.timeoutMessage())
 		}
 		c.logCommand(slog.LevelInfo, "session aborted", name, tag, start, abort.err)
 		return true
@@ -447,8 +484,7 @@ func (c *conn) endCommand(tag, name string, start time.Time, err error) bool {
 		c.bye("server shutting down")
 		return true
 	case isTimeout(err):
-		c.log.Info("autologout", "user", c.user)
-		c.bye("autologout; idle for too long")
+		c.bye(c.timeoutMessage())
 		return true
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return true

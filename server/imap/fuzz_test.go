@@ -51,7 +51,7 @@ func FuzzSession(f *testing.F) {
 	shared := newEnv(f, insecureAuth, func(cfg *Config) { cfg.Logger = slog.New(slog.DiscardHandler) })
 	f.Fuzz(func(t *testing.T, input []byte, loggedIn bool) {
 		mc := &memConn{in: bytes.NewReader(input)}
-		c := newConn(shared.srv, mc, false)
+		c := newConn(shared.srv, mc, false, time.Now())
 		if loggedIn {
 			if r, ok := c.startSession(&directory.Account{Login: "alice", Enabled: true}, "fuzz").(*response); !ok || r.status != statusOK {
 				t.Fatalf("login: %v", r)

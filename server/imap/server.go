@@ -46,9 +46,25 @@ type Config struct {
 	// this long is closed with "* BYE" (RFC 3501 §5.4: at least 30 minutes).
 	// Default 30 minutes; shorter values are for tests.
 	IdleTimeout time.Duration
+	// LoginTimeout is how long a client has to authenticate, counted from
+	// the moment its connection is accepted: the TLS handshake of implicit
+	// TLS, STARTTLS and every command of the not authenticated state fall
+	// within it. When it has passed, the session is told "* BYE login
+	// timeout" and closed (without a word when the TLS handshake is what has
+	// not finished). It keeps clients that connect and say nothing from
+	// holding a connection for IdleTimeout; once authenticated, only
+	// IdleTimeout applies (RFC 3501 §5.4). Default 60 seconds; negative
+	// means none.
+	LoginTimeout time.Duration
 	// MaxConnections is the most sessions at once; 0 means no limit. A
 	// connection over the limit gets "* BYE [UNAVAILABLE]" and is closed.
 	MaxConnections int
+	// MaxConnectionsPerIP is the most sessions one client IP address may
+	// have at once; 0 means no limit. A connection over the limit gets
+	// "* BYE [UNAVAILABLE] too many connections from your address" and is
+	// closed. Loopback addresses count like any other; connections through
+	// a unix socket are not counted.
+	MaxConnectionsPerIP int
 	// AuthFailureDelay is how long a failed authentication waits before it
 	// answers, to slow down password guessing. Default 1s; negative means
 	// none.
@@ -69,6 +85,7 @@ type Config struct {
 const (
 	DefaultMaxLiteralSize   = 50 << 20
 	DefaultIdleTimeout      = 30 * time.Minute
+	DefaultLoginTimeout     = time.Minute
 	DefaultAuthFailureDelay = time.Second
 
 	// minLineLength is the least MaxLineLength: RFC 2683 §3.2.1.5 asks
@@ -99,6 +116,7 @@ type Server struct {
 
 	shutdown atomic.Bool // read without mu by connections
 	active   atomic.Int64
+	perIP    perIP
 	lastID   atomic.Uint64
 }
 
@@ -113,6 +131,12 @@ func New(cfg Config) *Server {
 	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	switch {
+	case cfg.LoginTimeout == 0:
+		cfg.LoginTimeout = DefaultLoginTimeout
+	case cfg.LoginTimeout < 0:
+		cfg.LoginTimeout = 0
 	}
 	if cfg.AuthFailureDelay == 0 {
 		cfg.AuthFailureDelay = DefaultAuthFailureDelay
@@ -207,9 +231,11 @@ func (s *Server) Serve(ln net.Listener, implicitTLS bool) error {
 	}
 }
 
-// accept starts a session for nc, or refuses it when the server is full or
-// shutting down.
+// accept starts a session for nc, or refuses it when the server is full, the
+// client's address has its share of sessions, or the server is shutting
+// down.
 func (s *Server) accept(nc net.Conn, implicitTLS bool) {
+	accepted := time.Now()
 	n := s.active.Add(1)
 	if limit := s.cfg.MaxConnections; limit > 0 && n > int64(limit) {
 		s.active.Add(-1)
@@ -217,11 +243,25 @@ func (s *Server) accept(nc net.Conn, implicitTLS bool) {
 		go s.refuse(nc, implicitTLS, "too many connections")
 		return
 	}
-	c := newConn(s, nc, implicitTLS)
+	ip, counted := clientIP(nc.RemoteAddr())
+	counted = counted && s.cfg.MaxConnectionsPerIP > 0
+	if counted && !s.perIP.acquire(ip, s.cfg.MaxConnectionsPerIP) {
+		s.active.Add(-1)
+		s.log.Warn("connection refused: too many connections from one address", "remote", nc.RemoteAddr().String(), "max", s.cfg.MaxConnectionsPerIP)
+		go s.refuse(nc, implicitTLS, "too many connections from your address")
+		return
+	}
+	release := func() {
+		if counted {
+			s.perIP.release(ip)
+		}
+		s.active.Add(-1)
+	}
+	c := newConn(s, nc, implicitTLS, accepted)
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
-		s.active.Add(-1)
+		release()
 		go s.refuse(nc, implicitTLS, "server shutting down")
 		return
 	}
@@ -233,7 +273,7 @@ func (s *Server) accept(nc net.Conn, implicitTLS bool) {
 			s.mu.Lock()
 			delete(s.conns, c)
 			s.mu.Unlock()
-			s.active.Add(-1)
+			release()
 			s.sessions.Done()
 		}()
 		c.serve()

@@ -137,3 +137,37 @@ func TestServeErrors(t *testing.T) {
 		t.Errorf("implicit TLS without TLSConfig = %v, want ErrNoTLS", err)
 	}
 }
+
+// TestLoginTimeout: a client that has not authenticated within LoginTimeout
+// gets BYE; one that has is bound by IdleTimeout alone.
+func TestLoginTimeout(t *testing.T) {
+	env := newEnv(t, insecureAuth, func(cfg *Config) { cfg.LoginTimeout = 300 * time.Millisecond })
+	c := env.dial()
+	c.expect("a1 NOOP", "a1 OK NOOP completed")
+	if got := c.line(); got != "* BYE login timeout" {
+		t.Errorf("after the login timeout: %q", got)
+	}
+	c.expectEOF()
+
+	l := env.login("alice", alicePassword)
+	passed := time.Now().Add(300 * time.Millisecond)
+	waitFor(t, "the login timeout to pass", func() bool { return time.Now().After(passed) })
+	l.expect("b1 NOOP", "b1 OK NOOP completed")
+}
+
+// TestMaxConnectionsPerIP: a connection over the per-address limit gets BYE
+// [UNAVAILABLE]; the count goes down when a session ends.
+func TestMaxConnectionsPerIP(t *testing.T) {
+	env := newEnv(t, insecureAuth, func(cfg *Config) { cfg.MaxConnectionsPerIP = 2 })
+	a, b := env.dial(), env.dial()
+	over := env.dialRaw()
+	if got := over.line(); got != "* BYE [UNAVAILABLE] too many connections from your address" {
+		t.Errorf("connection over the per-address limit: %q", got)
+	}
+	over.expectEOF()
+	a.expect("a1 LOGOUT", "* BYE Loft IMAP4rev1 server logging out", "a1 OK LOGOUT completed")
+	a.expectEOF()
+	waitFor(t, "the session to end", func() bool { return env.srv.ActiveConnections() == 1 })
+	env.dial().expect("c1 NOOP", "c1 OK NOOP completed")
+	b.expect("b1 NOOP", "b1 OK NOOP completed")
+}
