@@ -103,11 +103,11 @@ type LimitsConfig struct {
 	// may have open to one protocol at once, counted as MaxConnections
 	// is; further connections from that address are refused (IMAP
 	// "* BYE [UNAVAILABLE]", POP3 "-ERR [SYS/TEMP]", LMTP 421 4.7.0), so
-	// that one client cannot take
-	// the whole of MaxConnections. Loopback addresses are counted like any
-	// other; connections through unix sockets are not counted. Clients
-	// behind one NAT address share it, as does an MTA's whole LMTP
-	// connection pool. 0 means no limit. Default 50.
+	// that one client cannot take the whole of MaxConnections. Loopback
+	// addresses are counted like any other; connections through unix
+	// sockets are not counted. Clients behind one NAT address share it, as
+	// does an MTA's whole LMTP connection pool. 0 means no limit. Default
+	// 50.
 	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
 	// MaxMessageSize is the largest message accepted, in octets: an
 	// integer, or a string with a unit ("50MiB", "20MB"). Default 50 MiB.
@@ -128,9 +128,9 @@ type LimitsConfig struct {
 	// LoginTimeout is how long an IMAP or POP3 client has to
 	// authenticate, counted from the moment its connection is accepted;
 	// the TLS handshake of an implicit-TLS port falls within it. When it
-	// has passed, the session is told so ("* BYE", "-ERR") and closed. Before
-	// authentication it bounds the session as well as IdleTimeout does,
-	// so that silent or half-open connections give up their slots
+	// has passed, the session is told so ("* BYE", "-ERR") and closed.
+	// Before authentication it bounds the session as well as IdleTimeout
+	// does, so that silent or half-open connections give up their slots
 	// quickly; after it, IdleTimeout (IMAPIdleTimeout for IMAP) alone
 	// applies (the autologout timers of RFC 1939 §3 and RFC 3501 §5.4 are
 	// for the authenticated session). LMTP, which has no login, keeps
