@@ -110,5 +110,12 @@
 //     CAPABILITY has LOGINDISABLED and no AUTH=, and LOGIN answers NO
 //     [PRIVACYREQUIRED].
 //   - The autologout timer (RFC 3501 §5.4) is Config.IdleTimeout, 30 minutes
-//     by default; it ends the session with "* BYE".
+//     by default; it ends the session with "* BYE". Before authentication
+//     Config.LoginTimeout (60 seconds from the connection) bounds it too.
+//     The timer is re-armed by every read, so a long APPEND literal that
+//     keeps arriving is never cut off. Shutdown ends sessions waiting for a
+//     command (or in an AUTHENTICATE exchange) with "* BYE" at once, and
+//     lets a command being received or run finish first.
+//   - Connections over Config.MaxConnections, or over
+//     Config.MaxConnectionsPerIP from one address, get "* BYE [UNAVAILABLE]".
 package imap
