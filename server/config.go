@@ -118,7 +118,10 @@ type LimitsConfig struct {
 	// should not exceed max_message_size, which the store enforces.
 	MaxLiteralSize ByteSize `toml:"max_literal_size"`
 	// MaxLineLength is the longest command line a client may send, in
-	// octets. At least 512. Default 8192.
+	// octets with its CRLF, in POP3, IMAP and LMTP; it bounds what a
+	// connection buffers of a line. LMTP message data is not made of
+	// command lines: its lines may be longer (server/lmtp). At least 512
+	// (RFC 5321 §4.5.3.1.4). Default 8192.
 	MaxLineLength int `toml:"max_line_length"`
 	// IdleTimeout is how long a connection may stay silent before the
 	// server closes it: integer seconds or a duration string ("10m").
@@ -310,8 +313,9 @@ func (c *Config) TLSDir() string { return filepath.Join(c.DataDir, "tls") }
 // allows.
 const minIMAPIdleTimeout = 30 * time.Minute
 
-// minLineLength is the least max_line_length accepted: POP3 commands may be
-// 255 octets (RFC 2449 §4) and SASL responses longer.
+// minLineLength is the least max_line_length accepted: LMTP command lines
+// may be 512 octets (RFC 5321 §4.5.3.1.4), POP3 commands 255 (RFC 2449 §4)
+// and SASL responses longer.
 const minLineLength = 512
 
 // Validate checks every value of the configuration and returns all the

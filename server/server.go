@@ -135,6 +135,7 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		Logger:              logger.With("proto", "lmtp"),
 		MaxMessageBytes:     int64(lim.MaxMessageSize),
 		MaxRecipients:       lim.MaxRecipients,
+		MaxLineLength:       lim.MaxLineLength,
 		OverQuotaPermanent:  cfg.LMTP.OverQuotaPermanent,
 		DetailSeparator:     cfg.LMTP.DetailSeparator,
 		NoDetail:            cfg.LMTP.DetailSeparator == "",

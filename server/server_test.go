@@ -488,6 +488,22 @@ func TestConnectionLimitsWired(t *testing.T) {
 	}
 }
 
+// TestLineLengthWired checks that limits.max_line_length reaches LMTP.
+func TestLineLengthWired(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Limits.MaxLineLength = 600
+	srv := startServer(t, cfg)
+	c := dialLine(t, addrOf(t, srv, "lmtp"), nil)
+	c.expect("220 ")
+	pad := func(n int) string { return strings.Repeat("x", n-len("NOOP ")-2) }
+	if line := c.cmd("NOOP %s", pad(600)); !strings.HasPrefix(line, "250 ") {
+		t.Errorf("a line of 600 octets: %q", line)
+	}
+	if line := c.cmd("NOOP %s", pad(601)); !strings.HasPrefix(line, "500 5.5.2 ") {
+		t.Errorf("a line of 601 octets: %q", line)
+	}
+}
+
 // imapCmd sends an IMAP command and returns its responses up to and
 // including the tagged one.
 func (c *lineClient) imapCmd(tag, command string) []string {

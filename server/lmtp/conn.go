@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/emersion/go-smtp"
 )
 
 // This file is the connection under go-smtp. go-smtp v0.26 runs the
@@ -19,8 +23,9 @@ import (
 // interface to change any of that. So go-smtp reads and writes the client
 // through a conn, which
 //
-//   - hands go-smtp the input one line at a time, so that go-smtp never
-//     holds input beyond the command it is answering;
+//   - hands go-smtp the input one whole line at a time, so that go-smtp
+//     never holds input beyond the command it is answering, and refuses a
+//     line longer than MaxLineLength before go-smtp sees any of it;
 //   - rewrites go-smtp's replies line by line (replies.go);
 //   - reads the message data of DATA itself (dotreader.go) and gives
 //     go-smtp an empty message in its place;
@@ -61,6 +66,7 @@ type conn struct {
 	busy     atomic.Bool // between MAIL and the end of the transaction
 	draining atomic.Bool // reads fail at once: the server is shutting down
 	tls      atomic.Bool // STARTTLS has succeeded
+	linger   atomic.Bool // close lingers: go-smtp closes while the client may be sending
 	once     sync.Once
 
 	// in buffers all input, after TLS when TLS is on. It is read by go-smtp
@@ -70,6 +76,13 @@ type conn struct {
 	in   *bufio.Reader
 	tail []byte // the end of the last line go-smtp read, for STARTTLS
 	eol  bool   // tail ends a line
+	// line is what is left to hand go-smtp of the command line it is
+	// reading, which is in c.in whole; chunk is what is left of the BDAT
+	// chunk it is reading, and next the size of the chunk that follows
+	// the current line.
+	line  int
+	chunk int64
+	next  int64
 
 	mu         sync.Mutex
 	nc         net.Conn // raw, or the TLS connection over it
@@ -84,9 +97,13 @@ type conn struct {
 	rw  replyWriter
 }
 
+// inputBuffer is the least size of conn.in; it is MaxLineLength when that
+// is larger, so that a whole command line fits.
+const inputBuffer = 32 << 10
+
 func newConn(s *Server, l *listener, nc net.Conn) *conn {
 	c := &conn{srv: s, ln: l, id: newID(), raw: nc, nc: nc, readTimeout: s.cfg.ReadTimeout, eol: true}
-	c.in = bufio.NewReaderSize(netReader{c}, 32<<10)
+	c.in = bufio.NewReaderSize(netReader{c}, max(inputBuffer, s.cfg.MaxLineLength))
 	return c
 }
 
@@ -131,6 +148,9 @@ func (c *conn) drain() {
 
 // close closes the connection once and stops tracking it.
 func (c *conn) close() error {
+	if c.linger.Swap(false) {
+		c.lingerBeforeClose()
+	}
 	err := c.netConn().Close()
 	c.once.Do(func() {
 		c.srv.mu.Lock()
@@ -139,6 +159,31 @@ func (c *conn) close() error {
 		c.release()
 	})
 	return err
+}
+
+// Bounds of lingerBeforeClose.
+const (
+	lingerTimeout = 2 * time.Second
+	lingerOctets  = 1 << 20
+)
+
+// lingerBeforeClose prepares the close of a connection whose client may
+// still be sending, after a reply that says the connection closes (a line
+// too long, too many errors). Closing a socket with unread input resets
+// the connection, and the client may then lose the reply before it reads
+// it. So the output is shut (the client reads the reply, then end of
+// file), and input is read and dropped until the client closes, for at
+// most lingerTimeout and lingerOctets.
+func (c *conn) lingerBeforeClose() {
+	if tc, ok := c.netConn().(*tls.Conn); ok {
+		tc.SetWriteDeadline(time.Now().Add(rejectWriteTimeout))
+		tc.CloseWrite() // close_notify
+	}
+	if cw, ok := c.raw.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	c.raw.SetReadDeadline(time.Now().Add(lingerTimeout))
+	io.CopyN(io.Discard, c.raw, lingerOctets)
 }
 
 // read is go-smtp's read: the empty stand-in during DATA, then, once the
@@ -171,28 +216,107 @@ func (c *conn) read(p []byte) (int, error) {
 	return c.readLine(p)
 }
 
-// readLine returns buffered input up to the end of its first line, reading
-// the network only when nothing is buffered. go-smtp's reader thus never
-// holds input beyond the line it is answering: when it answers DATA with
-// 354 the message is still here, and when it answers STARTTLS what the
-// client sent after it is still here to be discarded.
+// readLine gives go-smtp the next command line, or the octets of the BDAT
+// chunk it is reading. go-smtp's reader thus never holds input beyond the
+// line it is answering: when it answers DATA with 354 the message is still
+// here, and when it answers STARTTLS what the client sent after it is
+// still here to be discarded.
+//
+// A command line is handed over only once it is whole in c.in, so that a
+// line longer than MaxLineLength (RFC 5321 §4.5.3.1.4) is refused before
+// go-smtp has any of it: go-smtp answers smtp.ErrTooLongLine with 500 and
+// closes the connection, and no part of the line runs as a command. A
+// line that the client leaves unfinished when the connection fails or
+// times out is never handed over either.
 func (c *conn) readLine(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	if c.chunk > 0 {
+		return c.readChunk(p)
+	}
+	if c.line == 0 {
+		n, err := c.wholeLine()
+		if err != nil {
+			return 0, err
+		}
+		b, _ := c.in.Peek(n)
+		c.line = n
+		c.next, _ = bdatChunk(b)
+	}
+	b, _ := c.in.Peek(c.line)
+	n := copy(p, b)
+	c.noteLine(b[:n])
+	c.in.Discard(n)
+	c.line -= n
+	if c.line == 0 {
+		c.chunk, c.next = c.next, 0
+	}
+	return n, nil
+}
+
+// wholeLine waits until c.in holds a whole line and returns its length,
+// LF included; it returns smtp.ErrTooLongLine when MaxLineLength octets
+// hold no LF.
+func (c *conn) wholeLine() (int, error) {
+	limit := c.srv.cfg.MaxLineLength
+	searched := 0
+	for {
+		b, _ := c.in.Peek(min(c.in.Buffered(), limit))
+		if i := bytes.IndexByte(b[searched:], '\n'); i >= 0 {
+			return searched + i + 1, nil
+		}
+		searched = len(b)
+		if searched >= limit {
+			return 0, smtp.ErrTooLongLine
+		}
+		// Read more: at least one octet more than is buffered. An error
+		// comes only with nothing more.
+		if _, err := c.in.Peek(searched + 1); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// readChunk hands go-smtp octets of the BDAT chunk it is reading, as they
+// are: a chunk is not made of lines (RFC 3030 §2).
+func (c *conn) readChunk(p []byte) (int, error) {
 	if c.in.Buffered() == 0 {
 		if _, err := c.in.Peek(1); err != nil {
 			return 0, err
 		}
 	}
-	b, _ := c.in.Peek(c.in.Buffered())
-	if i := bytes.IndexByte(b, '\n'); i >= 0 {
-		b = b[:i+1]
-	}
-	n := copy(p, b)
-	c.noteLine(b[:n])
+	n := int(min(int64(len(p)), int64(c.in.Buffered()), c.chunk))
+	b, _ := c.in.Peek(n)
+	copy(p, b)
 	c.in.Discard(n)
+	c.chunk -= int64(n)
+	if c.chunk == 0 {
+		c.eol = true // a command line starts after the chunk
+	}
 	return n, nil
+}
+
+// bdatChunk returns the size of the chunk that go-smtp v0.26 reads after
+// the command line line: for a BDAT whose arguments it can parse (a chunk
+// size of at most 32 bits, then optionally LAST; RFC 3030 §2), go-smtp
+// reads the chunk whether it accepts the command or refuses it (no
+// transaction, too big). It parses the line as go-smtp's parseCmd and
+// handleBdat do. ok is false for any other line.
+func bdatChunk(line []byte) (size int64, ok bool) {
+	s := strings.TrimRight(string(line), "\r\n")
+	if len(s) < 5 || s[4] != ' ' || !strings.EqualFold(s[:4], "BDAT") {
+		return 0, false
+	}
+	args := strings.Fields(s[5:])
+	if len(args) == 0 || len(args) > 2 || len(args) == 2 && !strings.EqualFold(args[1], "LAST") {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(args[0], 10, 32)
+	if err != nil {
+		return 0, false
+	}
+	return int64(n), true
 }
 
 // maxTail is how much of a line noteLine keeps.
@@ -224,7 +348,7 @@ func (c *conn) startData() {
 	defer c.mu.Unlock()
 	c.mode = modeData
 	c.stand = emptyMessage
-	c.data = &dotReader{r: c.in, max: c.srv.cfg.MaxMessageBytes, maxLine: maxLineLength}
+	c.data = &dotReader{r: c.in, max: c.srv.cfg.MaxMessageBytes, maxLine: maxDataLine}
 	c.dataTaken = false
 }
 
@@ -276,6 +400,7 @@ func (c *conn) startTLS() error {
 	c.tls.Store(true)
 	c.in.Reset(netReader{c})
 	c.eol = true
+	c.line, c.chunk, c.next = 0, 0, 0
 	c.wmu.Lock()
 	c.rw.dropGreeting = true
 	c.wmu.Unlock()

@@ -98,9 +98,10 @@ func TestLongCommandLine(t *testing.T) {
 	e := newEnv(t)
 	c := e.dial("tcp")
 	c.lhlo()
-	c.send("NOOP " + strings.Repeat("x", maxLineLength))
+	c.send("NOOP " + strings.Repeat("x", DefaultMaxLineLength))
 	c.expect(500, "5.5.2")
 	c.expectEOF()
+	c.conn.Close()
 	waitFor(t, func() bool { return e.srv.ActiveConnections() == 0 })
 }
 
@@ -137,7 +138,7 @@ func TestDataLineTooLong(t *testing.T) {
 	e := newEnv(t)
 	c := e.dial("tcp")
 	c.lhlo()
-	long := "Subject: long\r\n\r\n" + strings.Repeat("x", maxLineLength) + "\r\n"
+	long := "Subject: long\r\n\r\n" + strings.Repeat("x", maxDataLine) + "\r\n"
 	got := c.transaction("", []string{"alice@example.org", "bob@example.org"}, []string{rcptAccepted, rcptAccepted}, long)
 	if !slices.Equal(got, []string{"500 5.5.2", "500 5.5.2"}) {
 		t.Fatalf("data replies %q", got)
@@ -148,7 +149,7 @@ func TestDataLineTooLong(t *testing.T) {
 		t.Errorf("%d messages stored", n)
 	}
 	// The longest line accepted, its CRLF included.
-	fits := "Subject: long\r\n\r\n" + strings.Repeat("x", maxLineLength-2) + "\r\n"
+	fits := "Subject: long\r\n\r\n" + strings.Repeat("x", maxDataLine-2) + "\r\n"
 	if got := c.transaction("", []string{"alice@example.org"}, []string{rcptAccepted}, fits); got[0] != "250 2.0.0" {
 		t.Fatalf("data reply %q", got)
 	}

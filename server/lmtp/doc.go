@@ -60,12 +60,21 @@
 // message over it is refused with its reply (go-smtp); DATA is refused
 // after its final ".", one reply per recipient (RFC 2033 §4.2).
 //
-// Lines, command or message, may be up to 1 MiB with their line end (RFC
-// 5321 §4.5.3.1.6 requires 1000; RFC 6152 §3 leaves the limit to the
-// server); in the message, each LF ends a line as it is stored. A longer
-// command line is answered 500 5.5.2 and the connection closed (go-smtp
-// cannot tell where the next command starts); a longer line in a message
-// fails it for every recipient, 500 5.5.2, and the session goes on.
+// A command line may be Config.MaxLineLength octets with its CRLF (default
+// 8192; RFC 5321 §4.5.3.1.4 requires 512). The connection hands go-smtp a
+// command line only once it has the whole line, so it buffers no more than
+// that of a line; a longer one is answered 500 5.5.2 before go-smtp sees
+// any of it, and the connection is closed (where the next command starts
+// is lost). Closing, the server first shuts its output and drops what the
+// client still sends for a moment, so that the reply is not lost to a
+// connection reset. A line of message data may be 1 MiB with its line end
+// (RFC 5321 §4.5.3.1.6 requires 1000; RFC 6152 §3 leaves the limit to the
+// server): the data is streamed, never held a line at a time, so this
+// limit costs no memory. In the data, each LF ends a line as it is stored;
+// a longer line fails the message for every recipient, 500 5.5.2, and the
+// session goes on. BDAT chunks are octets, not lines (RFC 3030 §2): no
+// line limit applies to them.
+//
 // Config.MaxConnections bounds open connections; one more is answered
 // 421 4.3.2 and closed. Config.MaxConnectionsPerIP bounds those of one
 // client IP address (Unix-domain connections are not counted); one more
@@ -89,8 +98,10 @@
 //     5321 §4.2.4, RFC 3463 §3.6). Every other line passes octet for
 //     octet, and a line is held back only while its start could still
 //     match a rule, never past its CRLF;
-//   - hands go-smtp its input one line at a time, so that go-smtp holds no
-//     input beyond the command it answers;
+//   - hands go-smtp its input one whole line at a time, so that go-smtp
+//     holds no input beyond the command it answers, and refuses a line
+//     over the limit before go-smtp sees it (go-smtp's own limit lets a
+//     long line, cut at the limit, run as a command);
 //   - reads the message of DATA itself after go-smtp's 354, and gives
 //     go-smtp an empty message in its place;
 //   - does STARTTLS itself (RFC 3207; go-smtp is given no TLS

@@ -251,7 +251,7 @@ func BenchmarkDotReader(b *testing.B) {
 	for b.Loop() {
 		sr.Reset(in)
 		br.Reset(sr)
-		d := &dotReader{r: br, maxLine: maxLineLength}
+		d := &dotReader{r: br, maxLine: maxDataLine}
 		for {
 			if _, err := d.Read(buf); err != nil {
 				break

@@ -53,7 +53,12 @@ var replyRules = []replyRule{
 	// the arguments) for a line it cannot split into a four-letter verb
 	// and arguments, and 5.4.0 (a network status) for a long line.
 	{"501 5.5.2 Bad command\r\n", as("500 5.5.2 Command not recognized\r\n")},
-	{"500 5.4.0 Too long line, closing connection\r\n", as("500 5.5.2 Line too long, closing connection\r\n")},
+	// go-smtp closes the connection after it, while the client may still
+	// be sending the line: conn lingers (conn.go).
+	{"500 5.4.0 Too long line, closing connection\r\n", func(c *conn) string {
+		c.linger.Store(true)
+		return "500 5.5.2 Line too long, closing connection\r\n"
+	}},
 	// go-smtp closes the connection after its reply to a fourth command it
 	// does not recognise, and writes this line before it does. RFC 5321
 	// §3.8 lets a server close on its own only after a 421 reply, which a
@@ -61,6 +66,7 @@ var replyRules = []replyRule{
 	// Other protocol status. (§3.8 also asks a server to put up with
 	// unknown commands; rfc/rfc2033's doc lists this as a deviation.)
 	{"500 5.5.1 Too many errors. Quiting now\r\n", func(c *conn) string {
+		c.linger.Store(true)
 		return "421 4.5.0 " + c.srv.cfg.Hostname + " Too many errors, closing connection\r\n"
 	}},
 

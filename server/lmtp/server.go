@@ -26,9 +26,15 @@ const (
 	DefaultMaxRecipients   = 1000
 	DefaultDetailSeparator = "+"
 	DefaultTimeout         = 5 * time.Minute
-	// maxLineLength bounds a command line (go-smtp) and a line of message
-	// data (dotReader), its line end included.
-	maxLineLength = 1 << 20
+	DefaultMaxLineLength   = 8192
+	// minLineLength is the least MaxLineLength: RFC 5321 §4.5.3.1.4 lets
+	// a client send command lines of 512 octets.
+	minLineLength = 512
+	// maxDataLine bounds a line of message data (dotReader), its line end
+	// included. RFC 5321 §4.5.3.1.6 requires 1000 and RFC 6152 §3 leaves
+	// the limit of 8BITMIME data to the server; message data is streamed,
+	// never held a line at a time, so the limit costs no memory.
+	maxDataLine = 1 << 20
 	// spoolMemory is how much of a message is spooled in memory before
 	// the spool moves to a temporary file.
 	spoolMemory = 1 << 20
@@ -65,6 +71,12 @@ type Config struct {
 	// MaxRecipients is the most RCPTs accepted in one transaction
 	// (452 4.5.3 beyond). Default 1000.
 	MaxRecipients int
+	// MaxLineLength is the longest command line accepted, in octets with
+	// its CRLF; a longer one is answered 500 5.5.2 and the connection
+	// closed. A connection buffers at most this much of a command line.
+	// Default 8192; at least 512 (RFC 5321 §4.5.3.1.4). It does not apply
+	// to message data (see the package documentation).
+	MaxLineLength int
 	// OverQuotaPermanent makes a full mailbox a permanent failure,
 	// 552 5.2.2, instead of 452 4.2.2.
 	OverQuotaPermanent bool
@@ -115,6 +127,10 @@ func New(cfg Config) *Server {
 	if cfg.MaxRecipients <= 0 {
 		cfg.MaxRecipients = DefaultMaxRecipients
 	}
+	if cfg.MaxLineLength <= 0 {
+		cfg.MaxLineLength = DefaultMaxLineLength
+	}
+	cfg.MaxLineLength = max(cfg.MaxLineLength, minLineLength)
 	if cfg.NoDetail {
 		cfg.DetailSeparator = ""
 	} else if cfg.DetailSeparator == "" {
@@ -149,7 +165,10 @@ func New(cfg Config) *Server {
 	// chunks, exactly; conn's DATA reader enforces it on DATA.
 	ss.MaxMessageBytes = cfg.MaxMessageBytes
 	ss.MaxRecipients = cfg.MaxRecipients
-	ss.MaxLineLength = maxLineLength
+	// conn enforces MaxLineLength, before go-smtp sees a line (conn.go);
+	// go-smtp's own check, which lets a line cut at its limit through as
+	// a command when the cut falls in its buffer, is off.
+	ss.MaxLineLength = 0
 	// Read deadlines are set by conn on every read, as an idle timeout;
 	// go-smtp's own would cover a whole DATA transfer from its start.
 	ss.ReadTimeout = 0
