@@ -80,17 +80,24 @@ func (b *syncBuffer) String() string {
 
 func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	t.Helper()
-	return startEnv(t, t.TempDir(), true, opts...)
+	return startEnv(t, t.TempDir(), true, nil, opts...)
+}
+
+// newEnvWithCommands starts a server whose command table has extra rows,
+// added before it serves anything: commands that tests of the engine need.
+func newEnvWithCommands(t testing.TB, cmds []*command, opts ...envOption) *testEnv {
+	t.Helper()
+	return startEnv(t, t.TempDir(), true, cmds, opts...)
 }
 
 // newEnvSharing starts a second server with its own Store and File directory
 // on the store root and directory of env, as a second Loft host would.
 func newEnvSharing(t testing.TB, env *testEnv, opts ...envOption) *testEnv {
 	t.Helper()
-	return startEnv(t, env.root, false, opts...)
+	return startEnv(t, env.root, false, nil, opts...)
 }
 
-func startEnv(t testing.TB, root string, addUsers bool, opts ...envOption) *testEnv {
+func startEnv(t testing.TB, root string, addUsers bool, cmds []*command, opts ...envOption) *testEnv {
 	t.Helper()
 	st, err := store.Open(root+"/store", store.Options{NoSync: true, PollInterval: 20 * time.Millisecond})
 	if err != nil {
@@ -131,6 +138,10 @@ func startEnv(t testing.TB, root string, addUsers bool, opts ...envOption) *test
 	}
 	env.cfg = cfg
 	env.srv = New(cfg)
+	for _, cmd := range cmds {
+		env.srv.commands.list = append(env.srv.commands.list, cmd)
+		env.srv.commands.byName[cmd.name] = cmd
+	}
 	env.addr = env.listen(false)
 	if cfg.TLSConfig != nil {
 		env.tlsAddr = env.listen(true)

@@ -10,13 +10,6 @@ import (
 	"github.com/loftmail/loft/store"
 )
 
-// addCommand adds a row to a server's command table before any session
-// starts, for tests of the engine with commands that do not exist yet.
-func addCommand(srv *Server, cmd *command) {
-	srv.commands.list = append(srv.commands.list, cmd)
-	srv.commands.byName[cmd.name] = cmd
-}
-
 // noExpungeCmd is a selected-state command without mayExpunge, as FETCH,
 // STORE and SEARCH are (RFC 3501 §7.4.1).
 var noExpungeCmd = &command{name: "XFETCHLIKE", states: stateSelected, flags: usesSeqNums,
@@ -32,8 +25,7 @@ var noExpungeCmd = &command{name: "XFETCHLIKE", states: stateSelected, flags: us
 // EXPUNGE and FETCH): at the end of a command, never in between, and EXPUNGE
 // never during a command without mayExpunge.
 func TestUpdatesTwoSessions(t *testing.T) {
-	env := newEnv(t, insecureAuth)
-	addCommand(env.srv, noExpungeCmd)
+	env := newEnvWithCommands(t, []*command{noExpungeCmd}, insecureAuth)
 	uids := env.deliver("alice", "INBOX", nil, msg1, msg2)
 	mb := env.mailbox("alice", "INBOX")
 

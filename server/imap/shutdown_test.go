@@ -109,14 +109,13 @@ func TestMaxConnections(t *testing.T) {
 // TestPanicRecovered: a handler that panics ends its session with BYE
 // [SERVERBUG] and the tagged NO, the stack is logged, and the server goes on.
 func TestPanicRecovered(t *testing.T) {
-	env := newEnv(t, insecureAuth)
-	addCommand(env.srv, &command{name: "XPANIC", states: anyState,
+	env := newEnvWithCommands(t, []*command{{name: "XPANIC", states: anyState,
 		run: func(c *conn, tag string, dec *rfc3501.Decoder) error {
 			c.enc.Untagged().Atom("PARTIAL").CRLF()
 			var m map[string]int
 			m["boom"]++
 			return nil
-		}})
+		}}}, insecureAuth)
 	c := env.dial()
 	c.expect("p1 XPANIC", "* BYE [SERVERBUG] internal server error", "p1 NO [SERVERBUG] internal server error")
 	c.expectEOF()
