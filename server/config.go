@@ -16,6 +16,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/loftmail/loft/rfc/rfc3848"
+	"github.com/loftmail/loft/server/directory"
 )
 
 // Config is Loft's configuration. LoadConfig reads it from a TOML file laid
@@ -182,6 +183,13 @@ type LMTPConfig struct {
 	// Each character of the string is a separator; "" disables details.
 	// Default "+".
 	DetailSeparator string `toml:"detail_separator"`
+	// Postmaster is the login of the account that receives the mail for
+	// postmaster, which RFC 5321 §4.5.1 requires a server to accept:
+	// RCPT TO:<Postmaster>, and the local part "postmaster" in any case at
+	// any domain, unless an account has that address. The account must be
+	// created (`loft adm user add postmaster`); until it is, such mail is
+	// refused (550 5.1.1) and a warning logged. Default "postmaster".
+	Postmaster string `toml:"postmaster"`
 }
 
 // StoreConfig configures the message store.
@@ -236,7 +244,7 @@ func defaultConfig(osHostname func() (string, error)) *Config {
 			IMAPIdleTimeout:     Duration(30 * time.Minute),
 			MaxRecipients:       100,
 		},
-		LMTP:      LMTPConfig{Listen: []string{"127.0.0.1:2424"}, DetailSeparator: "+"},
+		LMTP:      LMTPConfig{Listen: []string{"127.0.0.1:2424"}, DetailSeparator: "+", Postmaster: "postmaster"},
 		IMAP:      IMAPConfig{Listen: []string{"127.0.0.1:1143"}},
 		IMAPS:     ListenersConfig{Listen: []string{"127.0.0.1:1993"}},
 		POP3:      ListenersConfig{Listen: []string{"127.0.0.1:1110"}},
@@ -412,6 +420,9 @@ func (c *Config) Validate() error {
 		return r == '@' || r > unicode.MaxASCII || !unicode.IsPrint(r) || unicode.IsSpace(r)
 	}) >= 0 {
 		bad("lmtp.detail_separator", "%q may hold only printable ASCII characters other than '@' and space", c.LMTP.DetailSeparator)
+	}
+	if err := directory.CheckLogin(c.LMTP.Postmaster); err != nil {
+		bad("lmtp.postmaster", "not a login name: %v", err)
 	}
 
 	if c.Store.PollInterval <= 0 {

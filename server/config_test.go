@@ -57,6 +57,7 @@ func TestDefaultConfig(t *testing.T) {
 		{"limits.imap_idle_timeout", cfg.Limits.IMAPIdleTimeout.Duration(), 30 * time.Minute},
 		{"limits.max_recipients", cfg.Limits.MaxRecipients, 100},
 		{"lmtp.listen", cfg.LMTP.Listen, []string{"127.0.0.1:2424"}},
+		{"lmtp.postmaster", cfg.LMTP.Postmaster, "postmaster"},
 		{"imap.listen", cfg.IMAP.Listen, []string{"127.0.0.1:1143"}},
 		{"imaps.listen", cfg.IMAPS.Listen, []string{"127.0.0.1:1993"}},
 		{"pop3.listen", cfg.POP3.Listen, []string{"127.0.0.1:1110"}},
@@ -131,6 +132,7 @@ imap_idle_timeout = "45m"
 [lmtp]
 listen = ["unix:/run/loft/lmtp.sock", "[::1]:24"]
 over_quota_permanent = true
+postmaster = "admin"
 
 [pop3s]
 listen = []
@@ -164,6 +166,7 @@ poll_interval = "250ms"
 	want.IMAPS.Listen = []string{}
 	want.LMTP.Listen = []string{"unix:/run/loft/lmtp.sock", "[::1]:24"}
 	want.LMTP.OverQuotaPermanent = true
+	want.LMTP.Postmaster = "admin"
 	want.POP3S.Listen = []string{}
 	want.Store.PollInterval = Duration(250 * time.Millisecond)
 	if diff := cmp.Diff(want, cfg); diff != "" {
@@ -214,6 +217,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"listen empty unix", "[lmtp]\nlisten = [\"unix:\"]", []string{"lmtp.listen:", "path is empty"}},
 		{"listen duplicate", "[pop3]\nlisten = [\"127.0.0.1:2424\"]", []string{"pop3.listen:", "also in lmtp.listen"}},
 		{"detail separator", "[lmtp]\ndetail_separator = \"@\"", []string{"lmtp.detail_separator:"}},
+		{"empty postmaster", "[lmtp]\npostmaster = \"\"", []string{"lmtp.postmaster: not a login name"}},
+		{"postmaster with space", "[lmtp]\npostmaster = \"post master\"", []string{"lmtp.postmaster:"}},
 		{"poll interval", "[store]\npoll_interval = \"0s\"", []string{"store.poll_interval: must be positive"}},
 		{"backend", "[directory]\nbackend = \"sql\"", []string{"directory.backend:", `"sql"`}},
 		{"several errors", "[limits]\nmax_recipients = 0\nmax_line_length = 1", []string{"limits.max_recipients:", "limits.max_line_length:"}},

@@ -139,6 +139,7 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		OverQuotaPermanent:  cfg.LMTP.OverQuotaPermanent,
 		DetailSeparator:     cfg.LMTP.DetailSeparator,
 		NoDetail:            cfg.LMTP.DetailSeparator == "",
+		Postmaster:          cfg.LMTP.Postmaster,
 		ReadTimeout:         lim.IdleTimeout.Duration(),
 		WriteTimeout:        lim.IdleTimeout.Duration(),
 		MaxConnections:      lim.MaxConnections,

@@ -504,6 +504,25 @@ func TestLineLengthWired(t *testing.T) {
 	}
 }
 
+// TestPostmasterWired checks that lmtp.postmaster reaches LMTP: mail for
+// postmaster (RFC 5321 §4.5.1) is delivered to that account.
+func TestPostmasterWired(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.LMTP.Postmaster = "alice"
+	addUser(t, cfg, "alice", "secret", "alice@example.org")
+	srv := startServer(t, cfg)
+	st := deliver(t, addrOf(t, srv, "lmtp"), "bob@example.org", []string{"Postmaster", "POSTMASTER@example.net"}, "Subject: hi\r\n\r\nhello\r\n")
+	if st["Postmaster"] != 250 || st["POSTMASTER@example.net"] != 250 {
+		t.Fatalf("LMTP delivery to postmaster: %v", st)
+	}
+	c := dialLine(t, addrOf(t, srv, "pop3"), nil)
+	c.expect("+OK")
+	c.cmd("USER alice")
+	if line := c.cmd("PASS secret"); !strings.HasPrefix(line, "+OK maildrop has 1 messages") {
+		t.Errorf("alice's maildrop: %q, want the one copy for postmaster", line)
+	}
+}
+
 // imapCmd sends an IMAP command and returns its responses up to and
 // including the tagged one.
 func (c *lineClient) imapCmd(tag, command string) []string {

@@ -13,12 +13,15 @@
 //
 // RCPT TO looks the forward-path up in the directory (recipient.go): the
 // whole address first, then the address without its detail ("user+detail"
-// is delivered to "user" when the detail separator is "+"), then, for a
-// path without "@" (only <Postmaster> gets past the parser), as a login
-// name. Unknown: 550 5.1.1. Directory down: 451 4.4.3. Disabled account:
-// 550 5.2.1. Already over quota: 452 4.2.2, or 552 5.2.2 with
-// Config.OverQuotaPermanent. Two RCPTs that reach one account get one
-// delivery and the same status.
+// is delivered to "user" when the detail separator is "+"). Mail for
+// postmaster, which RFC 5321 §4.5.1 requires every server to accept
+// (<Postmaster>, and the local part "postmaster" in any case at any
+// domain), that no account owns by address goes to the account
+// Config.Postmaster names; operators must create it, and until they do
+// such mail is refused as unknown and a warning is logged. Unknown: 550
+// 5.1.1. Directory down: 451 4.4.3. Disabled account: 550 5.2.1. Already
+// over quota: 452 4.2.2, or 552 5.2.2 with Config.OverQuotaPermanent. Two
+// RCPTs that reach one account get one delivery and the same status.
 //
 // # Delivery
 //

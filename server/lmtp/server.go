@@ -25,6 +25,7 @@ const (
 	DefaultMaxMessageBytes = 50 << 20
 	DefaultMaxRecipients   = 1000
 	DefaultDetailSeparator = "+"
+	DefaultPostmaster      = "postmaster"
 	DefaultTimeout         = 5 * time.Minute
 	DefaultMaxLineLength   = 8192
 	// minLineLength is the least MaxLineLength: RFC 5321 §4.5.3.1.4 lets
@@ -86,6 +87,12 @@ type Config struct {
 	DetailSeparator string
 	// NoDetail disables detail addresses.
 	NoDetail bool
+	// Postmaster is the login of the account that receives the mail for
+	// postmaster (RFC 5321 §4.5.1): <Postmaster>, and postmaster at any
+	// domain, in any case, unless an account owns that address. If the
+	// account does not exist, such mail is refused, 550 5.1.1, and a
+	// warning logged. Default "postmaster".
+	Postmaster string
 	// SpoolDir holds the temporary file of a message for several accounts
 	// that is larger than 1 MiB. Default os.TempDir().
 	SpoolDir string
@@ -135,6 +142,9 @@ func New(cfg Config) *Server {
 		cfg.DetailSeparator = ""
 	} else if cfg.DetailSeparator == "" {
 		cfg.DetailSeparator = DefaultDetailSeparator
+	}
+	if cfg.Postmaster == "" {
+		cfg.Postmaster = DefaultPostmaster
 	}
 	cfg.ReadTimeout = timeout(cfg.ReadTimeout)
 	cfg.WriteTimeout = timeout(cfg.WriteTimeout)

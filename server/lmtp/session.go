@@ -151,9 +151,13 @@ func (s *session) rcpt(tx *transaction, to string) *smtp.SMTPError {
 	// A directory that does not answer in time is unavailable: 451 4.4.3.
 	ctx, cancel := context.WithTimeout(context.Background(), directoryTimeout)
 	defer cancel()
-	acct, err := resolve(ctx, s.srv.cfg.Directory, a, s.srv.cfg.DetailSeparator)
+	acct, err := resolve(ctx, s.srv.cfg.Directory, a, s.srv.cfg.DetailSeparator, s.srv.cfg.Postmaster)
 	if err != nil {
-		if !errors.Is(err, directory.ErrNotFound) {
+		switch {
+		case errors.Is(err, errNoPostmaster):
+			// RFC 5321 §4.5.1: mail for postmaster MUST be accepted.
+			s.log.Warn("mail for postmaster refused: create the postmaster account", "rcpt", to, "account", s.srv.cfg.Postmaster)
+		case !errors.Is(err, directory.ErrNotFound):
 			s.log.Warn("directory lookup failed", "rcpt", to, "err", err)
 		}
 		return s.srv.statusFor(err)
