@@ -56,6 +56,10 @@
 //     with the message as the store now has it; after one it did not report,
 //     c.sel.changed(m): the engine then sends FETCH FLAGS at the end of the
 //     command. Changes made elsewhere need nothing: the engine finds them.
+//   - c.announce(expungeAllowed) refreshes the view and writes the pending
+//     changes now, as the engine does at the end of each command; a command
+//     that reports changes while it runs (IDLE, RFC 2177) calls it on each
+//     store.Mailbox.Watch signal. It reports true when the mailbox is gone.
 //
 // At the end of every command that reached its handler, the engine takes a
 // fresh snapshot of the mailbox (one failed open when nothing changed),
