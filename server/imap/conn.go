@@ -48,9 +48,13 @@ func (st state) String() string {
 	return "state(" + strconv.Itoa(int(st)) + ")"
 }
 
+// The buffers are kept for the whole session and are most of what an idle
+// session costs (BenchmarkIdleConnMemory), so they are small: longer lines
+// and literals arrive in several reads, larger responses leave in several
+// writes.
 const (
-	readBufferSize  = 16 * 1024
-	writeBufferSize = 32 * 1024
+	readBufferSize  = 4 * 1024
+	writeBufferSize = 8 * 1024
 	// defaultMaxLine is Config.MaxLineLength's default.
 	defaultMaxLine = rfc3501.DefaultMaxLine
 )
