@@ -12,7 +12,8 @@ import (
 // login snapshot; a message another session removed answers RETR and TOP with
 // -ERR; the deletions of every session that quits are applied; a session that
 // does not quit removes nothing; a message delivered during a session is
-// never touched by it.
+// never touched by it. QUIT counts what the maildrop holds after the UPDATE
+// state, whatever the session's snapshot held.
 func TestTwoSessionsOneMaildrop(t *testing.T) {
 	env := newEnv(t, insecureAuth)
 	msgs := []string{msgPlain, msgDots, msgLong}
@@ -25,9 +26,10 @@ func TestTwoSessionsOneMaildrop(t *testing.T) {
 	}
 	late := env.deliver("alice", "Subject: late\r\n\r\narrived during the sessions\r\n")
 
-	// B deletes message 1 and quits: it is expunged.
+	// B deletes message 1 and quits: it is expunged. Left: messages 2
+	// and 3, and the late delivery that B's snapshot does not have.
 	b.expect("DELE 1", "+OK message 1 deleted")
-	b.expect("QUIT", "+OK pop.example.org POP3 server signing off (2 messages left)")
+	b.expect("QUIT", "+OK pop.example.org POP3 server signing off (3 messages left)")
 	b.expectEOF()
 	if diff := cmp.Diff([]uint32{uids[1], uids[2], late[0]}, env.uids("alice")); diff != "" {
 		t.Fatalf("store after B's QUIT (-want +got):\n%s", diff)
@@ -48,7 +50,7 @@ func TestTwoSessionsOneMaildrop(t *testing.T) {
 	// A deletes 1 (already gone) and 2; both sessions' deletions apply.
 	a.expect("DELE 1", "+OK message 1 deleted")
 	a.expect("DELE 2", "+OK message 2 deleted")
-	a.expect("QUIT", "+OK pop.example.org POP3 server signing off (1 messages left)")
+	a.expect("QUIT", "+OK pop.example.org POP3 server signing off (2 messages left)")
 	a.expectEOF()
 	if diff := cmp.Diff([]uint32{uids[2], late[0]}, env.uids("alice")); diff != "" {
 		t.Fatalf("store after A's QUIT (-want +got):\n%s", diff)
@@ -71,6 +73,32 @@ func TestTwoSessionsOneMaildrop(t *testing.T) {
 	if diff := cmp.Diff(want, d.lines()); diff != "" {
 		t.Errorf("UIDL of the next session (-want +got):\n%s", diff)
 	}
+}
+
+// TestQuitCountsWhatRemains: two sessions on one maildrop of 4 messages;
+// A deletes one and quits, then B, which deleted nothing, quits: B's QUIT
+// counts the 3 messages left, not the 4 of its snapshot. Then the last
+// session empties the maildrop.
+func TestQuitCountsWhatRemains(t *testing.T) {
+	env := newEnv(t, insecureAuth)
+	env.deliver("alice", msgPlain, msgDots, msgLong, msgPlain)
+	a, b := env.dial(), env.dial()
+	a.login("alice", alicePassword)
+	b.login("alice", alicePassword)
+	a.expect("DELE 2", "+OK message 2 deleted")
+	a.expect("QUIT", "+OK pop.example.org POP3 server signing off (3 messages left)")
+	a.expectEOF()
+	b.expect("STAT", fmt.Sprintf("+OK 4 %d", 2*len(msgPlain)+len(msgDots)+len(msgLong)))
+	b.expect("QUIT", "+OK pop.example.org POP3 server signing off (3 messages left)")
+	b.expectEOF()
+
+	c := env.dial()
+	c.expectPrefix("USER alice", "+OK")
+	c.expect("PASS "+alicePassword, fmt.Sprintf("+OK maildrop has 3 messages (%d octets)", 2*len(msgPlain)+len(msgLong)))
+	for i := 1; i <= 3; i++ {
+		c.expect(fmt.Sprintf("DELE %d", i), fmt.Sprintf("+OK message %d deleted", i))
+	}
+	c.expect("QUIT", "+OK pop.example.org POP3 server signing off (maildrop empty)")
 }
 
 // TestQuitExpungeFails: when the UPDATE state cannot remove the messages, QUIT

@@ -333,11 +333,7 @@ func (c *conn) dispatch(line []byte) (quit bool) {
 	c.raw.SetWriteDeadline(c.deadline())
 	cmd, perr := rfc1939.ParseCommand(line)
 	if cmd.Keyword == "" {
-		if len(bytes.TrimSpace(line)) == 0 {
-			c.reply(&response{text: "empty command line"})
-		} else {
-			c.reply(&response{text: "unknown command"})
-		}
+		c.reply(lineError(line))
 		return false
 	}
 	// RFC 1939 §7: PASS is valid only immediately after a successful USER.
@@ -367,6 +363,22 @@ func (c *conn) dispatch(line []byte) (quit bool) {
 		c.logCommand(slog.LevelDebug, "command refused", cmd.Keyword, start, err)
 	}
 	return false
+}
+
+// lineError is the answer to a line from which ParseCommand takes no
+// keyword. RFC 1939 §3 and RFC 2449 §3 make a command of printable ASCII
+// separated by single spaces: a control character (NUL, ESC, a bare CR,
+// a TAB) anywhere in the line is a syntax error, which is said as such
+// rather than as an unknown command. The octet is named in hex, never
+// echoed.
+func lineError(line []byte) *response {
+	if len(bytes.TrimSpace(line)) == 0 {
+		return &response{text: "empty command line"}
+	}
+	if i := bytes.IndexFunc(line, func(r rune) bool { return r < 0x20 || r == 0x7f }); i >= 0 {
+		return &response{text: fmt.Sprintf("invalid character 0x%02X in command", line[i])}
+	}
+	return &response{text: "unknown command"}
 }
 
 // logCommand logs one command with the session's user, the keyword (never the

@@ -11,6 +11,17 @@
 // also documents what happens when several sessions open one maildrop: Loft's
 // store takes no locks, so neither does POP3).
 //
+// Several sessions may therefore have one maildrop open. Each numbers the
+// messages of its own snapshot, as RFC 1939 §4 numbers them when the
+// maildrop is opened: STAT, LIST and UIDL describe that snapshot and
+// nothing else, so messages delivered since login are not listed, and
+// messages another session has removed still are. RETR and TOP of such a
+// removed message answer "-ERR no such message: it was deleted by another
+// session"; DELE of it succeeds. QUIT's "+OK" counts the messages the
+// maildrop holds after the UPDATE state, from a snapshot taken then, so it
+// counts other sessions' deletions and new deliveries too (§6's "(N messages
+// left)").
+//
 // A client has Config.LoginTimeout from connect to authenticate, the TLS
 // handshake of implicit TLS included; after that only the autologout timer
 // of RFC 1939 §3 (Config.IdleTimeout) applies. Config.MaxConnections and

@@ -224,6 +224,15 @@ func TestErrors(t *testing.T) {
 		{"AUTH FOO", "-ERR unsupported authentication mechanism FOO"},
 		{"AUTH PLAIN !!!", "-ERR AUTH: initial response: invalid base64: octet 0x21 at 0"},
 		{"USER  alice", "-ERR USER: syntax error at octet 5: empty argument (arguments are separated by single spaces)"},
+		// RFC 1939 §3: a control character is a syntax error, named and
+		// not echoed.
+		{"USER al\x00ice", "-ERR invalid character 0x00 in command"},
+		{"USER al\x1bice", "-ERR invalid character 0x1B in command"},
+		{"US\x00R alice", "-ERR invalid character 0x00 in command"},
+		{"\x00", "-ERR invalid character 0x00 in command"},
+		{"USER\talice", "-ERR invalid character 0x09 in command"},
+		{"PASS pass\x7fword", "-ERR invalid character 0x7F in command"},
+		{"USER al\rice", "-ERR invalid character 0x0D in command"},
 	} {
 		c.expect(tt.cmd, tt.want)
 	}

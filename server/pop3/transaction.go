@@ -133,6 +133,10 @@ func (c *conn) rset(rfc1939.Command) error {
 // durable. On failure the answer is -ERR [SYS/TEMP]: the store's expunge is one
 // atomic record, so then none of the messages was removed (§6 allows some or
 // none; never one not marked).
+//
+// The +OK says how many messages the maildrop holds now, from a snapshot
+// taken after the expunge: not the session's count, which neither knows of
+// messages other sessions removed or delivery added since login.
 func (c *conn) quit(rfc1939.Command) error {
 	bye := c.s.cfg.Hostname + " POP3 server signing off"
 	if c.state != stateTransaction {
@@ -148,10 +152,16 @@ func (c *conn) quit(rfc1939.Command) error {
 		}
 		c.log.Info("UPDATE: messages expunged", "count", len(uids))
 	}
-	if c.drop.count == 0 {
+	snap, err := c.drop.mbox.Snapshot()
+	switch {
+	case err != nil:
+		// The deletions are durable; only the count is unknown.
+		c.log.Warn("UPDATE: no snapshot for the count of messages left", "err", err)
+		c.ok(bye)
+	case len(snap.Messages) == 0:
 		c.ok(bye + " (maildrop empty)")
-	} else {
-		c.ok(fmt.Sprintf("%s (%d messages left)", bye, c.drop.count))
+	default:
+		c.ok(fmt.Sprintf("%s (%d messages left)", bye, len(snap.Messages)))
 	}
 	return errQuit
 }
