@@ -36,7 +36,8 @@ type Server struct {
 	lmtp      *lmtp.Server
 
 	mu        sync.Mutex
-	started   bool
+	started   bool // Start was called
+	running   bool // Start bound every listener
 	stopping  bool
 	listeners []boundListener
 	serving   sync.WaitGroup
@@ -195,6 +196,7 @@ func (s *Server) Start() error {
 		s.serving.Add(1)
 		go s.serve(b.proto, b.ln, b.implicitTLS)
 	}
+	s.running = true
 	return nil
 }
 
@@ -270,6 +272,7 @@ func (s *Server) shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.stopping = true
 	listeners := s.listeners
+	running := s.running
 	s.mu.Unlock()
 
 	for _, b := range listeners {
@@ -307,7 +310,11 @@ func (s *Server) shutdown(ctx context.Context) error {
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
 	}
-	s.logger.Info("stopped")
+	if running {
+		// A server that never started (Start failed, or was not
+		// called) has nothing to report stopped.
+		s.logger.Info("stopped")
+	}
 	return errors.Join(errs...)
 }
 

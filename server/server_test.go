@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/textproto"
 	"os"
@@ -242,11 +243,11 @@ func TestStartPortInUse(t *testing.T) {
 
 	cfg := testConfig(t)
 	cfg.POP3.Listen = []string{taken.Addr().String()}
-	srv, err := New(cfg, nil)
+	var logs bytes.Buffer
+	srv, err := New(cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Shutdown(context.Background())
 	err = srv.Start()
 	if err == nil {
 		t.Fatalf("Start succeeded on a port in use: %v", srv.Addrs())
@@ -256,6 +257,32 @@ func TestStartPortInUse(t *testing.T) {
 	}
 	if got := srv.Addrs(); len(got) != 0 {
 		t.Errorf("Addrs after a failed Start = %v, want none", got)
+	}
+	// A server that did not start does not log that it stopped.
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if strings.Contains(logs.String(), "msg=stopped") {
+		t.Errorf("logged stopped after a failed Start:\n%s", logs.String())
+	}
+}
+
+// TestStoppedLogged: a server that started logs "stopped" when Shutdown has
+// finished.
+func TestStoppedLogged(t *testing.T) {
+	var logs bytes.Buffer
+	srv, err := New(testConfig(t), slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "level=INFO msg=stopped") {
+		t.Errorf("no stopped line in the log:\n%s", logs.String())
 	}
 }
 

@@ -512,6 +512,37 @@ listen = []
 	}
 }
 
+// TestServePortInUse: when a listen address is taken, `loft serve` names it
+// and exits 1, and does not log that a server stopped which never started.
+func TestServePortInUse(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	root := t.TempDir()
+	cfg := filepath.Join(root, "loft.toml")
+	config := fmt.Sprintf(`
+[lmtp]
+listen = []
+[imap]
+listen = []
+[imaps]
+listen = []
+[pop3]
+listen = [%q]
+[pop3s]
+listen = []
+`, taken.Addr().String())
+	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := fails(t, 1, `pop3\.listen `+regexp.QuoteMeta(taken.Addr().String()), "", "serve", "--config", cfg, "--data", filepath.Join(root, "var"))
+	if strings.Contains(r.stderr, "msg=stopped") {
+		t.Errorf("loft serve logged stopped without having started:\n%s", r.stderr)
+	}
+}
+
 // lockedBuilder is a strings.Builder for one writer and other readers.
 type lockedBuilder struct {
 	mu sync.Mutex

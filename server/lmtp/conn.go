@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/tls"
-	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -407,7 +406,7 @@ func (c *conn) startTLS() error {
 	if !c.ln.handOver(next) {
 		// Serve has returned: the server is shutting down.
 		tc.SetWriteDeadline(time.Now().Add(rejectWriteTimeout))
-		fmt.Fprintf(tc, "421 4.3.2 %s Server shutting down, try again later\r\n", c.srv.cfg.Hostname)
+		io.WriteString(tc, c.srv.shutdownLine())
 		c.close()
 	}
 	return io.EOF

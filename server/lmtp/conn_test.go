@@ -263,7 +263,7 @@ func TestShutdownAfterSTARTTLS(t *testing.T) {
 	if err := e.srv.Shutdown(ctx); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
-	c.expect(421, "4.4.2")
+	c.expect(421, "4.3.2")
 	for range e.nServ {
 		if err := <-e.done; err != nil {
 			t.Errorf("Serve: %v", err)

@@ -118,9 +118,12 @@
 //
 // # Shutdown
 //
-// Shutdown stops accepting, answers 421 to connections with no transaction
+// Shutdown stops accepting, answers "421 4.3.2 <hostname> shutting down"
+// (RFC 5321 §3.8; RFC 3463 §3.4 X.3.2) to connections with no transaction
 // open, lets open transactions finish (their recipients get their replies),
-// then closes those connections; at the deadline it closes what is left.
+// then closes those connections with the same 421; at the deadline it
+// closes what is left. go-smtp answers the drained read as an idle timeout
+// (421 4.4.2); the adapter turns that into the shutdown's reply.
 //
 // Server errors are mapped to replies in one place, status.go.
 package lmtp

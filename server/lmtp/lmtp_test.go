@@ -747,13 +747,16 @@ func TestShutdown(t *testing.T) {
 	shut := make(chan error, 1)
 	go func() { shut <- e.srv.Shutdown(context.Background()) }()
 	waitFor(t, e.srv.shuttingDown.Load)
-	// The idle connection is told at once.
-	idle.expect(421, "4.4.2")
+	// The idle connection is told at once that the server is shutting
+	// down (RFC 5321 §3.8; RFC 3463 §3.4 X.3.2), naming it.
+	if text := idle.expect(421, "4.3.2"); text != "mx.example.org shutting down, try again later" {
+		t.Errorf("421 text %q", text)
+	}
 	// The transaction in progress completes, then its connection closes.
 	busy.write("DATA\r\n" + dataBlock(hello))
 	busy.expect(354, "")
 	busy.expect(250, "2.0.0")
-	busy.expect(421, "4.4.2")
+	busy.expect(421, "4.3.2")
 	if err := <-shut; err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
@@ -865,4 +868,31 @@ func TestChunkingReset(t *testing.T) {
 	if n := len(e.messages("carol")); n != 1 {
 		t.Errorf("carol has %d", n)
 	}
+}
+
+// TestIdleTimeout: a client silent for ReadTimeout is told 421 4.4.2 (RFC
+// 5321 §4.5.3.2.7; RFC 3463 §3.5 X.4.2, a time-out), naming the server, and
+// the connection is closed.
+func TestIdleTimeout(t *testing.T) {
+	e := newEnv(t, withConfig(func(c *Config) { c.ReadTimeout = 50 * time.Millisecond }))
+	c := e.dial("tcp")
+	c.lhlo()
+	if text := c.expect(421, "4.4.2"); text != "mx.example.org Idle timeout, closing connection" {
+		t.Errorf("421 text %q", text)
+	}
+	c.expectEOF()
+}
+
+// TestShutdownDuringMail: a MAIL that arrives once the server is shutting
+// down is refused with the shutdown's 421 4.3.2.
+func TestShutdownDuringMail(t *testing.T) {
+	e := newEnv(t)
+	c := e.dial("tcp")
+	c.lhlo()
+	e.srv.shuttingDown.Store(true)
+	c.send("MAIL FROM:<>")
+	if text := c.expect(421, "4.3.2"); text != "mx.example.org shutting down, try again later" {
+		t.Errorf("421 text %q", text)
+	}
+	e.srv.shuttingDown.Store(false)
 }

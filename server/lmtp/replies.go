@@ -70,6 +70,14 @@ var replyRules = []replyRule{
 		return "421 4.5.0 " + c.srv.cfg.Hostname + " Too many errors, closing connection\r\n"
 	}},
 
+	// go-smtp writes this when a read times out, then closes the
+	// connection (RFC 5321 §3.8). A read times out at the idle timeout
+	// (RFC 5321 §4.5.3.2.7), and also when Shutdown drains an idle
+	// connection (conn.drain): that one must say that the server is
+	// shutting down, 4.3.2 (RFC 3463 §3.4 X.3.2 System not accepting
+	// network messages), not that the client was idle.
+	{"421 4.4.2 Idle timeout, bye bye\r\n", (*conn).timeoutReply},
+
 	// go-smtp has no TLS configuration (conn does STARTTLS), so it answers
 	// every STARTTLS this way; conn answers in its place.
 	{"502 5.5.1 TLS not supported\r\n", (*conn).starttlsReply},
@@ -90,6 +98,17 @@ func (c *conn) chunkingLine() string {
 		return "250-CHUNKING\r\n250-STARTTLS\r\n"
 	}
 	return "250-CHUNKING\r\n"
+}
+
+// timeoutReply is the 421 for a read that timed out: the shutdown's, or
+// the idle timeout's, 4.4.2 (RFC 3463 §3.5 X.4.2 Bad connection, "because
+// of time-out"). Both name the server first, as 421 does in RFC 5321
+// §4.2.3.
+func (c *conn) timeoutReply() string {
+	if c.draining.Load() || c.srv.shuttingDown.Load() {
+		return c.srv.shutdownLine()
+	}
+	return "421 4.4.2 " + c.srv.cfg.Hostname + " Idle timeout, closing connection\r\n"
 }
 
 // starttlsReply answers STARTTLS (RFC 3207 §4): 220, after which the next

@@ -229,7 +229,7 @@ func (s *Server) Serve(ln net.Listener) error {
 }
 
 // Shutdown stops accepting connections and ends the open ones gracefully:
-// a connection with no mail transaction in progress is told 421 and
+// a connection with no mail transaction in progress is told 421 4.3.2 and
 // closed at once, one with a transaction is closed when its transaction
 // ends, so no delivery is cut short. If ctx ends first, the remaining
 // connections are closed forcibly and ctx's error is returned; a message

@@ -72,7 +72,7 @@ type target struct {
 
 func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	if s.shuttingDown.Load() {
-		return nil, errShutdown
+		return nil, s.shutdownStatus()
 	}
 	sess := &session{srv: s, helo: c.Hostname()}
 	sess.conn, sess.gen = connOf(c.Conn())
@@ -99,7 +99,7 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 // (RFC 6152 §2).
 func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if s.srv.shuttingDown.Load() {
-		return errShutdown
+		return s.srv.shutdownStatus()
 	}
 	// RFC 5321 §4.1.4: MAIL may not be sent while a transaction is open;
 	// §4.3.2 answers it with 503.

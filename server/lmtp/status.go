@@ -48,12 +48,27 @@ var (
 	errNestedMail  = reply(503, rfc3463.InvalidCommand, "Nested MAIL command: a transaction is open")
 	errNoMail      = reply(503, rfc3463.InvalidCommand, "No mail transaction: send MAIL first")
 	errTooBig      = reply(552, rfc3463.MessageTooBig, "Message too big for system")
-	errShutdown    = reply(421, rfc3463.SystemNotAccepting, "Server shutting down, try again later")
 	errLongLine    = reply(500, rfc3463.SyntaxError, "Line too long")
 	errTemporary   = reply(451, rfc3463.SystemTemporary, "Local error, try again later")
 	errDirectory   = reply(451, rfc3463.DirectoryFailure, "Directory unavailable, try again later")
 	errMailbox     = reply(450, rfc3463.MailboxTemporary, "Mailbox unavailable, try again later")
 )
+
+// shutdownStatus is the reply to a command refused because the server is
+// shutting down: 421 (RFC 5321 §3.8), 4.3.2 (RFC 3463 §3.4 X.3.2 System
+// not accepting network messages). shutdownLine is the same reply as go-smtp
+// would write it, for the connection to write itself.
+func (s *Server) shutdownStatus() *smtp.SMTPError {
+	return reply(421, rfc3463.SystemNotAccepting, "%s", s.shutdownText())
+}
+
+func (s *Server) shutdownLine() string {
+	return "421 4.3.2 " + s.shutdownText() + "\r\n"
+}
+
+func (s *Server) shutdownText() string {
+	return s.cfg.Hostname + " shutting down, try again later"
+}
 
 // statusFor maps an error from the directory, the store or the data
 // stream to the reply for one recipient. It is the one place where LMTP
