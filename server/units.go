@@ -51,9 +51,7 @@ func (d *Duration) setSeconds(n int64) error {
 }
 
 // ByteSize is a number of octets in the configuration, written as an integer
-// (52428800) or as a string with a unit: B, KB, MB, GB (powers of 1000) or
-// KiB, MiB, GiB (powers of 1024), case-insensitive, with or without a space
-// ("50MiB", "50 MiB", "1gb").
+// (52428800) or as a string that ParseByteSize reads ("50MiB").
 type ByteSize int64
 
 var byteUnits = []struct {
@@ -79,6 +77,21 @@ func (b ByteSize) String() string {
 	return strconv.FormatInt(int64(b), 10)
 }
 
+// FormatByteSize writes n octets for people: in the largest unit, binary or
+// decimal, that divides it exactly ("1GiB", "512MB", "3KiB"), or as a plain
+// number when none does or n is 0. ParseByteSize reads it back to n.
+func FormatByteSize(n int64) string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"GiB", 1 << 30}, {"GB", 1e9}, {"MiB", 1 << 20}, {"MB", 1e6}, {"KiB", 1 << 10}, {"KB", 1e3}} {
+		if n != 0 && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
 // MarshalText writes b as String does, which UnmarshalTOML reads.
 func (b ByteSize) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
 
@@ -89,7 +102,7 @@ func (b *ByteSize) UnmarshalTOML(v any) error {
 		*b = ByteSize(v)
 		return nil
 	case string:
-		n, err := parseByteSize(v)
+		n, err := ParseByteSize(v)
 		if err != nil {
 			return err
 		}
@@ -99,7 +112,13 @@ func (b *ByteSize) UnmarshalTOML(v any) error {
 	return fmt.Errorf("%v (%T) is not a size: want octets or a string such as \"50MiB\"", v, v)
 }
 
-func parseByteSize(s string) (int64, error) {
+// ParseByteSize reads a number of octets: a decimal integer, optionally
+// followed by a unit, B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB
+// (powers of 1024), in any case, with or without a space between ("50MiB",
+// "50 MiB", "1gb", "20MB"). K, M and G alone are refused: they mean 1000 to
+// some and 1024 to others. It is the one reader of sizes, for the
+// configuration file and for `loft adm`.
+func ParseByteSize(s string) (int64, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
 	mult := int64(1)
 	for _, u := range byteUnits {
@@ -110,6 +129,9 @@ func parseByteSize(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(t, 10, 64)
 	if err != nil {
+		if u := t[max(len(t)-1, 0):]; mult == 1 && (u == "k" || u == "m" || u == "g") {
+			return 0, fmt.Errorf("%q is not a size: %s alone is ambiguous, write %sB (powers of 1000) or %siB (powers of 1024)", s, strings.ToUpper(u), strings.ToUpper(u), strings.ToUpper(u))
+		}
 		return 0, fmt.Errorf("%q is not a size: want octets or a number with a unit B, KB, MB, GB, KiB, MiB or GiB", s)
 	}
 	if n > math.MaxInt64/mult || n < math.MinInt64/mult {

@@ -73,7 +73,7 @@ type userAddCmd struct {
 	Login         string `arg:"" help:"Login name (case-sensitive)."`
 	PasswordFlags `embed:""`
 	Address       []string `name:"address" sep:"none" placeholder:"ADDR" help:"A mail address; repeat for more, the first is the primary."`
-	QuotaStorage  Size     `name:"quota-storage" placeholder:"BYTES" help:"Storage quota in octets, with K, M or G for 1024, 1024², 1024³; 0 = no limit."`
+	QuotaStorage  Size     `name:"quota-storage" placeholder:"SIZE" help:"Storage quota: octets, or a number with KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024), as in the configuration; 0 = no limit."`
 	QuotaMessages Count    `name:"quota-messages" placeholder:"N" help:"Most messages; 0 = no limit."`
 	Disabled      bool     `help:"Create the account disabled: it receives mail but cannot log in."`
 }
@@ -144,9 +144,12 @@ type userShowCmd struct {
 }
 
 // Run prints, in this order: login, enabled (yes or no), one address line
-// per address (primary first), quota-storage (octets), quota-messages, one
-// group line per group, and then either usage-storage (octets) and
-// usage-messages, or "mailboxes: none" when the store has no such account.
+// per address (primary first), quota-storage (octets, then "(no limit)"
+// for 0 or the size with a unit, "(1GiB)"), quota-messages (then
+// "(no limit)" for 0), one group line per group, and then either
+// usage-storage (octets) and usage-messages, or "mailboxes: none" when the
+// store has no such account. The first word after each "key: " is the
+// value.
 func (c *userShowCmd) Run(e *env, p *Paths) error {
 	a, err := openAdmin(p, true)
 	if err != nil {
@@ -170,8 +173,8 @@ func (c *userShowCmd) Run(e *env, p *Paths) error {
 	for _, addr := range u.Addresses {
 		fmt.Fprintf(&b, "address: %s\n", addr)
 	}
-	fmt.Fprintf(&b, "quota-storage: %d\n", u.QuotaStorage)
-	fmt.Fprintf(&b, "quota-messages: %d\n", u.QuotaMessages)
+	fmt.Fprintf(&b, "quota-storage: %s\n", storageQuotaText(u.QuotaStorage))
+	fmt.Fprintf(&b, "quota-messages: %s\n", countQuotaText(u.QuotaMessages))
 	for _, g := range u.Groups {
 		fmt.Fprintf(&b, "group: %s\n", g)
 	}
@@ -243,7 +246,7 @@ type userSetCmd struct {
 	Login         string   `arg:"" help:"Login name."`
 	Address       []string `name:"address" sep:"none" placeholder:"ADDR" xor:"address" help:"Replace the addresses with these; repeat for more, the first is the primary."`
 	NoAddresses   bool     `name:"no-addresses" xor:"address" help:"Remove every address."`
-	QuotaStorage  Size     `name:"quota-storage" placeholder:"BYTES" help:"Storage quota in octets, with K, M or G; 0 = no limit."`
+	QuotaStorage  Size     `name:"quota-storage" placeholder:"SIZE" help:"Storage quota: octets, or a number with KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024); 0 = no limit."`
 	QuotaMessages Count    `name:"quota-messages" placeholder:"N" help:"Most messages; 0 = no limit."`
 	Enable        bool     `xor:"state" help:"Let the account log in."`
 	Disable       bool     `xor:"state" help:"Stop the account from logging in; mail is still delivered."`

@@ -5,56 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strconv"
 	"strings"
 
+	"github.com/loftmail/loft/server"
 	"github.com/loftmail/loft/server/directory"
 )
 
-// parseSize parses an amount of octets: a decimal integer, optionally
-// followed by K, M or G (upper or lower case) for 1024, 1024² or 1024³.
-// "0" means no limit where a quota is meant.
-func parseSize(s string) (int64, error) {
-	mult := int64(1)
-	digits := s
-	if n := len(s); n > 0 {
-		switch s[n-1] {
-		case 'k', 'K':
-			mult, digits = 1<<10, s[:n-1]
-		case 'm', 'M':
-			mult, digits = 1<<20, s[:n-1]
-		case 'g', 'G':
-			mult, digits = 1<<30, s[:n-1]
-		}
-	}
-	if digits == "" || strings.TrimLeft(digits, "0123456789") != "" {
-		return 0, fmt.Errorf("%q is not a size: digits, then K, M or G", s)
-	}
-	n, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil || n > math.MaxInt64/mult {
-		return 0, fmt.Errorf("size %q is too large", s)
-	}
-	return n * mult, nil
-}
-
-// formatSize is the inverse of parseSize for display: the largest unit
-// that divides n exactly, so that the output parses back to n.
-func formatSize(n int64) string {
-	for _, u := range []struct {
-		suffix string
-		size   int64
-	}{{"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}} {
-		if n != 0 && n%u.size == 0 {
-			return strconv.FormatInt(n/u.size, 10) + u.suffix
-		}
-	}
-	return strconv.FormatInt(n, 10)
-}
-
-// Size is a flag value in octets, written as parseSize reads it. Set
-// reports whether the flag was given.
+// Size is a flag value in octets, written as the configuration writes
+// sizes (server.ParseByteSize): octets, or a number with a unit B, KB, MB,
+// GB (powers of 1000) or KiB, MiB, GiB (powers of 1024). Set reports
+// whether the flag was given.
 type Size struct {
 	N   int64
 	Set bool
@@ -62,12 +24,37 @@ type Size struct {
 
 // UnmarshalText implements encoding.TextUnmarshaler for kong.
 func (s *Size) UnmarshalText(b []byte) error {
-	n, err := parseSize(string(b))
+	n, err := server.ParseByteSize(string(b))
 	if err != nil {
 		return err
 	}
+	if n < 0 {
+		return fmt.Errorf("%q is not a size: it is negative", b)
+	}
 	s.N, s.Set = n, true
 	return nil
+}
+
+// storageQuotaText writes a storage quota for `user show`: the octets,
+// then "(no limit)" for 0, or the size with a unit when one divides it
+// ("1073741824 (1GiB)", server.FormatByteSize).
+func storageQuotaText(n int64) string {
+	if n == 0 {
+		return "0 (no limit)"
+	}
+	if s := server.FormatByteSize(n); s != strconv.FormatInt(n, 10) {
+		return fmt.Sprintf("%d (%s)", n, s)
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// countQuotaText writes a message quota for `user show`: the number, or
+// "0 (no limit)".
+func countQuotaText(n int64) string {
+	if n == 0 {
+		return "0 (no limit)"
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // Count is a flag value counting things: a non-negative decimal integer.

@@ -2,9 +2,9 @@
 //
 //	loft serve [--config FILE] [--data DIR]
 //	loft adm [--config FILE] [--data DIR] user add LOGIN [--password-stdin | --password-file F]
-//	         [--address ADDR]... [--quota-storage BYTES] [--quota-messages N] [--disabled]
+//	         [--address ADDR]... [--quota-storage SIZE] [--quota-messages N] [--disabled]
 //	loft adm user list | show LOGIN | del LOGIN [--keep-mail] | passwd LOGIN [...]
-//	loft adm user set LOGIN [--address ADDR]... [--no-addresses] [--quota-storage BYTES]
+//	loft adm user set LOGIN [--address ADDR]... [--no-addresses] [--quota-storage SIZE]
 //	         [--quota-messages N] [--enable | --disable]
 //	loft adm group add NAME [MEMBER]... | del NAME | list
 //	loft adm group members NAME [--add LOGIN]... [--remove LOGIN]...
@@ -15,6 +15,10 @@
 // or else data_dir of the configuration file (--config, or the embedded
 // default, whose data_dir is ./var). Under it, directory/ holds the users
 // and store/ the mail.
+//
+// A SIZE is octets, or a number with a unit: KB, MB, GB (powers of 1000)
+// or KiB, MiB, GiB (powers of 1024), as in the configuration file; K, M
+// and G alone are refused as ambiguous.
 //
 // Output is plain text meant for scripts as well as people; its formats are
 // described with each command. Errors go to standard error, and the exit

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/loftmail/loft/server"
 	"github.com/loftmail/loft/server/directory"
 	"github.com/loftmail/loft/store"
 )
@@ -139,7 +140,7 @@ func TestUserCommands(t *testing.T) {
 
 	out := ok(t, "s3cret\n", adm(data, "user", "add", "alice", "--password-stdin",
 		"--address", "Alice@Example.org", "--address", "a@example.org",
-		"--quota-storage", "1G", "--quota-messages", "500")...)
+		"--quota-storage", "1GiB", "--quota-messages", "500")...)
 	if out != "" {
 		t.Errorf("user add printed %q", out)
 	}
@@ -152,7 +153,7 @@ func TestUserCommands(t *testing.T) {
 enabled: yes
 address: alice@example.org
 address: a@example.org
-quota-storage: 1073741824
+quota-storage: 1073741824 (1GiB)
 quota-messages: 500
 usage-storage: 0
 usage-messages: 0
@@ -198,7 +199,7 @@ usage-messages: 0
 	fails(t, 1, `no such account|not found`, "x\n", adm(data, "user", "passwd", "nobody", "--password-stdin")...)
 
 	// set
-	ok(t, "", adm(data, "user", "set", "alice", "--address", "alice@example.net", "--quota-storage", "512M", "--quota-messages", "0")...)
+	ok(t, "", adm(data, "user", "set", "alice", "--address", "alice@example.net", "--quota-storage", "512MB", "--quota-messages", "0")...)
 	ok(t, "", adm(data, "user", "set", "bob", "--enable", "--address", "a@example.org")...)
 	if got, want := ok(t, "", adm(data, "user", "list")...), "alice\tenabled\talice@example.net\nbob\tenabled\ta@example.org\n"; got != want {
 		t.Errorf("user list after set:\n%s\nwant:\n%s", got, want)
@@ -208,8 +209,20 @@ usage-messages: 0
 		t.Errorf("a@example.org = %+v, %v; want bob", a, err)
 	}
 	a, err = d.User("alice")
-	if err != nil || a.QuotaStorage != 512<<20 || a.QuotaMessages != 0 {
+	if err != nil || a.QuotaStorage != 512_000_000 || a.QuotaMessages != 0 {
 		t.Errorf("alice = %+v, %v", a, err)
+	}
+	show := ok(t, "", adm(data, "user", "show", "alice")...)
+	for _, want := range []string{"\nquota-storage: 512000000 (512MB)\n", "\nquota-messages: 0 (no limit)\n"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("user show after set lacks %q:\n%s", want, show)
+		}
+	}
+	show = ok(t, "", adm(data, "user", "show", "bob")...)
+	for _, want := range []string{"\nquota-storage: 0 (no limit)\n", "\nquota-messages: 0 (no limit)\n"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("user show of bob lacks %q:\n%s", want, show)
+		}
 	}
 	ok(t, "", adm(data, "user", "set", "alice", "--disable", "--no-addresses")...)
 	if got := ok(t, "", adm(data, "user", "list")...); !strings.HasPrefix(got, "alice\tdisabled\t\n") {
@@ -301,6 +314,8 @@ func TestUsageErrors(t *testing.T) {
 		adm(data, "user", "add"),
 		adm(data, "user", "add", "alice", "--password-stdin", "--password-file", "x"),
 		adm(data, "user", "add", "alice", "--quota-storage", "12X"),
+		adm(data, "user", "add", "alice", "--quota-storage", "-1"),
+		adm(data, "user", "add", "alice", "--quota-storage", "1G"),
 		adm(data, "user", "add", "alice", "--quota-messages", "-1"),
 		adm(data, "user", "set", "alice"),
 		adm(data, "user", "set", "alice", "--enable", "--disable"),
@@ -331,40 +346,52 @@ func TestPasswordInput(t *testing.T) {
 	}
 }
 
+// TestSizes: --quota-storage reads sizes as the configuration file does
+// (server.ParseByteSize): KB, MB, GB are powers of 1000, KiB, MiB, GiB
+// powers of 1024, and K, M, G alone are refused as ambiguous.
 func TestSizes(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		want int64
-	}{{"0", 0}, {"1024", 1024}, {"1k", 1024}, {"10K", 10240}, {"5M", 5 << 20}, {"2G", 2 << 30}, {"8589934591G", 8589934591 << 30}} {
-		got, err := parseSize(tc.in)
-		if err != nil || got != tc.want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+	}{{"0", 0}, {"1024", 1024}, {"1KB", 1000}, {"1KiB", 1024}, {"5MB", 5_000_000}, {"5mib", 5 << 20}, {"2GB", 2_000_000_000}, {"2GiB", 2 << 30}} {
+		var s Size
+		if err := s.UnmarshalText([]byte(tc.in)); err != nil || s.N != tc.want || !s.Set {
+			t.Errorf("Size(%q) = %+v, %v; want %d", tc.in, s, err, tc.want)
 		}
 	}
-	for _, bad := range []string{"", "K", "-1", "1.5G", "1KB", "1T", " 1", "9223372036854775808", "8589934592G"} {
-		if got, err := parseSize(bad); err == nil {
-			t.Errorf("parseSize(%q) = %d, want an error", bad, got)
+	for _, tc := range []struct{ in, err string }{
+		{"", "is not a size"},
+		{"-1", "negative"},
+		{"1.5GiB", "is not a size"},
+		{"1K", "ambiguous"},
+		{"5M", "ambiguous"},
+		{"2g", "ambiguous"},
+		{"1T", "is not a size"},
+	} {
+		var s Size
+		if err := s.UnmarshalText([]byte(tc.in)); err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("Size(%q) = %+v, %v; want an error with %q", tc.in, s, err, tc.err)
 		}
 	}
-}
-
-func FuzzParseSize(f *testing.F) {
-	for _, s := range []string{"0", "1K", "99999999999G", "1k2", "-0"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		n, err := parseSize(s)
+	data := filepath.Join(t.TempDir(), "var")
+	fails(t, 2, `"1G" is not a size: G alone is ambiguous, write GB \(powers of 1000\) or GiB \(powers of 1024\)`, "pw\n",
+		adm(data, "user", "add", "alice", "--quota-storage", "1G")...)
+	for _, tc := range []struct{ in, want string }{
+		{"0", "0 (no limit)"},
+		{"1GiB", "1073741824 (1GiB)"},
+		{"1536", "1536"},
+		{"1GB", "1000000000 (1GB)"},
+		{"1500KB", "1500000 (1500KB)"},
+		{"3KiB", "3072 (3KiB)"},
+	} {
+		n, err := server.ParseByteSize(tc.in)
 		if err != nil {
-			return
+			t.Fatal(err)
 		}
-		if n < 0 {
-			t.Fatalf("parseSize(%q) = %d", s, n)
+		if got := storageQuotaText(n); got != tc.want {
+			t.Errorf("storageQuotaText(%s) = %q, want %q", tc.in, got, tc.want)
 		}
-		digits := strings.TrimRight(s, "kKmMgG")
-		if len(s)-len(digits) > 1 || strings.TrimLeft(digits, "0123456789") != "" {
-			t.Fatalf("parseSize accepted %q", s)
-		}
-	})
+	}
 }
 
 // TestConfigDataDir checks that adm finds the data directory as serve
