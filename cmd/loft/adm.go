@@ -75,7 +75,7 @@ type userAddCmd struct {
 	Address       []string `name:"address" sep:"none" placeholder:"ADDR" help:"A mail address; repeat for more, the first is the primary."`
 	QuotaStorage  Size     `name:"quota-storage" placeholder:"SIZE" help:"Storage quota: octets, or a number with KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024), as in the configuration; 0 = no limit."`
 	QuotaMessages Count    `name:"quota-messages" placeholder:"N" help:"Most messages; 0 = no limit."`
-	Disabled      bool     `help:"Create the account disabled: it receives mail but cannot log in."`
+	Disabled      bool     `help:"Create the account disabled: it cannot log in, and LMTP refuses its mail (550 5.2.1)."`
 }
 
 // Run creates the directory entry, then the mailboxes. An account whose
@@ -248,8 +248,8 @@ type userSetCmd struct {
 	NoAddresses   bool     `name:"no-addresses" xor:"address" help:"Remove every address."`
 	QuotaStorage  Size     `name:"quota-storage" placeholder:"SIZE" help:"Storage quota: octets, or a number with KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024); 0 = no limit."`
 	QuotaMessages Count    `name:"quota-messages" placeholder:"N" help:"Most messages; 0 = no limit."`
-	Enable        bool     `xor:"state" help:"Let the account log in."`
-	Disable       bool     `xor:"state" help:"Stop the account from logging in; mail is still delivered."`
+	Enable        bool     `xor:"state" help:"Let the account log in and receive mail."`
+	Disable       bool     `xor:"state" help:"Stop the account from logging in; LMTP refuses its mail (550 5.2.1)."`
 }
 
 func (c *userSetCmd) Run(e *env, p *Paths) error {

@@ -43,7 +43,7 @@ const (
 )
 
 type cli struct {
-	Serve   serveCmd   `cmd:"" help:"Run the server until SIGINT or SIGTERM, then drain connections (at most 30 s) and exit."`
+	Serve   serveCmd   `cmd:"" help:"Run the server until SIGINT (Ctrl-C) or SIGTERM, then let connections finish (at most 30 s) and exit; a second signal exits at once."`
 	Adm     admCmd     `cmd:"" help:"Manage accounts, groups and the message store."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 }
