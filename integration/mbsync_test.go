@@ -173,19 +173,15 @@ SyncState *
 //
 // mbsync learns the UID of an uploaded message from APPENDUID (RFC 4315
 // UIDPLUS) or, without it, by fetching the X-TUID field it added. isync 1.4's
-// fallback is broken: it parses that FETCH response as unexpected ("received
-// extraneous data in FETCH response") and gives up; later versions set the
-// state the parser needs. So the test needs a server that announces UIDPLUS,
-// or an mbsync newer than 1.4.
+// fallback is broken (it parses that FETCH response as unexpected, "received
+// extraneous data in FETCH response", and gives up), so the server must
+// announce UIDPLUS, and the uploads exercise APPENDUID.
 func TestMbsyncNewMessages(t *testing.T) {
 	mbsync := needProgram(t, "mbsync", "isync")
 	srv := startServer(t)
 	cl := imapLogin(t, srv)
-	caps := strings.Join(cl.do("CAPABILITY"), " ")
-	version := string(run(t, nil, nil, mbsync, "--version"))
-	if !strings.Contains(caps, " UIDPLUS") && regexp.MustCompile(`^isync 1\.[0-4]\.`).MatchString(version) {
-		t.Skipf("%s cannot upload to a server without UIDPLUS (RFC 4315), which Loft does not announce yet: %s",
-			strings.TrimSpace(version), caps)
+	if caps := strings.Join(cl.do("CAPABILITY"), " "); !strings.Contains(caps, " UIDPLUS") {
+		t.Fatalf("CAPABILITY: %s, want UIDPLUS (RFC 4315)", caps)
 	}
 	cl.do("CREATE a")
 	cl.appendMsg("a", "", "From: Far <far@example.org>\nSubject: in a\n\nThe message in a.\n")

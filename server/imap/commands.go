@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4315"
 )
 
 // handler runs one command. dec is positioned after the command name (and
@@ -84,6 +85,10 @@ func newCommandTable() commandTable {
 		{name: "CHECK", run: (*conn).check, states: stateSelected, flags: mayExpunge},
 		{name: "CLOSE", run: (*conn).closeCmd, states: stateSelected, flags: mayExpunge},
 		{name: "EXPUNGE", run: (*conn).expunge, states: stateSelected, flags: mayExpunge},
+		// RFC 4315 §2.1; the row announces UIDPLUS, whose APPENDUID and
+		// COPYUID codes are in APPEND's and COPY's handlers.
+		{name: "UID EXPUNGE", run: (*conn).uidExpunge, states: stateSelected, flags: mayExpunge,
+			capability: func(*conn) []string { return []string{rfc4315.Capability} }},
 		{name: "FETCH", run: (*conn).fetch, states: stateSelected, flags: usesSeqNums},
 		{name: "UID FETCH", run: (*conn).uidFetch, states: stateSelected, flags: mayExpunge},
 		{name: "STORE", run: (*conn).storeCmd, states: stateSelected, flags: usesSeqNums},

@@ -6,6 +6,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4315"
 	"github.com/loftmail/loft/store"
 )
 
@@ -77,7 +78,19 @@ func (c *conn) copyMessages(dec *rfc3501.Decoder, uid bool) error {
 		}
 		return errCopyExpunged
 	}
-	return nil
+	// RFC 4315 §3 COPYUID: the destination's UIDVALIDITY, and the source
+	// UIDs with the UIDs of their copies in the same order (the store pairs
+	// them by position, ascending source UID).
+	snap, err := dst.Snapshot()
+	if err != nil {
+		return err
+	}
+	cmd := "COPY"
+	if uid {
+		cmd = "UID COPY"
+	}
+	code := rfc4315.CopyUID{UIDValidity: snap.UIDValidity, Src: res.SrcUIDs, Dst: res.DstUIDs}
+	return okCode(rfc4315.CodeCopyUID, func(e *rfc3501.Encoder) { e.Atom(code.Args()) }, cmd+" completed")
 }
 
 // checkCopyQuota refuses copies of count messages and octets octets that

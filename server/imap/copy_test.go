@@ -75,7 +75,7 @@ func TestCopy(t *testing.T) {
 	env, c, _ := cpFixture(t)
 	c.expect("a1 COPY 1:2 Archive", "a1 NO [TRYCREATE] no mailbox Archive")
 	c.expect("a2 CREATE Archive", "a2 OK CREATE completed")
-	c.expect("a3 COPY 3,1 Archive", "a3 OK COPY completed")
+	c.expect("a3 COPY 3,1 Archive", copyUID("a3", env.uidValidity("alice", "Archive"), "1,3", "1:2", "COPY"))
 	src := cpContents(t, env, "INBOX")
 	want := []cpKept{src[0], src[2]}
 	if diff := cmp.Diff(want, cpContents(t, env, "Archive")); diff != "" {
@@ -98,7 +98,7 @@ func TestCopy(t *testing.T) {
 
 	// A COPY to the selected mailbox: its new messages are announced at the
 	// end of the command, the first session to see them has them \Recent.
-	c.expect("a5 COPY 2 INBOX", "* 4 EXISTS", "* 4 RECENT", "a5 OK COPY completed")
+	c.expect("a5 COPY 2 INBOX", "* 4 EXISTS", "* 4 RECENT", copyUID("a5", env.uidValidity("alice", "INBOX"), "2", "4", "COPY"))
 	inbox := cpContents(t, env, "INBOX")
 	if diff := cmp.Diff(src[1], inbox[3]); diff != "" {
 		t.Fatalf("copy within INBOX (-want +got):\n%s", diff)
@@ -106,7 +106,7 @@ func TestCopy(t *testing.T) {
 
 	// Names are modified UTF-7; a mailbox name that cannot be one is CANNOT.
 	c.expect("a6 CREATE &AOk-t&AOk-", "a6 OK CREATE completed")
-	c.expect("a7 COPY 1 &AOk-t&AOk-", "a7 OK COPY completed")
+	c.expect("a7 COPY 1 &AOk-t&AOk-", copyUID("a7", env.uidValidity("alice", "été"), "1", "1", "COPY"))
 	if got := cpContents(t, env, "été"); len(got) != 1 || got[0].Octets != msg1 {
 		t.Fatalf("été holds %v, want msg1", got)
 	}
@@ -118,7 +118,8 @@ func TestCopy(t *testing.T) {
 func TestCopyUID(t *testing.T) {
 	env, c, msgs := cpFixture(t)
 	c.expect("a1 CREATE Archive", "a1 OK CREATE completed")
-	c.expect(fmt.Sprintf("a2 UID COPY %d:* Archive", msgs[1].UID), "a2 OK UID COPY completed")
+	c.expect(fmt.Sprintf("a2 UID COPY %d:* Archive", msgs[1].UID),
+		copyUID("a2", env.uidValidity("alice", "Archive"), fmt.Sprintf("%d:%d", msgs[1].UID, msgs[2].UID), "1:2", "UID COPY"))
 	src := cpContents(t, env, "INBOX")
 	if diff := cmp.Diff(src[1:], cpContents(t, env, "Archive")); diff != "" {
 		t.Fatalf("Archive (-want +got):\n%s", diff)
@@ -150,14 +151,14 @@ func TestCopyErrors(t *testing.T) {
 	if got := cpContents(t, env, "Archive"); len(got) != 0 {
 		t.Fatalf("a failed COPY left %d messages in Archive", len(got))
 	}
-	c.expect("b3 COPY 1:2 Archive", "b3 OK COPY completed")
+	c.expect("b3 COPY 1:2 Archive", copyUID("b3", env.uidValidity("alice", "Archive"), "1,3", "1:2", "COPY"))
 
 	// The quota counts the copies (RFC 5530 OVERQUOTA).
 	if err := env.dir.SetQuota("alice", 0, 5); err != nil {
 		t.Fatal(err)
 	}
 	c.expect("c1 COPY 1:2 Archive", "c1 NO [OVERQUOTA] the copies would exceed the quota")
-	c.expect("c2 COPY 1 Archive", "c2 OK COPY completed")
+	c.expect("c2 COPY 1 Archive", copyUID("c2", env.uidValidity("alice", "Archive"), "1", "3", "COPY"))
 	if got := len(cpContents(t, env, "Archive")); got != 3 {
 		t.Fatalf("Archive holds %d messages, want 3", got)
 	}
@@ -172,7 +173,7 @@ func TestCopyErrors(t *testing.T) {
 func TestCopyExamine(t *testing.T) {
 	env, c, _ := cpFixture(t)
 	c.expectTagged("a1 EXAMINE INBOX", "a1 OK [READ-ONLY] EXAMINE completed")
-	c.expect("a2 COPY 1:* INBOX", "* 6 EXISTS", "* 3 RECENT", "a2 OK COPY completed")
+	c.expect("a2 COPY 1:* INBOX", "* 6 EXISTS", "* 3 RECENT", copyUID("a2", env.uidValidity("alice", "INBOX"), "1:3", "4:6", "COPY"))
 	if got := len(cpContents(t, env, "INBOX")); got != 6 {
 		t.Fatalf("INBOX holds %d messages, want 6", got)
 	}

@@ -11,9 +11,9 @@
 // codes), auth.go (CAPABILITY, NOOP, LOGOUT, STARTTLS, AUTHENTICATE, LOGIN),
 // sasl.go (the LOGIN mechanism), mailbox.go (SELECT, EXAMINE, CREATE, DELETE,
 // RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS, APPEND), list.go (LIST, LSUB),
-// expunge.go (CHECK, CLOSE, EXPUNGE), namespace.go (NAMESPACE, RFC 2342),
-// selected.go (the selected mailbox), fetch.go (FETCH, UID FETCH; its
-// choices are in its comments), msgcache/ (the server's cache of parsed
+// expunge.go (CHECK, CLOSE, EXPUNGE, UID EXPUNGE), namespace.go (NAMESPACE,
+// RFC 2342), selected.go (the selected mailbox), fetch.go (FETCH, UID FETCH;
+// its choices are in its comments), msgcache/ (the server's cache of parsed
 // message structures, in memory and in Config.CacheDir).
 //
 // # A command

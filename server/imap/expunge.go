@@ -48,6 +48,43 @@ func (c *conn) expunge(tag string, dec *rfc3501.Decoder) error {
 	return err
 }
 
+// uidExpunge implements UID EXPUNGE (RFC 4315 §2.1): it removes the
+// messages that have \Deleted now and whose UIDs are in the set, and leaves
+// every other message, \Deleted or not. The EXPUNGE responses are the
+// engine's, as for EXPUNGE; UIDs that name no message are left out.
+func (c *conn) uidExpunge(tag string, dec *rfc3501.Decoder) error {
+	var set rfc3501.SeqSet
+	if !dec.SP() || !dec.SeqSet(&set) || !dec.CRLF() {
+		return dec.Err()
+	}
+	if c.sel.readOnly {
+		return no(imap.ResponseCodeCannot, "the mailbox is read-only (EXAMINE)")
+	}
+	seqs, err := c.sel.resolve(set, true)
+	if err != nil {
+		return err
+	}
+	if len(seqs) == 0 {
+		return nil
+	}
+	named := c.sel.uids(seqs)
+	snap, err := c.sel.mbox.Snapshot()
+	if err != nil {
+		return err
+	}
+	var uids []uint32
+	for _, m := range snap.Messages {
+		if _, ok := slices.BinarySearch(named, m.UID); ok && slices.Contains(m.Flags, string(imap.FlagDeleted)) {
+			uids = append(uids, m.UID)
+		}
+	}
+	if len(uids) == 0 {
+		return nil
+	}
+	_, err = c.sel.mbox.Expunge(uids)
+	return err
+}
+
 // expungeDeleted removes the messages of mbox that have \Deleted now, and
 // returns their UIDs.
 func expungeDeleted(mbox *store.Mailbox) ([]uint32, error) {

@@ -9,6 +9,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4315"
 	"github.com/loftmail/loft/store"
 )
 
@@ -497,7 +498,14 @@ func (c *conn) appendCmd(tag string, dec *rfc3501.Decoder) error {
 		}
 		return dec.Err()
 	}
-	return nil
+	// RFC 4315 §3 APPENDUID: the mailbox's UIDVALIDITY and the message's UID.
+	// Every Loft mailbox has a UIDVALIDITY, so the code is always sent.
+	snap, err := mbox.Snapshot()
+	if err != nil {
+		return err
+	}
+	code := rfc4315.AppendUID{UIDValidity: snap.UIDValidity, UID: msg.UID}
+	return okCode(rfc4315.CodeAppendUID, func(e *rfc3501.Encoder) { e.Atom(code.Args()) }, "APPEND completed")
 }
 
 // checkQuota refuses a message of size octets that would take the account

@@ -291,7 +291,7 @@ func TestAppend(t *testing.T) {
 	msg := "Date: Mon, 7 Feb 1994 21:52:25 -0800 (PST)\r\nSubject: afternoon meeting\r\n\r\nHello Joe\r\n"
 	c.expect(fmt.Sprintf(`A003 APPEND saved (\Seen $Draft-Ish) "07-Feb-1994 21:52:25 -0800" {%d}`, len(msg)), "+ Ready for literal data")
 	c.write(msg)
-	c.expect("", "A003 OK APPEND completed")
+	c.expect("", appendUID("A003", env.uidValidity("alice", "saved"), 1))
 	snap := env.snapshot("alice", "saved")
 	if len(snap.Messages) != 1 {
 		t.Fatalf("saved has %d messages", len(snap.Messages))
@@ -320,7 +320,7 @@ func TestAppend(t *testing.T) {
 	// The selected mailbox gets EXISTS and RECENT at the end of APPEND.
 	c.cmd("b1 SELECT saved")
 	c.expect("b2 APPEND saved {5}", "+ Ready for literal data")
-	c.expect("hello", "* 2 EXISTS", "* 2 RECENT", "b2 OK APPEND completed")
+	c.expect("hello", "* 2 EXISTS", "* 2 RECENT", appendUID("b2", env.uidValidity("alice", "saved"), 2))
 	// A bad end of command takes the message back.
 	c.expect("b3 APPEND saved {5}", "+ Ready for literal data")
 	if got := c.cmd("hello extra"); len(got) != 1 || !strings.HasPrefix(got[0], "b3 BAD syntax error at octet ") {
@@ -342,7 +342,7 @@ func TestAppendQuota(t *testing.T) {
 	c := env.login("alice", alicePassword)
 	c.expect("a1 APPEND INBOX {41}", "a1 NO [OVERQUOTA] the message would exceed the quota")
 	c.expect("a2 APPEND INBOX {40}", "+ Ready for literal data")
-	c.expect(strings.Repeat("y", 40), "a2 OK APPEND completed")
+	c.expect(strings.Repeat("y", 40), appendUID("a2", env.uidValidity("alice", "INBOX"), 2))
 }
 
 // TestCloseExpunge covers CHECK (§6.4.1), EXPUNGE (§6.4.3, with §7.4.1's
