@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/loftmail/loft/server/internal/connlimit"
 )
 
 // This file is the connection under go-smtp. go-smtp v0.26 runs the
@@ -539,9 +540,9 @@ func (l *listener) Accept() (net.Conn, error) {
 			go s.reject(a.nc)
 			continue
 		}
-		ip, counted := clientIP(a.nc.RemoteAddr())
+		ip, counted := connlimit.ClientIP(a.nc.RemoteAddr())
 		counted = counted && s.cfg.MaxConnectionsPerIP > 0
-		if counted && !s.perIP.acquire(ip, s.cfg.MaxConnectionsPerIP) {
+		if counted && !s.perIP.Acquire(ip, s.cfg.MaxConnectionsPerIP) {
 			s.active.Add(-1)
 			go s.rejectPerIP(a.nc)
 			continue
@@ -549,7 +550,7 @@ func (l *listener) Accept() (net.Conn, error) {
 		c := newConn(s, l, a.nc)
 		c.release = func() {
 			if counted {
-				s.perIP.release(ip)
+				s.perIP.Release(ip)
 			}
 			s.active.Add(-1)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/loftmail/loft/rfc/rfc3848"
 	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/server/internal/connlimit"
 	"github.com/loftmail/loft/store"
 )
 
@@ -121,7 +122,7 @@ type Server struct {
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
 	active atomic.Int64
-	perIP  perIP
+	perIP  connlimit.PerIP
 }
 
 // New returns a Server for cfg, with defaults filled in. Configuration

@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"io"
 	"net"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -156,38 +155,4 @@ func TestMaxConnectionsPerIP(t *testing.T) {
 	waitFor(t, "the session to end", func() bool { return env.srv.ActiveConnections() == 2 })
 	b := env.dial()
 	b.login("alice", alicePassword)
-}
-
-// TestClientIP: IPv4 clients are counted by their IPv4 address whether they
-// come over IPv4 or IPv6; unix sockets are not counted.
-func TestClientIP(t *testing.T) {
-	for _, tt := range []struct {
-		addr   net.Addr
-		want   string
-		wantOK bool
-	}{
-		{&net.TCPAddr{IP: net.ParseIP("192.0.2.1"), Port: 1}, "192.0.2.1", true},
-		{&net.TCPAddr{IP: net.ParseIP("::ffff:192.0.2.1"), Port: 1}, "192.0.2.1", true},
-		{&net.TCPAddr{IP: net.ParseIP("2001:db8::1"), Port: 1}, "2001:db8::1", true},
-		{&net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 1}, "127.0.0.1", true},
-		{&net.UnixAddr{Name: "/run/loft.sock", Net: "unix"}, "invalid IP", false},
-	} {
-		got, ok := clientIP(tt.addr)
-		if got.String() != tt.want || ok != tt.wantOK {
-			t.Errorf("clientIP(%v) = %v, %v; want %s, %v", tt.addr, got, ok, tt.want, tt.wantOK)
-		}
-	}
-	var p perIP
-	ip := netip.MustParseAddr("192.0.2.1")
-	if !p.acquire(ip, 1) || p.acquire(ip, 1) {
-		t.Fatal("acquire: the limit of 1 is not kept")
-	}
-	p.release(ip)
-	if !p.acquire(ip, 1) {
-		t.Fatal("acquire after release refused")
-	}
-	p.release(ip)
-	if len(p.count) != 0 {
-		t.Errorf("counts left after every release: %v", p.count)
-	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/server/internal/connlimit"
 	"github.com/loftmail/loft/store"
 )
 
@@ -99,7 +100,7 @@ type Server struct {
 
 	shutdown atomic.Bool // read without mu by connections
 	active   atomic.Int64
-	perIP    perIP
+	perIP    connlimit.PerIP
 	lastID   atomic.Uint64
 }
 
@@ -223,9 +224,9 @@ func (s *Server) accept(nc net.Conn, implicitTLS bool) {
 		go refuse(rw, nc, "too many connections")
 		return
 	}
-	ip, counted := clientIP(nc.RemoteAddr())
+	ip, counted := connlimit.ClientIP(nc.RemoteAddr())
 	counted = counted && s.cfg.MaxConnectionsPerIP > 0
-	if counted && !s.perIP.acquire(ip, s.cfg.MaxConnectionsPerIP) {
+	if counted && !s.perIP.Acquire(ip, s.cfg.MaxConnectionsPerIP) {
 		s.active.Add(-1)
 		s.log.Warn("connection refused: too many connections from one address", "remote", nc.RemoteAddr().String(), "max", s.cfg.MaxConnectionsPerIP)
 		go refuse(rw, nc, "too many connections from your address")
@@ -233,7 +234,7 @@ func (s *Server) accept(nc net.Conn, implicitTLS bool) {
 	}
 	release := func() {
 		if counted {
-			s.perIP.release(ip)
+			s.perIP.Release(ip)
 		}
 		s.active.Add(-1)
 	}
