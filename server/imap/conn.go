@@ -142,17 +142,17 @@ func (d *deadlineConn) Read(p []byte) (int, error) {
 		// Shutdown sets the flag before it sets a past deadline
 		// (interrupt): so either this read sees the flag, or Shutdown's
 		// deadline comes after ours and ends the read.
-		if c.s.shutdown.Load() && c.waiting.Load() {
+		if c.s.conns.ShuttingDown() && c.waiting.Load() {
 			return 0, errShutdown
 		}
 		n, err := d.Conn.Read(p)
-		if n == 0 && err != nil && isTimeout(err) && c.s.shutdown.Load() &&
+		if n == 0 && err != nil && isTimeout(err) && c.s.conns.ShuttingDown() &&
 			!c.waiting.Load() && time.Now().Before(deadline) {
 			// Shutdown interrupted a command that is reading its
 			// arguments: let it finish, then the session says BYE.
 			continue
 		}
-		if err != nil && isTimeout(err) && c.s.shutdown.Load() && c.waiting.Load() {
+		if err != nil && isTimeout(err) && c.s.conns.ShuttingDown() && c.waiting.Load() {
 			return n, errShutdown
 		}
 		return n, err
@@ -258,7 +258,7 @@ func (c *conn) serve() {
 				return
 			}
 		}
-		if c.s.shutdown.Load() {
+		if c.s.conns.ShuttingDown() {
 			c.bye("server shutting down")
 			return
 		}
@@ -352,7 +352,7 @@ func (c *conn) handshake() error {
 	c.raw.SetWriteDeadline(c.deadline())
 	c.waiting.Store(true)
 	defer c.waiting.Store(false)
-	if c.s.shutdown.Load() {
+	if c.s.conns.ShuttingDown() {
 		return errShutdown
 	}
 	if err := tc.HandshakeContext(c.ctx); err != nil {

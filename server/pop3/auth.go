@@ -177,7 +177,7 @@ func (c *conn) authFailed(login, method string, err error) error {
 		defer t.Stop()
 		select {
 		case <-t.C:
-		case <-c.s.done:
+		case <-c.s.conns.Done():
 		}
 	}
 	return err

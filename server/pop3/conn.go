@@ -178,7 +178,7 @@ func (c *conn) serve() {
 			c.flush()
 			return
 		}
-		if c.s.shutdown.Load() {
+		if c.s.conns.ShuttingDown() {
 			c.sayShutdown()
 			return
 		}
@@ -237,11 +237,11 @@ func (c *conn) lineBuffered() bool {
 // Shutdown's deadline comes after this one and ends the read.
 func (c *conn) readCommandLine(limit int) ([]byte, error) {
 	c.raw.SetReadDeadline(c.deadline())
-	if c.s.shutdown.Load() {
+	if c.s.conns.ShuttingDown() {
 		return nil, errShutdown
 	}
 	line, err := c.readLine(limit)
-	if err != nil && isTimeout(err) && c.s.shutdown.Load() {
+	if err != nil && isTimeout(err) && c.s.conns.ShuttingDown() {
 		return nil, errShutdown
 	}
 	return line, err
@@ -293,7 +293,7 @@ func (c *conn) handshake() error {
 	c.raw.SetDeadline(c.deadline())
 	defer c.raw.SetDeadline(time.Time{})
 	// As in readCommandLine: deadline first, then the flag.
-	if c.s.shutdown.Load() {
+	if c.s.conns.ShuttingDown() {
 		return errShutdown
 	}
 	if err := tc.HandshakeContext(c.ctx); err != nil {

@@ -7,12 +7,12 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/loftmail/loft/server/directory"
 	"github.com/loftmail/loft/server/internal/connlimit"
+	"github.com/loftmail/loft/server/internal/listeners"
 	"github.com/loftmail/loft/store"
 )
 
@@ -91,17 +91,11 @@ type Server struct {
 	ctx    context.Context // cancelled when Shutdown gives up waiting
 	cancel context.CancelFunc
 
-	mu        sync.Mutex
-	closing   bool
-	listeners map[net.Listener]struct{}
-	conns     map[*conn]struct{}
-	sessions  sync.WaitGroup
-	done      chan struct{} // closed by Shutdown
+	conns *listeners.Set[*conn] // listeners, sessions and shutdown
 
-	shutdown atomic.Bool // read without mu by connections
-	active   atomic.Int64
-	perIP    connlimit.PerIP
-	lastID   atomic.Uint64
+	active atomic.Int64
+	perIP  connlimit.PerIP
+	lastID atomic.Uint64
 }
 
 // New returns a server for cfg, with defaults filled in.
@@ -137,14 +131,12 @@ func New(cfg Config) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
-		cfg:       cfg,
-		log:       log.With("proto", "pop3"),
-		commands:  newCommandTable(),
-		ctx:       ctx,
-		cancel:    cancel,
-		listeners: make(map[net.Listener]struct{}),
-		conns:     make(map[*conn]struct{}),
-		done:      make(chan struct{}),
+		cfg:      cfg,
+		log:      log.With("proto", "pop3"),
+		commands: newCommandTable(),
+		ctx:      ctx,
+		cancel:   cancel,
+		conns:    listeners.New[*conn](),
 	}
 }
 
@@ -167,45 +159,7 @@ func (s *Server) Serve(ln net.Listener, implicitTLS bool) error {
 	if implicitTLS && s.cfg.TLSConfig == nil {
 		return ErrNoTLS
 	}
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
-		ln.Close()
-		return nil
-	}
-	s.listeners[ln] = struct{}{}
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.listeners, ln)
-		s.mu.Unlock()
-	}()
-
-	var backoff time.Duration
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			if s.shutdown.Load() {
-				return nil
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				// A transient failure (such as too many open files): wait
-				// a little and try again, as net/http does.
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				s.log.Warn("accept failed; retrying", "err", err, "delay", backoff)
-				select {
-				case <-time.After(backoff):
-				case <-s.done:
-					return nil
-				}
-				continue
-			}
-			return err
-		}
-		backoff = 0
-		s.accept(nc, implicitTLS)
-	}
+	return s.conns.Serve(ln, s.log, func(nc net.Conn) { s.accept(nc, implicitTLS) })
 }
 
 // accept starts a session for nc, or refuses it when the server is full,
@@ -239,26 +193,10 @@ func (s *Server) accept(nc net.Conn, implicitTLS bool) {
 		s.active.Add(-1)
 	}
 	c := newConn(s, nc, rw, implicitTLS, accepted)
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
+	if !s.conns.Go(c, c.serve, release) {
 		release()
 		go refuse(rw, nc, "server shutting down")
-		return
 	}
-	s.conns[c] = struct{}{}
-	s.sessions.Add(1)
-	s.mu.Unlock()
-	go func() {
-		defer func() {
-			s.mu.Lock()
-			delete(s.conns, c)
-			s.mu.Unlock()
-			release()
-			s.sessions.Done()
-		}()
-		c.serve()
-	}()
 }
 
 // refuse answers a connection that will not get a session, then closes it.
@@ -278,37 +216,5 @@ func (s *Server) ActiveConnections() int { return int(s.active.Load()) }
 // applied (RFC 1939 §6). Shutdown waits for every session to end; when ctx
 // ends first, it closes the remaining connections and returns ctx.Err().
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	if !s.closing {
-		s.closing = true
-		s.shutdown.Store(true)
-		close(s.done)
-	}
-	for ln := range s.listeners {
-		ln.Close()
-	}
-	for c := range s.conns {
-		c.interrupt()
-	}
-	s.mu.Unlock()
-
-	finished := make(chan struct{})
-	go func() {
-		s.sessions.Wait()
-		close(finished)
-	}()
-	select {
-	case <-finished:
-		s.cancel()
-		return nil
-	case <-ctx.Done():
-	}
-	s.cancel()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.raw.Close()
-	}
-	s.mu.Unlock()
-	<-finished
-	return ctx.Err()
+	return s.conns.Shutdown(ctx, (*conn).interrupt, func(c *conn) { c.raw.Close() }, s.cancel)
 }

@@ -92,7 +92,7 @@ func TestShutdownFinishesCommand(t *testing.T) {
 		defer cancel()
 		done <- env.srv.Shutdown(ctx)
 	}()
-	waitFor(t, "shutdown to begin", env.srv.shutdown.Load)
+	waitFor(t, "shutdown to begin", env.srv.conns.ShuttingDown)
 	close(d.release)
 
 	if got := c.line(); !strings.HasPrefix(got, "+OK maildrop has 0 messages") {
