@@ -896,3 +896,29 @@ func TestShutdownDuringMail(t *testing.T) {
 	}
 	e.srv.shuttingDown.Store(false)
 }
+
+// TestShutdownRacesServe: Shutdown that comes while Serve is starting ends
+// it all the same; Serve returns nil.
+func TestShutdownRacesServe(t *testing.T) {
+	e := newEnv(t)
+	for i := range 2000 {
+		s := New(e.cfg)
+		ln := mustListen(t)
+		served := make(chan error, 1)
+		go func() { served <- s.Serve(ln) }()
+		for range i % 4 {
+			runtime.Gosched()
+		}
+		if err := s.Shutdown(context.Background()); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		select {
+		case err := <-served:
+			if err != nil {
+				t.Fatalf("Serve = %v after Shutdown, want nil", err)
+			}
+		case <-time.After(ioTimeout):
+			t.Fatal("Serve did not return after Shutdown")
+		}
+	}
+}

@@ -119,10 +119,11 @@ type Server struct {
 
 	shuttingDown atomic.Bool
 
-	mu     sync.Mutex
-	conns  map[*conn]struct{}
-	active atomic.Int64
-	perIP  connlimit.PerIP
+	mu        sync.Mutex
+	conns     map[*conn]struct{}
+	listeners map[*listener]struct{} // of the Serve calls running
+	active    atomic.Int64
+	perIP     connlimit.PerIP
 }
 
 // New returns a Server for cfg, with defaults filled in. Configuration
@@ -159,9 +160,10 @@ func New(cfg Config) *Server {
 		}
 	}
 	s := &Server{
-		cfg:   cfg,
-		log:   cfg.Logger,
-		conns: make(map[*conn]struct{}),
+		cfg:       cfg,
+		log:       cfg.Logger,
+		conns:     make(map[*conn]struct{}),
+		listeners: make(map[*listener]struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -220,13 +222,30 @@ func (s *Server) Serve(ln net.Listener) error {
 	if err := s.check(); err != nil {
 		return err
 	}
+	// Under mu, Serve either sees that Shutdown has begun or registers
+	// its listener for Shutdown to close: go-smtp's Shutdown closes only
+	// the listeners its Serve has already taken, and a Serve that starts
+	// after it would accept forever.
+	s.mu.Lock()
 	if s.shuttingDown.Load() {
+		s.mu.Unlock()
 		ln.Close()
 		return nil
 	}
 	l := newListener(ln, s)
-	defer close(l.stop)
-	return s.smtp.Serve(l)
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+		close(l.stop)
+	}()
+	err := s.smtp.Serve(l)
+	if s.shuttingDown.Load() {
+		return nil // the listener was closed by Shutdown
+	}
+	return err
 }
 
 // Shutdown stops accepting connections and ends the open ones gracefully:
@@ -237,8 +256,11 @@ func (s *Server) Serve(ln net.Listener) error {
 // whose data was complete may then be stored without its client hearing
 // so, and the client will send it again (at least once, never lost).
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.shuttingDown.Store(true)
 	s.mu.Lock()
+	s.shuttingDown.Store(true)
+	for l := range s.listeners {
+		l.Listener.Close()
+	}
 	for c := range s.conns {
 		if !c.busy.Load() {
 			c.drain()
@@ -246,7 +268,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	err := s.smtp.Shutdown(ctx)
-	if errors.Is(err, smtp.ErrServerClosed) {
+	// The listeners are closed already: go-smtp closing them again
+	// reports net.ErrClosed.
+	if errors.Is(err, smtp.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
 		return nil
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
