@@ -876,7 +876,6 @@ func TestChunkingReset(t *testing.T) {
 func TestIdleTimeout(t *testing.T) {
 	e := newEnv(t, withConfig(func(c *Config) { c.ReadTimeout = 50 * time.Millisecond }))
 	c := e.dial("tcp")
-	c.lhlo()
 	if text := c.expect(421, "4.4.2"); text != "mx.example.org Idle timeout, closing connection" {
 		t.Errorf("421 text %q", text)
 	}
