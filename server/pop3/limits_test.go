@@ -57,9 +57,10 @@ func TestLoginTimeoutCountsFromConnect(t *testing.T) {
 }
 
 // TestLoginTimeoutInAuthExchange: a client that stops in the middle of an
-// AUTH exchange (RFC 1734 §2) is told and disconnected too.
+// AUTH exchange (RFC 1734 §2) is told and disconnected too. (The timer is
+// long enough for the exchange to start on a loaded machine.)
 func TestLoginTimeoutInAuthExchange(t *testing.T) {
-	env := newEnv(t, insecureAuth, loginTimeout(100*time.Millisecond))
+	env := newEnv(t, insecureAuth, loginTimeout(time.Second))
 	c := env.dial()
 	c.expect("AUTH LOGIN", "+ "+b64("Username:"))
 	if got := c.line(); got != loginTimeoutLine {
@@ -70,14 +71,15 @@ func TestLoginTimeoutInAuthExchange(t *testing.T) {
 
 // TestLoginTimeoutEndsAtLogin: once the client has authenticated, the login
 // timer no longer applies; the idle timer does (RFC 1939 §3). The session
-// keeps working past the moment the login timer would have fired.
+// keeps working past the moment the login timer would have fired. (The
+// timer is long enough for a login on a loaded machine.)
 func TestLoginTimeoutEndsAtLogin(t *testing.T) {
-	const timeout = 100 * time.Millisecond
+	const timeout = time.Second
 	env := newEnv(t, insecureAuth, loginTimeout(timeout))
 	connected := time.Now()
 	c := env.dial()
 	c.login("alice", alicePassword)
-	for time.Since(connected) < 3*timeout {
+	for time.Since(connected) < timeout+timeout/2 {
 		c.expect("NOOP", "+OK")
 	}
 	c.expect("QUIT", "+OK pop.example.org POP3 server signing off (maildrop empty)")
