@@ -1,7 +1,7 @@
 // Package rfc2595 holds the POP3 part of Using TLS with IMAP, POP3 and ACAP
 // (RFC 2595): the STLS command (§4), its STLS capability, and the rules a
 // server follows around it. The IMAP part (§3, STARTTLS and LOGINDISABLED) is
-// used by server/imap; ACAP (§5) is not implemented. The PLAIN mechanism of §6
+// used by server/imap; ACAP (§5) is outside Loft. The PLAIN mechanism of §6
 // is now RFC 4616 and comes from go-sasl.
 //
 // Status: full for POP3. What STLS requires of a server, and how Loft meets it:

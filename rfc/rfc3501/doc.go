@@ -41,7 +41,7 @@
 //     and RFC 7888 where RFC 3501 has 32-bit ones.
 //   - Mailbox names must be canonical modified UTF-7: two adjacent shifted runs,
 //     which no conforming encoder produces, are refused. UTF8=ACCEPT (RFC 6855)
-//     is not implemented.
+//     is not offered.
 //   - In BODYSTRUCTURE, types, subtypes, encodings, disposition types and
 //     parameter names are upper case; RFC 2231 continuations are joined.
 //     Header text is sent raw, but NUL, which no IMAP string can hold,

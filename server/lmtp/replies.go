@@ -21,8 +21,8 @@ func as(s string) func(*conn) string { return func(*conn) string { return s } }
 var replyRules = []replyRule{
 	// A command out of sequence is 503 (RFC 5321 §4.3.2; RFC 2033 §4.2 for
 	// DATA with no accepted recipient), 5.5.1 (RFC 3463 §3.6 X.5.1 Invalid
-	// command). go-smtp writes 502, which is for a command not implemented
-	// (§4.2.4). In turn: MAIL (or AUTH) before LHLO; RCPT before MAIL; DATA
+	// command). go-smtp writes 502, which says the command is unknown to the
+	// server (§4.2.4). In turn: MAIL (or AUTH) before LHLO; RCPT before MAIL; DATA
 	// or BDAT with no accepted recipient; MAIL, RCPT, DATA during BDAT.
 	{"502 5.5.1 Please introduce yourself first.\r\n", as("503 5.5.1 Send LHLO first\r\n")},
 	{"502 5.5.1 Missing MAIL FROM command.\r\n", as("503 5.5.1 Send MAIL first\r\n")},
@@ -82,9 +82,9 @@ var replyRules = []replyRule{
 	// every STARTTLS this way; conn answers in its place.
 	{"502 5.5.1 TLS not supported\r\n", (*conn).starttlsReply},
 	// Loft offers no AUTH (the LHLO reply lists none), so after LHLO it is a
-	// command not implemented: 502 (RFC 5321 §4.2.4). go-smtp writes RFC
+	// command the server lacks: 502 (RFC 5321 §4.2.4). go-smtp writes RFC
 	// 4954's 523 Encryption needed, as if TLS would make it work.
-	{"523 5.7.10 TLS is required\r\n", as("502 5.5.1 AUTH not implemented\r\n")},
+	{"523 5.7.10 TLS is required\r\n", as("502 5.5.1 AUTH not available\r\n")},
 
 	// 354: the message of the DATA follows, which conn reads itself.
 	{"354 ", func(c *conn) string { c.startData(); return "354 " }},

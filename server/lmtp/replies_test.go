@@ -49,7 +49,7 @@ var goSMTPReplies = []struct{ in, want string }{
 	{"500 5.5.1 Too many errors. Quiting now\r\n", "421 4.5.0 mx.example.org Too many errors, closing connection\r\n"},
 	{"421 4.4.2 Idle timeout, bye bye\r\n", "421 4.4.2 mx.example.org Idle timeout, closing connection\r\n"},
 	{"502 5.5.1 TLS not supported\r\n", "502 5.5.1 TLS not supported\r\n"},
-	{"523 5.7.10 TLS is required\r\n", "502 5.5.1 AUTH not implemented\r\n"},
+	{"523 5.7.10 TLS is required\r\n", "502 5.5.1 AUTH not available\r\n"},
 	{"354 Go ahead. End your data with <CR><LF>.<CR><LF>\r\n", "354 Go ahead. End your data with <CR><LF>.<CR><LF>\r\n"},
 }
 
