@@ -494,7 +494,9 @@ func TestPlaintextPolicyWired(t *testing.T) {
 // reaches both.
 func TestConnectionLimitsWired(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.Limits.LoginTimeout = Duration(100 * time.Millisecond)
+	// Long enough for the four connections below to be made before the
+	// POP3 session's timer fires, even on a loaded machine.
+	cfg.Limits.LoginTimeout = Duration(3 * time.Second)
 	cfg.Limits.MaxConnectionsPerIP = 1
 	srv := startServer(t, cfg)
 

@@ -60,7 +60,7 @@ func TestLoginTimeoutCountsFromConnect(t *testing.T) {
 // AUTH exchange (RFC 1734 §2) is told and disconnected too. (The timer is
 // long enough for the exchange to start on a loaded machine.)
 func TestLoginTimeoutInAuthExchange(t *testing.T) {
-	env := newEnv(t, insecureAuth, loginTimeout(time.Second))
+	env := newEnv(t, insecureAuth, loginTimeout(4*time.Second))
 	c := env.dial()
 	c.expect("AUTH LOGIN", "+ "+b64("Username:"))
 	if got := c.line(); got != loginTimeoutLine {
@@ -74,7 +74,7 @@ func TestLoginTimeoutInAuthExchange(t *testing.T) {
 // keeps working past the moment the login timer would have fired. (The
 // timer is long enough for a login on a loaded machine.)
 func TestLoginTimeoutEndsAtLogin(t *testing.T) {
-	const timeout = time.Second
+	const timeout = 4 * time.Second
 	env := newEnv(t, insecureAuth, loginTimeout(timeout))
 	connected := time.Now()
 	c := env.dial()
