@@ -114,7 +114,7 @@ func (c *conn) timeoutReply() string {
 // starttlsReply answers STARTTLS (RFC 3207 §4): 220, after which the next
 // read runs the handshake; 501 when the command has parameters; 503 5.5.1
 // once TLS is on (the command is out of sequence, RFC 5321 §4.3.2); and,
-// with no TLS configured, go-smtp's own 502 (not implemented).
+// with no TLS configured, go-smtp's own 502 (the command is unavailable).
 func (c *conn) starttlsReply() string {
 	switch {
 	case c.srv.cfg.TLSConfig == nil:
