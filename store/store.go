@@ -265,6 +265,21 @@ func (s *Store) Account(name string) (*Account, error) {
 	return &Account{s: s, name: name, dir: s.accountDir(enc)}, nil
 }
 
+// OpenAccount returns the account name, creating it (with its INBOX) when it
+// does not exist yet: what a server does on an account's first login or
+// first delivery. Concurrent calls for one name all succeed on the same
+// account. Errors: ErrInvalid, and I/O errors.
+func (s *Store) OpenAccount(name string) (*Account, error) {
+	a, err := s.Account(name)
+	if !errors.Is(err, ErrNotFound) {
+		return a, err
+	}
+	if err := s.CreateAccount(name); err != nil && !errors.Is(err, ErrExists) {
+		return nil, err
+	}
+	return s.Account(name)
+}
+
 // Accounts returns the names of all accounts, sorted.
 func (s *Store) Accounts() ([]string, error) {
 	if err := s.checkOpen(); err != nil {

@@ -319,3 +319,24 @@ func TestHostileNames(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAccount: OpenAccount creates a missing account with its INBOX,
+// returns an existing one unchanged, and refuses an invalid name.
+func TestOpenAccount(t *testing.T) {
+	s, _ := newTestStore(t)
+	a, err := s.OpenAccount("carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAppend(t, mustMailbox(t, a, "INBOX"), "Subject: x\r\n\r\nbody\r\n")
+	again, err := s.OpenAccount("carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(mustSnapshot(t, mustMailbox(t, again, "INBOX")).Messages); got != 1 {
+		t.Errorf("reopened INBOX has %d messages, want 1", got)
+	}
+	if _, err := s.OpenAccount("a\x00b"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("invalid name: %v, want ErrInvalid", err)
+	}
+}

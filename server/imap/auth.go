@@ -13,7 +13,6 @@ import (
 
 	"github.com/loftmail/loft/rfc/rfc3501"
 	"github.com/loftmail/loft/server/directory"
-	"github.com/loftmail/loft/store"
 )
 
 // plaintextAllowed reports whether this connection may send passwords in the
@@ -264,12 +263,7 @@ func (c *conn) startSession(acct *directory.Account, method string) error {
 		return errAuthFailed
 	}
 	name := acct.Login
-	sa, err := c.s.cfg.Store.Account(name)
-	if errors.Is(err, store.ErrNotFound) {
-		if err = c.s.cfg.Store.CreateAccount(name); err == nil || errors.Is(err, store.ErrExists) {
-			sa, err = c.s.cfg.Store.Account(name)
-		}
-	}
+	sa, err := c.s.cfg.Store.OpenAccount(name)
 	if err != nil {
 		return &response{status: statusNO, code: imap.ResponseCodeUnavailable, text: "cannot open the mailboxes", cause: err}
 	}

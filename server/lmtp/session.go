@@ -192,14 +192,7 @@ func (s *session) rcpt(tx *transaction, to string) *smtp.SMTPError {
 // storeAccount opens the store account named by a login, creating it the
 // first time mail arrives for a directory account that has none.
 func (s *Server) storeAccount(login string) (*store.Account, error) {
-	a, err := s.cfg.Store.Account(login)
-	if !errors.Is(err, store.ErrNotFound) {
-		return a, err
-	}
-	if err := s.cfg.Store.CreateAccount(login); err != nil && !errors.Is(err, store.ErrExists) {
-		return nil, err
-	}
-	return s.cfg.Store.Account(login)
+	return s.cfg.Store.OpenAccount(login)
 }
 
 // checkQuota reports store.ErrOverQuota when adding a message of size

@@ -12,7 +12,6 @@ import (
 	"github.com/loftmail/loft/rfc/rfc2449"
 	"github.com/loftmail/loft/rfc/rfc2595"
 	"github.com/loftmail/loft/server/directory"
-	"github.com/loftmail/loft/store"
 )
 
 // mechanisms returns the SASL mechanisms usable on this connection. Both send
@@ -191,12 +190,7 @@ func (c *conn) login(acct *directory.Account, method string) error {
 		return errAuthFailed
 	}
 	name := acct.Login
-	sa, err := c.s.cfg.Store.Account(name)
-	if errors.Is(err, store.ErrNotFound) {
-		if err = c.s.cfg.Store.CreateAccount(name); err == nil || errors.Is(err, store.ErrExists) {
-			sa, err = c.s.cfg.Store.Account(name)
-		}
-	}
+	sa, err := c.s.cfg.Store.OpenAccount(name)
 	if err != nil {
 		return fmt.Errorf("opening account %q: %w", name, err)
 	}
