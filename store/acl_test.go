@@ -53,7 +53,7 @@ func TestACLModifyDeleteRename(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := rfc4314.ACL{{"alice", rfc4314.All}, {"bob", rfc4314.Lookup | rfc4314.Read}, {"-$team", rfc4314.Write}}
+	want := rfc4314.ACL{{Identifier: "alice", Rights: rfc4314.All}, {Identifier: "bob", Rights: rfc4314.Lookup | rfc4314.Read}, {Identifier: "-$team", Rights: rfc4314.Write}}
 	if diff := cmp.Diff(want, acl); diff != "" {
 		t.Error(diff)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4314"
 	"github.com/loftmail/loft/store"
 )
 
@@ -83,6 +84,12 @@ type conn struct {
 	user    string
 	account *store.Account
 	sel     *selected // the selected mailbox, in the selected state
+	// groups are the directory groups of the user as of login, for ACL
+	// identifiers (RFC 4314 §2).
+	groups []string
+	// cmd is the row of the command being run: its acl field is what the
+	// access checks of acl.go require.
+	cmd *command
 
 	// literalMax is the largest literal the command being decoded may send;
 	// appendLiteral marks an APPEND message literal (NO [TOOBIG] rather
@@ -447,8 +454,13 @@ func (c *conn) dispatch(tag string) (end bool) {
 		case cmd.states&c.state == 0:
 			err = bad("%s is not valid in the %s state", name, c.state)
 		default:
-			ran = true
-			err = cmd.run(c, tag, c.dec)
+			c.cmd = cmd
+			// RFC 4314 §4: the rights on the selected mailbox are checked
+			// before the handler runs; a refused command is skipped.
+			if err = c.checkSelected(cmd); err == nil {
+				ran = true
+				err = cmd.run(c, tag, c.dec)
+			}
 		}
 	}
 	// A command that was not decoded to its end is skipped to its end: the
@@ -501,7 +513,7 @@ func (c *conn) endCommand(tag, name string, start time.Time, err error) bool {
 	// response (RFC 3501 §7: untagged data, then the completion), for every
 	// command that was decoded in full.
 	gone := false
-	if c.sel != nil && resp.status != statusBAD {
+	if c.sel != nil && resp.status != statusBAD && c.sel.rights.Has(rfc4314.Read) {
 		cmd := c.s.commands.lookup(name)
 		gone = c.announce(cmd != nil && cmd.flags&mayExpunge != 0)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4314"
 	"github.com/loftmail/loft/rfc/rfc4315"
 	"github.com/loftmail/loft/store"
 )
@@ -45,7 +46,7 @@ func (c *conn) copyMessages(dec *rfc3501.Decoder, uid bool) error {
 	if err != nil {
 		return err
 	}
-	dst, err := c.openMailbox(name)
+	ref, dst, rights, err := c.openTarget(name)
 	if errors.Is(err, store.ErrNotFound) {
 		return no(imap.ResponseCodeTryCreate, "no mailbox %s", name)
 	}
@@ -63,11 +64,17 @@ func (c *conn) copyMessages(dec *rfc3501.Decoder, uid bool) error {
 		}
 		octets += m.Size
 	}
-	if err := c.checkCopyQuota(octets, int64(len(seqs))); err != nil {
+	if err := c.checkQuota(ref, octets, int64(len(seqs))); err != nil {
 		return err
 	}
 	uids := c.sel.uids(seqs)
-	res, err := c.sel.mbox.CopyTo(dst, uids)
+	// RFC 4314 §4: the flags the rights on the target do not cover are not
+	// copied, and the COPY does not fail for them.
+	var keep func(string) bool
+	if !rights.Has(rfc4314.Seen | rfc4314.Write | rfc4314.DeleteMsgs) {
+		keep = func(f string) bool { return rights.Has(rfc4314.FlagRights(f)) }
+	}
+	res, err := c.sel.mbox.CopyToKeeping(dst, uids, keep)
 	if err != nil {
 		return err
 	}
@@ -91,26 +98,4 @@ func (c *conn) copyMessages(dec *rfc3501.Decoder, uid bool) error {
 	}
 	code := rfc4315.CopyUID{UIDValidity: snap.UIDValidity, Src: res.SrcUIDs, Dst: res.DstUIDs}
 	return okCode(rfc4315.CodeCopyUID, func(e *rfc3501.Encoder) { e.Atom(code.Args()) }, cmd+" completed")
-}
-
-// checkCopyQuota refuses copies of count messages and octets octets that
-// would take the account over its quota in the directory (RFC 5530
-// OVERQUOTA), as APPEND does for one message.
-func (c *conn) checkCopyQuota(octets, count int64) error {
-	acct, err := c.s.cfg.Directory.LookupLogin(c.ctx, c.user)
-	if err != nil {
-		return &response{status: statusNO, code: imap.ResponseCodeUnavailable, text: "cannot read the quota", cause: err}
-	}
-	if acct.QuotaStorage <= 0 && acct.QuotaMessages <= 0 {
-		return nil
-	}
-	usage, err := c.account.Usage()
-	if err != nil {
-		return err
-	}
-	if acct.QuotaStorage > 0 && usage.Octets+octets > acct.QuotaStorage ||
-		acct.QuotaMessages > 0 && usage.Messages+count > acct.QuotaMessages {
-		return no(imap.ResponseCodeOverQuota, "the copies would exceed the quota")
-	}
-	return nil
 }

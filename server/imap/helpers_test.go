@@ -308,7 +308,7 @@ func (e *testEnv) dialTLS() *client {
 func (e *testEnv) login(user, password string) *client {
 	e.t.Helper()
 	c := e.dial()
-	c.expectTagged("L1 LOGIN "+user+` "`+password+`"`, "L1 OK [CAPABILITY IMAP4rev1 UIDPLUS NAMESPACE] LOGIN completed")
+	c.expectTagged("L1 LOGIN "+user+` "`+password+`"`, "L1 OK [CAPABILITY IMAP4rev1 UIDPLUS ACL RIGHTS=texk QUOTA QUOTASET QUOTA=RES-STORAGE QUOTA=RES-MESSAGE NAMESPACE] LOGIN completed")
 	return c
 }
 

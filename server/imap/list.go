@@ -28,13 +28,14 @@ func (c *conn) list(tag string, dec *rfc3501.Decoder) error {
 			AString(rfc3501.EncodeMailboxName(root)).CRLF()
 		return nil
 	}
-	infos, err := c.account.Mailboxes()
-	if err != nil {
-		return err
-	}
 	m := newMatcher(ref + pattern)
 	if m.wildcards > maxWildcards {
 		return errTooManyWildcards
+	}
+	// RFC 4314 §4: only the mailboxes the session may see, never NO.
+	infos, err := c.visibleMailboxes(ref + pattern)
+	if err != nil {
+		return err
 	}
 	for _, info := range infos {
 		if !m.match(info.Name) {

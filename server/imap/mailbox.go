@@ -9,6 +9,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4314"
 	"github.com/loftmail/loft/rfc/rfc4315"
 	"github.com/loftmail/loft/store"
 )
@@ -34,14 +35,6 @@ func checkName(name string) error {
 	return nil
 }
 
-// openMailbox opens the mailbox name of the session's account.
-func (c *conn) openMailbox(name string) (*store.Mailbox, error) {
-	if err := checkName(name); err != nil {
-		return nil, err
-	}
-	return c.account.Mailbox(name)
-}
-
 // selectCmd implements SELECT (RFC 3501 §6.3.1).
 func (c *conn) selectCmd(tag string, dec *rfc3501.Decoder) error {
 	return c.openView(dec, false)
@@ -64,14 +57,17 @@ func (c *conn) openView(dec *rfc3501.Decoder, readOnly bool) error {
 	// §6.3.1: a SELECT while a mailbox is selected deselects it first (its
 	// \Deleted messages stay), and one that fails leaves none selected.
 	c.sel, c.state = nil, stateAuthenticated
-	mbox, err := c.openMailbox(name)
+	ref, mbox, rights, err := c.openNamed(name)
 	if err != nil {
 		return err
 	}
-	sel, err := openSelected(mbox, name, readOnly, c.log)
+	// RFC 4314 §5.2: READ-ONLY without any right to change the mailbox.
+	readOnly = readOnly || !rfc4314.ReadWrite(rights)
+	sel, err := openSelected(mbox, ref.name, readOnly, c.log)
 	if err != nil {
 		return err
 	}
+	sel.ref, sel.rights = ref, rights
 	c.sel, c.state = sel, stateSelected
 
 	enc := c.enc
@@ -95,11 +91,21 @@ func (c *conn) openView(dec *rfc3501.Decoder, readOnly bool) error {
 		// §6.3.2: nothing may be changed.
 		enc.Untagged().Atom("OK").SP().ResponseCode(codePermanentFlags, func(e *rfc3501.Encoder) { e.Flags(nil) }).
 			Text("no permanent flags permitted").CRLF()
-		return okCode(codeReadOnly, nil, "EXAMINE completed")
+		return okCode(codeReadOnly, nil, c.cmd.name+" completed")
 	}
-	// Any keyword may be created (\*), and every flag is kept.
+	// Any keyword may be created (\*), and every flag is kept; RFC 4314
+	// §5.1.1: only the flags the rights allow changing are listed.
+	permanent := make([]imap.Flag, 0, len(flags)+1)
+	for _, f := range flags {
+		if rights.Has(rfc4314.FlagRights(string(f))) {
+			permanent = append(permanent, f)
+		}
+	}
+	if rights.Has(rfc4314.Write) {
+		permanent = append(permanent, `\*`)
+	}
 	enc.Untagged().Atom("OK").SP().ResponseCode(codePermanentFlags, func(e *rfc3501.Encoder) {
-		e.Flags(append(flags, `\*`))
+		e.Flags(permanent)
 	}).Text("flags permitted").CRLF()
 	return okCode(codeReadWrite, nil, "SELECT completed")
 }
@@ -132,16 +138,41 @@ func (c *conn) create(tag string, dec *rfc3501.Decoder) error {
 	if name == "INBOX" {
 		return no(imap.ResponseCodeAlreadyExists, "INBOX always exists")
 	}
-	if err := checkName(name); err != nil {
+	ref, err := c.resolve(name)
+	if errors.Is(err, store.ErrNotFound) {
+		return no(imap.ResponseCodeCannot, "%s is not a name in which mailboxes can be made", name)
+	}
+	if err != nil {
 		return err
 	}
-	return c.account.CreateMailbox(name)
+	if ref.owner == c.user && c.underNamespace(name) {
+		return no(imap.ResponseCodeCannot, "names under %s belong to other namespaces", name)
+	}
+	if err := c.checkParent(ref); err != nil {
+		return err
+	}
+	if err := ref.acct.CreateMailbox(ref.local); err != nil {
+		return err
+	}
+	return c.inheritACL(ref)
+}
+
+// underNamespace reports whether a name of the personal namespace would
+// shadow a namespace prefix (RFC 2342 §4: "Other Users" and "Shared" are
+// not personal names).
+func (c *conn) underNamespace(name string) bool {
+	for _, p := range []string{c.s.cfg.OtherUsersPrefix, c.s.cfg.SharedPrefix} {
+		if name == strings.TrimSuffix(p, delimiter) || strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // lookupInfo returns what the account's listing says of name, and whether it
 // is listed (as a mailbox or as a \Noselect level with children).
-func (c *conn) lookupInfo(name string) (store.MailboxInfo, bool, error) {
-	infos, err := c.account.Mailboxes()
+func (c *conn) lookupInfo(acct *store.Account, name string) (store.MailboxInfo, bool, error) {
+	infos, err := acct.Mailboxes()
 	if err != nil {
 		return store.MailboxInfo{}, false, err
 	}
@@ -166,25 +197,26 @@ func (c *conn) delete(tag string, dec *rfc3501.Decoder) error {
 	if name == "INBOX" {
 		return no(imap.ResponseCodeCannot, "INBOX cannot be deleted")
 	}
-	if err := checkName(name); err != nil {
-		return err
+	ref, mbox, _, err := c.openNamed(name)
+	if errors.Is(err, store.ErrNotFound) && ref.acct != nil && ref.owner == c.user {
+		// A level of the session's own hierarchy that is not a mailbox.
+		info, ok, lerr := c.lookupInfo(ref.acct, ref.local)
+		if lerr != nil {
+			return lerr
+		}
+		if ok && !info.Selectable && info.HasChildren {
+			return no(imap.ResponseCodeHasChildren, "%s has children and is not a mailbox", name)
+		}
 	}
-	info, ok, err := c.lookupInfo(name)
 	if err != nil {
 		return err
-	}
-	if ok && !info.Selectable && info.HasChildren {
-		return no(imap.ResponseCodeHasChildren, "%s has children and is not a mailbox", name)
 	}
 	var selGUID string
 	if c.sel != nil {
 		selGUID = c.sel.mbox.GUID()
 	}
-	var guid string
-	if mbox, err := c.account.Mailbox(name); err == nil {
-		guid = mbox.GUID()
-	}
-	if err := c.account.DeleteMailbox(name); err != nil {
+	guid := mbox.GUID()
+	if err := ref.acct.DeleteMailbox(ref.local); err != nil {
 		return err
 	}
 	if guid != "" && guid == selGUID {
@@ -203,19 +235,34 @@ func (c *conn) rename(tag string, dec *rfc3501.Decoder) error {
 	}
 	from = strings.TrimSuffix(from, delimiter)
 	to = strings.TrimSuffix(to, delimiter)
-	if err := checkName(from); err != nil {
-		return err
-	}
-	if err := checkName(to); err != nil {
-		return err
-	}
 	if to == "INBOX" {
 		return no(imap.ResponseCodeAlreadyExists, "INBOX always exists")
 	}
-	if from != "INBOX" {
-		err := c.account.RenameMailbox(from, to)
-		if errors.Is(err, store.ErrNotFound) {
-			err = c.renameLevel(from, to)
+	src, _, _, err := c.openNamed(from)
+	ownLevel := errors.Is(err, store.ErrNotFound) && src.acct != nil && src.owner == c.user
+	if err != nil && !ownLevel {
+		return err
+	}
+	dst, err := c.resolve(to)
+	if err != nil {
+		return err
+	}
+	if dst.acct.Name() != src.acct.Name() {
+		return no(imap.ResponseCodeCannot, "a mailbox cannot be renamed to another account")
+	}
+	if dst.owner == c.user && c.underNamespace(to) {
+		return no(imap.ResponseCodeCannot, "names under %s belong to other namespaces", to)
+	}
+	if err := c.checkParent(dst); err != nil {
+		return err
+	}
+	if src.owner != c.user && src.local == "INBOX" {
+		return no(imap.ResponseCodeCannot, "another user's INBOX cannot be renamed")
+	}
+	if src.local != "INBOX" {
+		err := src.acct.RenameMailbox(src.local, dst.local)
+		if errors.Is(err, store.ErrNotFound) && ownLevel {
+			err = c.renameLevel(src.local, dst.local)
 		}
 		if err != nil {
 			return err
@@ -238,7 +285,7 @@ func (c *conn) rename(tag string, dec *rfc3501.Decoder) error {
 	if err := c.account.CreateMailbox(to); err != nil {
 		return err
 	}
-	dst, err := c.account.Mailbox(to)
+	target, err := c.account.Mailbox(to)
 	if err != nil {
 		return err
 	}
@@ -251,7 +298,7 @@ func (c *conn) rename(tag string, dec *rfc3501.Decoder) error {
 		uids[i] = m.UID
 	}
 	if len(uids) > 0 {
-		if _, err := inbox.MoveTo(dst, uids); err != nil {
+		if _, err := inbox.MoveTo(target, uids); err != nil {
 			return err
 		}
 	}
@@ -323,6 +370,7 @@ func (c *conn) subscribe(tag string, dec *rfc3501.Decoder) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
+	// RFC 4314 §4: SUBSCRIBE needs no right, as existence is not checked.
 	return c.account.Subscribe(name)
 }
 
@@ -409,7 +457,7 @@ func (c *conn) status(tag string, dec *rfc3501.Decoder) error {
 	if len(items) == 0 {
 		return bad("STATUS needs at least one item")
 	}
-	mbox, err := c.openMailbox(name)
+	ref, mbox, _, err := c.openNamed(name)
 	if err != nil {
 		return err
 	}
@@ -417,6 +465,7 @@ func (c *conn) status(tag string, dec *rfc3501.Decoder) error {
 	if err != nil {
 		return err
 	}
+	name = ref.name
 	d := &statusData{mbox: mbox, snap: snap}
 	values := make([]uint32, len(items))
 	for i, it := range items {
@@ -458,9 +507,14 @@ func (c *conn) appendCmd(tag string, dec *rfc3501.Decoder) error {
 		}
 		strFlags = append(strFlags, string(f))
 	}
+	var ref mailboxRef
 	if refusal == nil {
 		var err error
-		mbox, err = c.openMailbox(name)
+		var rights rfc4314.Rights
+		ref, mbox, rights, err = c.openTarget(name)
+		// RFC 4314 §4: the flags the rights do not cover are not stored,
+		// and the APPEND does not fail for them.
+		strFlags = rfc4314.FilterFlags(strFlags, rights)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			// §6.3.11: the client may create the mailbox and try again.
@@ -474,7 +528,7 @@ func (c *conn) appendCmd(tag string, dec *rfc3501.Decoder) error {
 		if refusal != nil {
 			return refusal
 		}
-		return c.checkQuota(size)
+		return c.checkQuota(ref, size, 1)
 	}
 	var lit rfc3501.Literal
 	ok := dec.Literal(&lit)
@@ -506,25 +560,4 @@ func (c *conn) appendCmd(tag string, dec *rfc3501.Decoder) error {
 	}
 	code := rfc4315.AppendUID{UIDValidity: snap.UIDValidity, UID: msg.UID}
 	return okCode(rfc4315.CodeAppendUID, func(e *rfc3501.Encoder) { e.Atom(code.Args()) }, "APPEND completed")
-}
-
-// checkQuota refuses a message of size octets that would take the account
-// over its quota in the directory (RFC 5530 OVERQUOTA).
-func (c *conn) checkQuota(size int64) error {
-	acct, err := c.s.cfg.Directory.LookupLogin(c.ctx, c.user)
-	if err != nil {
-		return &response{status: statusNO, code: imap.ResponseCodeUnavailable, text: "cannot read the quota", cause: err}
-	}
-	if acct.QuotaStorage <= 0 && acct.QuotaMessages <= 0 {
-		return nil
-	}
-	usage, err := c.account.Usage()
-	if err != nil {
-		return err
-	}
-	if acct.QuotaStorage > 0 && usage.Octets+size > acct.QuotaStorage ||
-		acct.QuotaMessages > 0 && usage.Messages+1 > acct.QuotaMessages {
-		return no(imap.ResponseCodeOverQuota, "the message would exceed the quota")
-	}
-	return nil
 }
