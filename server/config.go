@@ -49,6 +49,7 @@ type Config struct {
 	POP3S     ListenersConfig `toml:"pop3s"`
 	Store     StoreConfig     `toml:"store"`
 	Directory DirectoryConfig `toml:"directory"`
+	Quota     QuotaConfig     `toml:"quota"`
 }
 
 // LogConfig selects what the server logs and how.
@@ -168,6 +169,31 @@ type IMAPConfig struct {
 	// return) are kept across restarts. It is derived data: it may be
 	// removed at any time. Default DATA/cache.
 	CacheDir string `toml:"cache_dir"`
+	// OtherUsersPrefix begins the names under which a user sees other
+	// users' mailboxes that their ACLs share (RFC 2342, RFC 4314).
+	// Default "Other Users/".
+	OtherUsersPrefix string `toml:"other_users_prefix"`
+	// SharedPrefix begins the names of the shared folders. Default
+	// "Shared/".
+	SharedPrefix string `toml:"shared_prefix"`
+	// SharedAccount is the store account that holds the shared folders
+	// (reached through their ACLs; nobody logs in as it). "" (the
+	// default) offers no shared namespace.
+	SharedAccount string `toml:"shared_account"`
+	// GroupPrefix begins an ACL identifier that names a directory group.
+	// Default "$".
+	GroupPrefix string `toml:"group_prefix"`
+	// Admins are the login names allowed to SETQUOTA (RFC 9208).
+	Admins []string `toml:"admins"`
+}
+
+// QuotaConfig sets the quota of the accounts whose directory entry sets
+// none (RFC 9208: IMAP QUOTA; LMTP 452 4.2.2).
+type QuotaConfig struct {
+	// DefaultStorage is in octets, 0 for no limit.
+	DefaultStorage int64 `toml:"default_storage"`
+	// DefaultMessages is a number of messages, 0 for no limit.
+	DefaultMessages int64 `toml:"default_messages"`
 }
 
 // LMTPConfig configures delivery over LMTP (RFC 2033).
@@ -363,6 +389,18 @@ func (c *Config) Validate() error {
 	}
 	if c.Auth.FailureDelay < 0 {
 		bad("auth.failure_delay", "must not be negative")
+	}
+
+	if c.Quota.DefaultStorage < 0 {
+		bad("quota.default_storage", "must not be negative (0 means no limit)")
+	}
+	if c.Quota.DefaultMessages < 0 {
+		bad("quota.default_messages", "must not be negative (0 means no limit)")
+	}
+	for key, p := range map[string]string{"imap.other_users_prefix": c.IMAP.OtherUsersPrefix, "imap.shared_prefix": c.IMAP.SharedPrefix} {
+		if strings.HasPrefix(p, "/") || strings.Contains(p, "//") || strings.EqualFold(strings.Split(p, "/")[0], "INBOX") {
+			bad(key, "%q is not a mailbox name prefix", p)
+		}
 	}
 
 	l := c.Limits

@@ -82,6 +82,10 @@ type Config struct {
 	// OverQuotaPermanent makes a full mailbox a permanent failure,
 	// 552 5.2.2, instead of 452 4.2.2.
 	OverQuotaPermanent bool
+	// DefaultQuotaStorage (octets) and DefaultQuotaMessages are the quota
+	// of an account whose directory entry sets none; 0 means no limit.
+	DefaultQuotaStorage  int64
+	DefaultQuotaMessages int64
 	// DetailSeparator splits "user+detail" local parts so that mail to
 	// user+detail@domain reaches user@domain when no account has the full
 	// address. Default "+"; set Config.NoDetail to disable.

@@ -1,6 +1,7 @@
 package lmtp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -164,6 +165,14 @@ func (s *session) rcpt(tx *transaction, to string) *smtp.SMTPError {
 	}
 	if !acct.Enabled {
 		return errDisabled
+	}
+	// The configured default quota for an account whose entry sets none.
+	if acct.QuotaStorage == 0 && s.srv.cfg.DefaultQuotaStorage > 0 ||
+		acct.QuotaMessages == 0 && s.srv.cfg.DefaultQuotaMessages > 0 {
+		withDefaults := *acct
+		withDefaults.QuotaStorage = cmp.Or(acct.QuotaStorage, s.srv.cfg.DefaultQuotaStorage)
+		withDefaults.QuotaMessages = cmp.Or(acct.QuotaMessages, s.srv.cfg.DefaultQuotaMessages)
+		acct = &withDefaults
 	}
 	if t, ok := tx.targets[acct.Login]; ok {
 		tx.rcpts = append(tx.rcpts, rcpt{path: to, t: t})
