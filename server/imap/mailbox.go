@@ -68,6 +68,7 @@ func (c *conn) openView(dec *rfc3501.Decoder, readOnly bool) error {
 		return err
 	}
 	sel.ref, sel.rights = ref, rights
+	sel.examined = c.cmd.name == "EXAMINE"
 	c.sel, c.state = sel, stateSelected
 
 	enc := c.enc

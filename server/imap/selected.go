@@ -44,6 +44,7 @@ type selected struct {
 	name     string // UTF-8, as selected ("INBOX" for any case of it)
 	readOnly bool   // EXAMINE (RFC 3501 §6.3.2), or no right to change anything (RFC 4314 §5.2)
 	log      *slog.Logger
+	examined bool           // selected by EXAMINE, not read-only for want of rights
 	ref      mailboxRef     // the account that holds it
 	rights   rfc4314.Rights // the session's rights, read before each command (checkSelected)
 

@@ -103,7 +103,9 @@ func (c *conn) storeFlags(dec *rfc3501.Decoder, uid bool) error {
 	if err != nil {
 		return err
 	}
-	if c.sel.readOnly {
+	// Read-only for want of rights (RFC 4314 §5.2): storeAllowed answers
+	// NO [NOPERM].
+	if c.sel.readOnly && c.sel.examined {
 		return no(imap.ResponseCodeCannot, "the mailbox is read-only (EXAMINE)")
 	}
 	seqs, err := c.sel.resolve(req.set, uid)
