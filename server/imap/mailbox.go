@@ -159,10 +159,14 @@ func (c *conn) create(tag string, dec *rfc3501.Decoder) error {
 }
 
 // underNamespace reports whether a name of the personal namespace would
-// shadow a namespace prefix (RFC 2342 §4: "Other Users" and "Shared" are
-// not personal names).
+// shadow the prefix of another namespace (RFC 2342 §4: "Other Users", and
+// "Shared" when it is offered, are not personal names).
 func (c *conn) underNamespace(name string) bool {
-	for _, p := range []string{c.s.cfg.OtherUsersPrefix, c.s.cfg.SharedPrefix} {
+	prefixes := []string{c.s.cfg.OtherUsersPrefix}
+	if c.s.cfg.SharedAccount != "" {
+		prefixes = append(prefixes, c.s.cfg.SharedPrefix)
+	}
+	for _, p := range prefixes {
 		if name == strings.TrimSuffix(p, delimiter) || strings.HasPrefix(name, p) {
 			return true
 		}
