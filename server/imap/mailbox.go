@@ -393,10 +393,11 @@ func (c *conn) unsubscribe(tag string, dec *rfc3501.Decoder) error {
 	return err
 }
 
-// statusItem is one STATUS data item (RFC 3501 §6.3.10).
+// statusItem is one STATUS data item (RFC 3501 §6.3.10); its value is a
+// number, or a number64 for RFC 9208's DELETED-STORAGE.
 type statusItem struct {
 	name  string
-	value func(d *statusData) (uint32, error)
+	value func(d *statusData) (uint64, error)
 }
 
 // statusData is what STATUS items are computed from.
@@ -407,15 +408,15 @@ type statusData struct {
 
 // statusItems is the table of STATUS data items.
 var statusItems = map[string]statusItem{
-	"MESSAGES": {"MESSAGES", func(d *statusData) (uint32, error) { return uint32(len(d.snap.Messages)), nil }},
+	"MESSAGES": {"MESSAGES", func(d *statusData) (uint64, error) { return uint64(len(d.snap.Messages)), nil }},
 	// RECENT counts the messages no session has seen as recent yet: those
 	// above the recent watermark (store/FORMAT.md, "Recent claims").
-	"RECENT": {"RECENT", func(d *statusData) (uint32, error) {
+	"RECENT": {"RECENT", func(d *statusData) (uint64, error) {
 		w, err := d.mbox.RecentWatermark()
 		if err != nil {
 			return 0, err
 		}
-		n := uint32(0)
+		n := uint64(0)
 		for _, m := range d.snap.Messages {
 			if m.UID > w {
 				n++
@@ -423,10 +424,10 @@ var statusItems = map[string]statusItem{
 		}
 		return n, nil
 	}},
-	"UIDNEXT":     {"UIDNEXT", func(d *statusData) (uint32, error) { return d.snap.UIDNext, nil }},
-	"UIDVALIDITY": {"UIDVALIDITY", func(d *statusData) (uint32, error) { return d.snap.UIDValidity, nil }},
-	"UNSEEN": {"UNSEEN", func(d *statusData) (uint32, error) {
-		n := uint32(0)
+	"UIDNEXT":     {"UIDNEXT", func(d *statusData) (uint64, error) { return uint64(d.snap.UIDNext), nil }},
+	"UIDVALIDITY": {"UIDVALIDITY", func(d *statusData) (uint64, error) { return uint64(d.snap.UIDValidity), nil }},
+	"UNSEEN": {"UNSEEN", func(d *statusData) (uint64, error) {
+		n := uint64(0)
 		for _, m := range d.snap.Messages {
 			if !slices.Contains(m.Flags, string(imap.FlagSeen)) {
 				n++
@@ -434,6 +435,30 @@ var statusItems = map[string]statusItem{
 		}
 		return n, nil
 	}},
+	// RFC 9208 §4.1.4: the messages with \Deleted, which QUOTA=RES-MESSAGE
+	// requires.
+	"DELETED": {"DELETED", func(d *statusData) (uint64, error) {
+		n, _ := deletedUsage(d.snap)
+		return uint64(n), nil
+	}},
+	// RFC 9208 §4.1.4: the octets an EXPUNGE would free, which
+	// QUOTA=RES-STORAGE requires: exactly the sum of the RFC822.SIZE of the
+	// messages with \Deleted, as Loft stores each message's octets once.
+	"DELETED-STORAGE": {"DELETED-STORAGE", func(d *statusData) (uint64, error) {
+		_, octets := deletedUsage(d.snap)
+		return uint64(octets), nil
+	}},
+}
+
+// deletedUsage counts the messages of snap with \Deleted, and their octets.
+func deletedUsage(snap *store.Snapshot) (messages, octets int64) {
+	for _, m := range snap.Messages {
+		if slices.Contains(m.Flags, string(imap.FlagDeleted)) {
+			messages++
+			octets += m.Size
+		}
+	}
+	return messages, octets
 }
 
 // status implements STATUS (RFC 3501 §6.3.10), also on the selected mailbox.
@@ -472,14 +497,14 @@ func (c *conn) status(tag string, dec *rfc3501.Decoder) error {
 	}
 	name = ref.name
 	d := &statusData{mbox: mbox, snap: snap}
-	values := make([]uint32, len(items))
+	values := make([]uint64, len(items))
 	for i, it := range items {
 		if values[i], err = it.value(d); err != nil {
 			return err
 		}
 	}
 	c.enc.Untagged().Atom("STATUS").SP().AString(rfc3501.EncodeMailboxName(name)).SP().List(len(items), func(i int) {
-		c.enc.Atom(items[i].name).SP().Number(values[i])
+		c.enc.Atom(items[i].name).SP().Number64(values[i])
 	}).CRLF()
 	return nil
 }
