@@ -1,0 +1,69 @@
+package rfc6154
+
+import (
+	"bufio"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/loftmail/loft/rfc/rfc3501"
+)
+
+func decodeCreate(line string) (string, []string, error) {
+	dec := rfc3501.NewDecoder(bufio.NewReader(strings.NewReader(line)))
+	var name string
+	var uses []string
+	if !dec.Mailbox(&name) || !DecodeCreateParams(dec, &uses) || !dec.CRLF() {
+		return "", nil, dec.Err()
+	}
+	return name, uses, nil
+}
+
+// TestDecodeCreateParams: §5.3's two commands, case, and malformed or
+// unknown parameters.
+func TestDecodeCreateParams(t *testing.T) {
+	for _, tc := range []struct {
+		line, name string
+		uses       []string
+	}{
+		{`MySpecial (USE (\Drafts \Sent))`, "MySpecial", []string{`\Drafts`, `\Sent`}},
+		{`Everything (USE (\All))`, "Everything", []string{`\All`}},
+		{`x (use (\junk))`, "x", []string{`\junk`}},
+		{`x (USE ())`, "x", nil},
+		{`x (USE (\Sent) USE (\Trash))`, "x", []string{`\Sent`, `\Trash`}},
+	} {
+		name, uses, err := decodeCreate(tc.line + "\r\n")
+		if err != nil {
+			t.Errorf("CREATE %s: %v", tc.line, err)
+			continue
+		}
+		if name != tc.name || !cmp.Equal(uses, tc.uses) {
+			t.Errorf("CREATE %s: %q %q, want %q %q", tc.line, name, uses, tc.name, tc.uses)
+		}
+	}
+	for _, line := range []string{
+		`x ()`, `x (USE)`, `x (USE \Sent)`, `x (USE (Sent))`, `x (FOO (\Sent))`, `x (USE (\Sent)`, `x  (USE (\Sent))`,
+	} {
+		if _, _, err := decodeCreate(line + "\r\n"); err == nil {
+			t.Errorf("CREATE %s: no error", line)
+		}
+	}
+}
+
+// TestCanonical: the attributes of §2 in any case, and others.
+func TestCanonical(t *testing.T) {
+	for in, want := range map[string]imap.MailboxAttr{
+		`\sent`: imap.MailboxAttrSent, `\ALL`: imap.MailboxAttrAll, `\Trash`: imap.MailboxAttrTrash,
+	} {
+		if got, ok := Canonical(in); !ok || got != want {
+			t.Errorf("Canonical(%s) = %s, %v", in, got, ok)
+		}
+	}
+	for _, in := range []string{`\Important`, `Sent`, `\Noselect`, ``} {
+		if got, ok := Canonical(in); ok {
+			t.Errorf("Canonical(%s) = %s, want none", in, got)
+		}
+	}
+}
