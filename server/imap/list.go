@@ -133,7 +133,14 @@ func (c *conn) list(tag string, dec *rfc3501.Decoder) error {
 	for i := range names {
 		n := &names[i]
 		byName[n.name] = n
-		meets := (!selSubscribed || n.subscribed) && (!selSpecial || len(n.specialUse) > 0)
+		// The selection criteria (RFC 5258 §3): with SUBSCRIBED the
+		// subscribed names, else the names of the hierarchy; with
+		// SPECIAL-USE only mailboxes that have a special use (RFC 6154 §2).
+		meets := n.exists
+		if selSubscribed {
+			meets = n.subscribed
+		}
+		meets = meets && (!selSpecial || len(n.specialUse) > 0)
 		cands = append(cands, rfc5258.Candidate{Name: n.name, Meets: meets})
 	}
 	base := cmd.BaseOptions(listSelectOptions)
