@@ -4,18 +4,18 @@
 // option.
 //
 // Status: full. Every LIST response, extended or not, carries exactly one
-// of \HasChildren and \HasNoChildren (§3.3: never both), computed from the
+// of \HasChildren and \HasNoChildren (§3: never both), computed from the
 // account's hierarchy at the time of the command; a level that is not a
 // mailbox but has children (\Noselect, or \NonExistent in an extended LIST)
 // has \HasChildren. Every name may have children, so \Noinferiors is never
-// sent (§3.4's inference is not needed). The CHILDREN capability is
-// announced (§2). LSUB responses carry no child attributes: they describe
-// subscriptions (RFC 3501 §6.3.9).
+// sent (and never with \HasChildren, §3). The CHILDREN capability is
+// announced (§3). LSUB responses carry no child attributes: they describe
+// subscriptions, which need not follow the hierarchy (§3).
 //
 // Server side: server/imap/list.go. Transcripts:
 // conformance/testdata/rfc3348/ and the LIST transcripts of
 // conformance/testdata/rfc3501/.
 package rfc3348
 
-// Capability is the capability name of the extension (§2).
+// Capability is the capability name of the extension (§3).
 const Capability = "CHILDREN"
