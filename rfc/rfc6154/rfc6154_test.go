@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/google/go-cmp/cmp"
@@ -66,4 +67,35 @@ func TestCanonical(t *testing.T) {
 			t.Errorf("Canonical(%s) = %s, want none", in, got)
 		}
 	}
+}
+
+// FuzzDecodeCreateParams: the decoder never panics; what it accepts has
+// only "\" atoms, and decodes the same when the input arrives one octet at
+// a time.
+func FuzzDecodeCreateParams(f *testing.F) {
+	for _, s := range []string{
+		`MySpecial (USE (\Drafts \Sent))`, `x (USE ())`, `x (USE (\Sent) USE (\Trash))`, `x (FOO (\Sent))`, "{1}\r\nx (USE (\\All))",
+	} {
+		f.Add(s + "\r\n")
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		name, uses, err := decodeCreate(line)
+		if err != nil {
+			return
+		}
+		for _, u := range uses {
+			if len(u) < 2 || u[0] != '\\' || strings.ContainsAny(u[1:], " ()\\\"{%*\r\n") {
+				t.Fatalf("%q: bad use-attr %q", line, u)
+			}
+		}
+		dec := rfc3501.NewDecoder(bufio.NewReader(iotest.OneByteReader(strings.NewReader(line))))
+		var name2 string
+		var uses2 []string
+		if !dec.Mailbox(&name2) || !DecodeCreateParams(dec, &uses2) || !dec.CRLF() {
+			t.Fatalf("%q: octet by octet: %v", line, dec.Err())
+		}
+		if name != name2 || !cmp.Equal(uses, uses2) {
+			t.Fatalf("%q: octet by octet %q %q, at once %q %q", line, name2, uses2, name, uses)
+		}
+	})
 }
