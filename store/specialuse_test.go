@@ -103,12 +103,22 @@ func TestSpecialUseDamaged(t *testing.T) {
 	}
 	m := mustMailbox(t, a, "Sent")
 	p := filepath.Join(a.dir, "boxes", m.GUID(), specialUseFile)
+	if rep, err := a.Check(false); err != nil || len(rep.Problems) != 0 {
+		t.Fatalf("Check of a good special-use file: %+v %v", rep.Problems, err)
+	}
 	for _, content := range []string{"", `\Sent`, "\\Sent \\Drafts\n", "\\Sent\n\\Sent\n", "Sent\n"} {
 		if err := os.WriteFile(p, []byte(content), 0o640); err != nil {
 			t.Fatal(err)
 		}
 		if got, ok := uses(t, a, "Sent"); !ok || got != nil {
 			t.Errorf("file %q: listed %v, special use %q; want listed, none", content, ok, got)
+		}
+		rep, err := a.Check(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Problems) != 1 || rep.Problems[0].Kind != ProblemBadSpecialUse || rep.Problems[0].Repaired {
+			t.Errorf("file %q: Check found %+v, want one unrepaired %s", content, rep.Problems, ProblemBadSpecialUse)
 		}
 	}
 }
