@@ -39,9 +39,10 @@ func (c *conn) namespace(tag string, dec *rfc3501.Decoder) error {
 // mailboxes the session may see (RFC 4314 §4: LIST shows only mailboxes
 // with "l", and a mailbox without it is left out even when it has visible
 // children), and the levels above them as non-selectable names: its own
-// hierarchy, and, when the pattern can reach them, other users' and the
-// shared folders. HasChildren counts visible names only.
-func (c *conn) visibleMailboxes(pattern string) ([]store.MailboxInfo, error) {
+// hierarchy, and other users' and the shared folders where reach reports
+// that a LIST pattern can reach names under their prefix (mayReach).
+// HasChildren counts visible names only.
+func (c *conn) visibleMailboxes(reach func(prefix string) bool) ([]store.MailboxInfo, error) {
 	own := mailboxRef{acct: c.account, owner: c.user}
 	out, err := c.visibleIn(own, "")
 	if err != nil {
@@ -51,7 +52,7 @@ func (c *conn) visibleMailboxes(pattern string) ([]store.MailboxInfo, error) {
 		prefix, acct, owner string
 	}
 	var spaces []space
-	if mayReach(pattern, c.s.cfg.OtherUsersPrefix) {
+	if reach(c.s.cfg.OtherUsersPrefix) {
 		users, err := c.s.cfg.Store.Accounts()
 		if err != nil {
 			return nil, err
@@ -62,7 +63,7 @@ func (c *conn) visibleMailboxes(pattern string) ([]store.MailboxInfo, error) {
 			}
 		}
 	}
-	if c.s.cfg.SharedAccount != "" && mayReach(pattern, c.s.cfg.SharedPrefix) {
+	if c.s.cfg.SharedAccount != "" && reach(c.s.cfg.SharedPrefix) {
 		spaces = append(spaces, space{c.s.cfg.SharedPrefix, c.s.cfg.SharedAccount, ""})
 	}
 	for _, sp := range spaces {
@@ -106,6 +107,11 @@ func (c *conn) visibleIn(ref mailboxRef, prefix string) ([]store.MailboxInfo, er
 		if !info.Selectable {
 			continue
 		}
+		if c.policy(ref).Required(c.user).Has(rfc4314.Lookup) {
+			// The owner always has "l": no ACL to read.
+			visible[info.Name] = true
+			continue
+		}
 		mbox, err := ref.acct.Mailbox(info.Name)
 		if errors.Is(err, store.ErrNotFound) {
 			continue // deleted meanwhile
@@ -141,7 +147,8 @@ func (c *conn) visibleIn(ref mailboxRef, prefix string) ([]store.MailboxInfo, er
 		default:
 			continue
 		}
-		out = append(out, store.MailboxInfo{Name: prefix + info.Name, Selectable: info.Selectable, HasChildren: below})
+		info.Name, info.HasChildren = prefix+info.Name, below
+		out = append(out, info)
 	}
 	return out, nil
 }
