@@ -218,6 +218,18 @@ type LMTPConfig struct {
 	// created (`loft adm user add postmaster`); until it is, such mail is
 	// refused (550 5.1.1) and a warning logged. Default "postmaster".
 	Postmaster string `toml:"postmaster"`
+	// Folders are addresses that deliver into a mailbox rather than an
+	// INBOX, such as a shared folder: the sender must have the "p" right on
+	// it (RFC 4314), else 550 5.7.1.
+	Folders []FolderConfig `toml:"folder"`
+}
+
+// FolderConfig is one [[lmtp.folder]]: mail to Address goes to the mailbox
+// Mailbox of the store account Account.
+type FolderConfig struct {
+	Address string `toml:"address"`
+	Account string `toml:"account"`
+	Mailbox string `toml:"mailbox"`
 }
 
 // StoreConfig configures the message store.
@@ -437,6 +449,15 @@ func (c *Config) Validate() error {
 		bad("auth.failure_delay", "must not be negative")
 	}
 
+	for i, f := range c.LMTP.Folders {
+		key := fmt.Sprintf("lmtp.folder[%d]", i)
+		if _, err := directory.CanonicalAddress(f.Address); err != nil {
+			bad(key+".address", "%q is not a mail address", f.Address)
+		}
+		if f.Account == "" || f.Mailbox == "" {
+			bad(key, "needs an account and a mailbox")
+		}
+	}
 	if c.Quota.DefaultStorage < 0 {
 		bad("quota.default_storage", "must not be negative (0 means no limit)")
 	}

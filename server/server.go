@@ -148,6 +148,8 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		OverQuotaPermanent:   cfg.LMTP.OverQuotaPermanent,
 		DefaultQuotaStorage:  cfg.Quota.DefaultStorage,
 		DefaultQuotaMessages: cfg.Quota.DefaultMessages,
+		Folders:              lmtpFolders(cfg.LMTP.Folders),
+		GroupPrefix:          cfg.IMAP.GroupPrefix,
 		DetailSeparator:      cfg.LMTP.DetailSeparator,
 		NoDetail:             cfg.LMTP.DetailSeparator == "",
 		Postmaster:           cfg.LMTP.Postmaster,
@@ -345,4 +347,13 @@ func (s *Server) Wait() error {
 	default:
 		return nil
 	}
+}
+
+// lmtpFolders converts the [[lmtp.folder]] tables.
+func lmtpFolders(fs []FolderConfig) []lmtp.Folder {
+	out := make([]lmtp.Folder, len(fs))
+	for i, f := range fs {
+		out[i] = lmtp.Folder{Address: f.Address, Account: f.Account, Mailbox: f.Mailbox}
+	}
+	return out
 }

@@ -82,6 +82,8 @@ var (
 	InvalidArguments = Code{5, 5, 4}
 	// §3.7 X.6.0 Other or undefined media error, permanent.
 	MediaError = Code{5, 6, 0}
+	// §3.8 X.7.1 Delivery not authorized, message refused.
+	DeliveryNotAuthorized = Code{5, 7, 1}
 )
 
 // Valid reports whether c satisfies the syntax of RFC 3463 §2: a class of

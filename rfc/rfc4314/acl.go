@@ -13,8 +13,9 @@ const (
 	// Anyone is the universal identity: every session (§2).
 	Anyone = "anyone"
 	// Authenticated is every authenticated user (an identifier that §2
-	// leaves to the implementation; Loft has no anonymous sessions, so it
-	// matches the same sessions as Anyone).
+	// leaves to the implementation): every IMAP session, as Loft has no
+	// anonymous ones, but not the unknown sender of an LMTP delivery to a
+	// folder (Subject.Anonymous).
 	Authenticated = "authenticated"
 	// DefaultGroupPrefix begins an identifier that names a group of the
 	// directory: "$team" is the group "team" (the form of §3.2's example).
@@ -111,6 +112,9 @@ type Subject struct {
 	User string
 	// Groups are the names of the directory groups the user belongs to.
 	Groups []string
+	// Anonymous is set for a subject nobody authenticated (an LMTP sender
+	// the directory does not know): only "anyone" applies to it.
+	Anonymous bool
 }
 
 // Policy is how a server evaluates identifiers.
@@ -140,9 +144,11 @@ func (p Policy) matches(id string, s Subject) bool {
 		prefix = DefaultGroupPrefix
 	}
 	switch {
-	case id == Anyone, id == Authenticated:
+	case id == Anyone:
 		return true
-	case id == s.User:
+	case s.Anonymous:
+		return false
+	case id == Authenticated, id == s.User:
 		return true
 	}
 	if g, ok := strings.CutPrefix(id, prefix); ok {
@@ -153,7 +159,7 @@ func (p Policy) matches(id string, s Subject) bool {
 
 // Rights evaluates the list for s (§2): the union of the rights of every
 // identifier that applies to s (the user, its groups, "anyone",
-// "authenticated"), less the union of the negative rights ("-id") of every
+// "authenticated"; "anyone" alone for an anonymous subject), less the union of the negative rights ("-id") of every
 // identifier that applies, plus what Required forces.
 func (p Policy) Rights(a ACL, s Subject) Rights {
 	var pos, neg Rights

@@ -123,6 +123,7 @@ func TestEvaluate(t *testing.T) {
 		{Subject{User: "dan", Groups: []string{"team", "interns"}}, "lrs"},
 		{Subject{User: "carol", Groups: []string{"team"}}, "rsw"},
 		{Subject{User: "eve"}, "l"},
+		{Subject{User: "bob", Groups: []string{"team"}, Anonymous: true}, "l"},
 	}
 	for _, tt := range tests {
 		if got := p.Rights(a, tt.s).Letters(); got != tt.want {

@@ -304,3 +304,37 @@ func TestCreateInheritsACL(t *testing.T) {
 		t.Errorf("CREATE of the namespace's name: %s", got)
 	}
 }
+
+// TestSharedNamespace: the folders of Config.SharedAccount are seen under
+// "Shared/" by the users their ACLs allow (RFC 2342 §5, RFC 4314), here
+// through a group; nobody owns them, so nobody else sees them.
+func TestSharedNamespace(t *testing.T) {
+	e := newEnv(t, insecureAuth, func(cfg *Config) { cfg.SharedAccount = "shared" })
+	if err := e.dir.AddGroup("staff", []string{"bob"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.account("shared").CreateMailbox("Lists"); err != nil {
+		t.Fatal(err)
+	}
+	e.deliver("shared", "Lists", nil, "Subject: one\r\n\r\nhello\r\n")
+	e.grant("shared", "Lists", "$staff", "lrs")
+	bob := e.login("bob", bobPassword)
+	bob.expect("S1 NAMESPACE", `* NAMESPACE (("" "/")) (("Other Users/" "/")) (("Shared/" "/"))`, "S1 OK NAMESPACE completed")
+	bob.expect(`S2 LIST "" "Shared/*"`, `* LIST (\HasNoChildren) "/" Shared/Lists`, "S2 OK LIST completed")
+	if got := status(bob.cmd("S3 SELECT Shared/Lists")); got != "OK [READ-WRITE]" {
+		t.Errorf("SELECT Shared/Lists: %s", got)
+	}
+	bob.expect("S4 MYRIGHTS Shared/Lists", "* MYRIGHTS Shared/Lists lrs", "S4 OK MYRIGHTS completed")
+	// The shared account is not a user: "Other Users/shared" shows nothing.
+	bob.expect(`S5 LIST "" "Other Users/*"`, "S5 OK LIST completed")
+	// Its quota root is named by its namespace.
+	bob.expect("S6 GETQUOTAROOT Shared/Lists", `* QUOTAROOT Shared/Lists "Shared"`, `* QUOTA "Shared" ()`, "S6 OK GETQUOTAROOT completed")
+	alice := e.login("alice", alicePassword)
+	alice.expect(`A1 LIST "" "Shared/*"`, "A1 OK LIST completed")
+	if got := status(alice.cmd("A2 SELECT Shared/Lists")); got != "NO [NONEXISTENT]" {
+		t.Errorf("alice SELECT Shared/Lists: %s", got)
+	}
+	if got := status(alice.cmd("A3 CREATE Shared/Mine")); got != "NO [NOPERM]" {
+		t.Errorf("alice CREATE at the top of the shared folders: %s", got)
+	}
+}

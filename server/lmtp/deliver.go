@@ -2,6 +2,7 @@ package lmtp
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"io"
 	"os"
@@ -105,10 +106,10 @@ func (s *session) deliverSpooled(tx *transaction, src *source, txID string, now 
 	wg.Wait()
 }
 
-// append stores one copy in the account's INBOX; it returns once the store
-// has made it durable.
+// append stores one copy in the account's INBOX, or in the folder's
+// mailbox; it returns once the store has made it durable.
 func (s *session) append(t *target, r io.Reader, now time.Time) error {
-	mb, err := t.store.Mailbox("INBOX")
+	mb, err := t.store.Mailbox(cmp.Or(t.mailbox, "INBOX"))
 	if err != nil {
 		return err
 	}

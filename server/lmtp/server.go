@@ -47,6 +47,17 @@ const (
 	rejectWriteTimeout = 10 * time.Second
 )
 
+// Folder is an address that delivers into one mailbox of one store
+// account. The sender must hold the "p" right on the mailbox (RFC 4314
+// §2.1): the ACL is evaluated for the account whose address is the MAIL
+// FROM, with its groups, or, for a sender the directory does not know, for
+// "anyone" alone; else the recipient is refused with 550 5.7.1.
+type Folder struct {
+	Address string // a mail address
+	Account string // the store account (a login name, or the shared folders' account)
+	Mailbox string // the mailbox's full name in that account
+}
+
 // Config configures a Server.
 type Config struct {
 	// Store receives the messages; Directory resolves recipients. Both
@@ -86,6 +97,15 @@ type Config struct {
 	// of an account whose directory entry sets none; 0 means no limit.
 	DefaultQuotaStorage  int64
 	DefaultQuotaMessages int64
+	// Folders are addresses that deliver into a mailbox other than an
+	// account's INBOX: a shared folder (RFC 4314's "p" right: "send mail to
+	// submission address for mailbox"). Addresses are compared as
+	// directory.CanonicalAddress makes them; an address here wins over the
+	// directory's.
+	Folders []Folder
+	// GroupPrefix begins an ACL identifier that names a directory group
+	// (as in the IMAP server). Default "$".
+	GroupPrefix string
 	// DetailSeparator splits "user+detail" local parts so that mail to
 	// user+detail@domain reaches user@domain when no account has the full
 	// address. Default "+"; set Config.NoDetail to disable.
