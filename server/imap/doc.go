@@ -14,9 +14,34 @@
 // list.go (LIST with LIST-EXTENDED, LIST-STATUS, the CHILDREN and
 // SPECIAL-USE attributes, and their option tables; LSUB),
 // expunge.go (CHECK, CLOSE, EXPUNGE, UID EXPUNGE), namespace.go (NAMESPACE,
-// RFC 2342), selected.go (the selected mailbox), fetch.go (FETCH, UID FETCH;
-// its choices are in its comments), msgcache/ (the server's cache of parsed
-// message structures, in memory and in Config.CacheDir).
+// RFC 2342, and which mailboxes of which accounts a session sees),
+// acl.go (RFC 4314: how a mailbox name is resolved to an account and checked
+// against its ACL; SETACL, DELETEACL, GETACL, LISTRIGHTS, MYRIGHTS),
+// quota.go (RFC 9208 and RFC 2087: GETQUOTA, GETQUOTAROOT, SETQUOTA, the
+// OVERQUOTA checks), selected.go (the selected mailbox), fetch.go (FETCH, UID
+// FETCH; its choices are in its comments), msgcache/ (the server's cache of
+// parsed message structures, in memory and in Config.CacheDir).
+//
+// # Access control
+//
+// Each row of the command table carries what the command requires of the
+// ACLs (command.acl, filled from rfc4314.Needs, the table of RFC 4314 §4).
+// Before a command of the selected state runs, the engine reads the rights on
+// the selected mailbox afresh and refuses the command with NO [NOPERM] when
+// they lack the row's Need.Selected ("r", and "e" for EXPUNGE), so that a
+// revoked right takes effect at the next command; nothing more of that
+// mailbox is reported while "r" is missing. Handlers reach every mailbox they
+// name through openNamed (Need.Named, Need.AnyOf), openTarget (Need.Target)
+// and checkParent (Need.Parent), never through the store directly; a
+// handler never holds a rights check of its own beyond the flag rights of
+// STORE, FETCH's \Seen and CLOSE's expunge, which §4 makes optional per flag.
+// A mailbox on which the session lacks the right and "l" answers as one that
+// does not exist (§6). Names under Config.OtherUsersPrefix are other
+// accounts' mailboxes ("Other Users/alice/Project"), names under
+// Config.SharedPrefix those of Config.SharedAccount; the owner of an account
+// always has "l" and "a" on its mailboxes. Groups are the directory's, read at
+// login. Flags, \Seen included, are shared by every user of a mailbox (RFC
+// 4314 §5.2: the "shared flag rights" are "s", "w" and "t").
 //
 // # A command
 //
