@@ -82,7 +82,7 @@ type conn struct {
 	state   state
 	user    string
 	account *store.Account
-	sel     *selected // the selected mailbox, in the selected state
+	sel     *selected  // the selected mailbox, in the selected state
 	enabled enabledSet // extensions enabled with ENABLE (enable.go, RFC 5161)
 
 	// literalMax is the largest literal the command being decoded may send;

@@ -108,7 +108,7 @@ type Server struct {
 	commands commandTable
 	// enableable is the table of extensions ENABLE can enable (enable.go).
 	enableable []enableable
-	cache    *msgcache.Cache // parsed message structures (fetch.go)
+	cache      *msgcache.Cache // parsed message structures (fetch.go)
 
 	ctx    context.Context // cancelled when Shutdown gives up waiting
 	cancel context.CancelFunc
@@ -154,8 +154,8 @@ func New(cfg Config) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
-		cfg:      cfg,
-		log:      log.With("proto", "imap"),
+		cfg:        cfg,
+		log:        log.With("proto", "imap"),
 		commands:   newCommandTable(),
 		enableable: newEnableTable(),
 		cache: msgcache.New(msgcache.Options{
