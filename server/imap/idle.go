@@ -51,10 +51,12 @@ func (c *conn) idle(tag string, dec *rfc3501.Decoder) error {
 		// Watch before the first refresh, so that no change falls between.
 		watch = c.sel.mbox.Watch(ctx)
 	}
-	c.enc.Continuation("idling").CRLF()
+	// What changed since the last command comes first, as in RFC 2177
+	// §3's example ("* 2 EXPUNGE" before "+ idling").
 	if c.sel != nil && c.announce(true) {
 		return c.idleGone()
 	}
+	c.enc.Continuation("idling").CRLF()
 	if err := c.flush(); err != nil {
 		return &abortError{err}
 	}
