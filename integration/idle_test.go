@@ -210,4 +210,81 @@ listen = []
 	if last := out[len(out)-1]; !strings.Contains(last, " OK ") {
 		t.Errorf("IDLE ended with %q, want the tagged OK", last)
 	}
+
+	t.Run("mbsync", func(t *testing.T) { mbsyncDefaultServe(t, work) })
+}
+
+// mbsyncDefaultServe has mbsync (isync) synchronise INBOX with a Maildir
+// against the default `loft serve` (plain IMAP on 127.0.0.1:1143, where
+// the embedded default allows LOGIN): the message delivered before comes
+// down, and one written in the Maildir goes up (APPEND, with UIDPLUS's
+// APPENDUID and, for a small message under LITERAL-, a non-synchronizing
+// literal if isync uses one); a second run changes nothing.
+func mbsyncDefaultServe(t *testing.T, work string) {
+	mbsync := needProgram(t, "mbsync", "isync")
+	dir := t.TempDir()
+	mail := filepath.Join(dir, "mail")
+	makeMaildirFolder(t, filepath.Join(mail, "INBOX"))
+	writeMaildirMessage(t, filepath.Join(mail, "INBOX"), "new", "1.local",
+		"From: Near <near@example.org>\nSubject: from the Maildir\n\nUploaded.\n")
+	rc := filepath.Join(dir, "mbsyncrc")
+	err := os.WriteFile(rc, fmt.Appendf(nil, `IMAPAccount loft
+Host 127.0.0.1
+Port 1143
+User alice
+Pass secret
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore far
+Account loft
+
+MaildirStore near
+Path %s/
+Inbox %s/INBOX
+
+Channel loft
+Far :far:
+Near :near:
+Patterns INBOX
+Create Both
+Expunge Both
+SyncState *
+`, mail, mail), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sync := func(what string) {
+		t.Helper()
+		out := run(t, nil, []string{"HOME=" + dir}, mbsync, "--config", rc, "--all", "--verbose")
+		t.Logf("mbsync (%s):\n%s", what, out)
+	}
+	sync("first")
+	near := maildirMessages(t, filepath.Join(mail, "INBOX"))
+	if len(near) != 2 {
+		t.Fatalf("Maildir INBOX after the first run: %v, want the delivered and the local message", near)
+	}
+	c, err := harness.Dial("127.0.0.1:1143")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.ReadIMAP(); err != nil {
+		t.Fatal(err)
+	}
+	if _, st, err := c.IMAPCommand("a1 LOGIN alice secret"); err != nil || st != "OK" {
+		t.Fatalf("LOGIN: %s %v", st, err)
+	}
+	resps, st, err := c.IMAPCommand("a2 STATUS INBOX (MESSAGES)")
+	if err != nil || st != "OK" || !contains(resps, "* STATUS INBOX (MESSAGES 2)") {
+		t.Errorf("server INBOX after the first run: %q %s %v, want 2 messages", resps, st, err)
+	}
+	sync("second")
+	if again := maildirMessages(t, filepath.Join(mail, "INBOX")); len(again) != 2 {
+		t.Errorf("Maildir INBOX after the second run: %v", again)
+	}
+	resps, _, _ = c.IMAPCommand("a3 STATUS INBOX (MESSAGES)")
+	if !contains(resps, "* STATUS INBOX (MESSAGES 2)") {
+		t.Errorf("server INBOX after the second run: %q", resps)
+	}
 }
