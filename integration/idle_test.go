@@ -211,7 +211,7 @@ listen = []
 		t.Errorf("IDLE ended with %q, want the tagged OK", last)
 	}
 
-	t.Run("mbsync", func(t *testing.T) { mbsyncDefaultServe(t, work) })
+	t.Run("mbsync", func(t *testing.T) { mbsyncDefaultServe(t) })
 }
 
 // mbsyncDefaultServe has mbsync (isync) synchronise INBOX with a Maildir
@@ -220,45 +220,20 @@ listen = []
 // down, and one written in the Maildir goes up (APPEND, with UIDPLUS's
 // APPENDUID and, for a small message under LITERAL-, a non-synchronizing
 // literal if isync uses one); a second run changes nothing.
-func mbsyncDefaultServe(t *testing.T, work string) {
+func mbsyncDefaultServe(t *testing.T) {
 	mbsync := needProgram(t, "mbsync", "isync")
 	dir := t.TempDir()
 	mail := filepath.Join(dir, "mail")
 	makeMaildirFolder(t, filepath.Join(mail, "INBOX"))
 	writeMaildirMessage(t, filepath.Join(mail, "INBOX"), "new", "1.local",
 		"From: Near <near@example.org>\nSubject: from the Maildir\n\nUploaded.\n")
-	rc := filepath.Join(dir, "mbsyncrc")
-	err := os.WriteFile(rc, fmt.Appendf(nil, `IMAPAccount loft
-Host 127.0.0.1
+	sync := mbsyncWith(t, mbsync, dir, `Host 127.0.0.1
 Port 1143
 User alice
 Pass secret
 SSLType None
 AuthMechs LOGIN
-
-IMAPStore far
-Account loft
-
-MaildirStore near
-Path %s/
-Inbox %s/INBOX
-
-Channel loft
-Far :far:
-Near :near:
-Patterns INBOX
-Create Both
-Expunge Both
-SyncState *
-`, mail, mail), 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sync := func(what string) {
-		t.Helper()
-		out := run(t, nil, []string{"HOME=" + dir}, mbsync, "--config", rc, "--all", "--verbose")
-		t.Logf("mbsync (%s):\n%s", what, out)
-	}
+`, "INBOX")
 	sync("first")
 	near := maildirMessages(t, filepath.Join(mail, "INBOX"))
 	if len(near) != 2 {
