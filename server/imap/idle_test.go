@@ -2,6 +2,7 @@ package imap
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -126,4 +127,24 @@ func TestIdleEnds(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("Shutdown: %v", err)
 	}
+}
+
+// TestIdleTLS: over TLS the session writes (the pushed EXISTS) while its
+// reader waits for DONE on the same connection.
+func TestIdleTLS(t *testing.T) {
+	env := newEnv(t, withTLS)
+	c := env.dialTLS()
+	c.line() // the greeting
+	c.expectTagged(`l1 LOGIN alice "`+alicePassword+`"`, "l1 OK [CAPABILITY IMAP4rev1 UIDPLUS NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed")
+	c.expectTagged("s1 SELECT INBOX", "s1 OK [READ-WRITE] SELECT completed")
+	c.expect("i1 IDLE", "+ idling")
+	for i := 1; i <= 3; i++ {
+		env.deliver("alice", "INBOX", nil, msg1)
+		want := strconv.Itoa(i) + " EXISTS"
+		if got := c.until("* " + want); got[0] != "* "+want {
+			t.Errorf("delivery %d while idling over TLS: %q", i, got)
+		}
+		c.line() // RECENT
+	}
+	c.expect("DONE", "i1 OK IDLE completed")
 }
