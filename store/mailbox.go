@@ -415,7 +415,14 @@ func (m *Mailbox) copyOne(dst *Mailbox, k uint64, msg Message) (uint64, uint32, 
 // they were. dst may be m: the messages get new UIDs. Errors: ErrNotFound
 // (either mailbox deleted).
 func (m *Mailbox) MoveTo(dst *Mailbox, uids []uint32) (CopyResult, error) {
-	res, err := m.CopyTo(dst, uids)
+	return m.MoveToKeeping(dst, uids, nil)
+}
+
+// MoveToKeeping is MoveTo where each copy gets only the flags of its source
+// for which keep reports true, as CopyToKeeping. A nil keep keeps every
+// flag.
+func (m *Mailbox) MoveToKeeping(dst *Mailbox, uids []uint32, keep func(flag string) bool) (CopyResult, error) {
+	res, err := m.CopyToKeeping(dst, uids, keep)
 	if err != nil || len(res.SrcUIDs) == 0 {
 		return res, err
 	}

@@ -83,7 +83,8 @@ type conn struct {
 	state   state
 	user    string
 	account *store.Account
-	sel     *selected // the selected mailbox, in the selected state
+	sel     *selected  // the selected mailbox, in the selected state
+	enabled enabledSet // extensions enabled with ENABLE (enable.go, RFC 5161)
 	// groups are the directory groups of the user as of login, for ACL
 	// identifiers (RFC 4314 §2).
 	groups []string
@@ -382,12 +383,16 @@ func (c *conn) flush() error {
 // literal is the decoder's LiteralFunc: the literal policy (RFC 3501 §7.5).
 // An accepted synchronising literal gets its continuation request; a refused
 // one gets none, so the client does not send it and the command ends at the
-// announcement (the tagged response follows).
+// announcement (the tagged response follows). A non-synchronizing literal
+// (RFC 7888, literal.go) gets no continuation request; a refused one is
+// read and thrown away by the decoder, and the command is answered.
 func (c *conn) literal(size int64, nonSync, binary bool) error {
+	if nonSync {
+		if err := c.nonSyncRefusal(size); err != nil {
+			return err
+		}
+	}
 	switch {
-	case nonSync:
-		// LITERAL+ (RFC 7888) is not announced.
-		return bad("non-synchronizing literals are not supported")
 	case binary:
 		// BINARY (RFC 3516) is not announced.
 		return bad("literal8 is not supported")
@@ -403,6 +408,9 @@ func (c *conn) literal(size int64, nonSync, binary bool) error {
 		if err := c.literalCheck(size); err != nil {
 			return err
 		}
+	}
+	if nonSync {
+		return nil
 	}
 	c.enc.Continuation("Ready for literal data").CRLF()
 	if err := c.flush(); err != nil {
@@ -513,7 +521,7 @@ func (c *conn) endCommand(tag, name string, start time.Time, err error) bool {
 	// response (RFC 3501 §7: untagged data, then the completion), for every
 	// command that was decoded in full.
 	gone := false
-	if c.sel != nil && resp.status != statusBAD && c.sel.rights.Has(rfc4314.Read) {
+	if c.sel != nil && resp.status != statusBAD {
 		cmd := c.s.commands.lookup(name)
 		gone = c.announce(cmd != nil && cmd.flags&mayExpunge != 0)
 	}
@@ -540,6 +548,15 @@ func (c *conn) endCommand(tag, name string, start time.Time, err error) bool {
 // announce sends the pending changes of the selected mailbox (selected.go)
 // and reports whether the mailbox is gone, which ends the session.
 func (c *conn) announce(expungeAllowed bool) (gone bool) {
+	// RFC 4314 §5.1.1: nothing more is reported of a mailbox the session
+	// may no longer read (the rights are read afresh: IDLE calls this
+	// between commands).
+	if r, err := c.rightsOn(c.sel.ref, c.sel.mbox); err == nil {
+		c.sel.rights = r
+	}
+	if !c.sel.rights.Has(rfc4314.Read) {
+		return false
+	}
 	err := c.sel.refresh()
 	if errors.Is(err, store.ErrNotFound) {
 		c.log.Info("selected mailbox deleted", "user", c.user, "mailbox", c.sel.name)

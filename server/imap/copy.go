@@ -37,44 +37,19 @@ var errCopyExpunged = no(codeExpungeIssued, "some of the messages have been expu
 // hear of the expunge (NOOP) and try again; when one disappears during the
 // copy, the copies made are expunged again before the same answer.
 func (c *conn) copyMessages(dec *rfc3501.Decoder, uid bool) error {
-	var set rfc3501.SeqSet
-	var name string
-	if !dec.SP() || !dec.SeqSet(&set) || !dec.SP() || !dec.Mailbox(&name) || !dec.CRLF() {
-		return dec.Err()
-	}
-	seqs, err := c.sel.resolve(set, uid)
-	if err != nil {
+	seqs, ref, dst, rights, err := c.copyArgs(dec, uid)
+	if err != nil || len(seqs) == 0 {
 		return err
-	}
-	ref, dst, rights, err := c.openTarget(name)
-	if errors.Is(err, store.ErrNotFound) {
-		return no(imap.ResponseCodeTryCreate, "no mailbox %s", name)
-	}
-	if err != nil {
-		return err
-	}
-	if len(seqs) == 0 {
-		return nil
 	}
 	var octets int64
 	for _, seq := range seqs {
-		m := c.sel.msg(seq)
-		if m.expunged {
-			return errCopyExpunged
-		}
-		octets += m.Size
+		octets += c.sel.msg(seq).Size
 	}
 	if err := c.checkQuota(ref, octets, int64(len(seqs))); err != nil {
 		return err
 	}
 	uids := c.sel.uids(seqs)
-	// RFC 4314 §4: the flags the rights on the target do not cover are not
-	// copied, and the COPY does not fail for them.
-	var keep func(string) bool
-	if !rights.Has(rfc4314.Seen | rfc4314.Write | rfc4314.DeleteMsgs) {
-		keep = func(f string) bool { return rights.Has(rfc4314.FlagRights(f)) }
-	}
-	res, err := c.sel.mbox.CopyToKeeping(dst, uids, keep)
+	res, err := c.sel.mbox.CopyToKeeping(dst, uids, keepFlags(rights))
 	if err != nil {
 		return err
 	}
@@ -85,10 +60,7 @@ func (c *conn) copyMessages(dec *rfc3501.Decoder, uid bool) error {
 		}
 		return errCopyExpunged
 	}
-	// RFC 4315 §3 COPYUID: the destination's UIDVALIDITY, and the source
-	// UIDs with the UIDs of their copies in the same order (the store pairs
-	// them by position, ascending source UID).
-	snap, err := dst.Snapshot()
+	args, err := copyUIDArgs(dst, res)
 	if err != nil {
 		return err
 	}
@@ -96,6 +68,61 @@ func (c *conn) copyMessages(dec *rfc3501.Decoder, uid bool) error {
 	if uid {
 		cmd = "UID COPY"
 	}
+	return okCode(rfc4315.CodeCopyUID, args, cmd+" completed")
+}
+
+// copyArgs decodes the arguments of COPY and MOVE and their UID forms
+// (sequence set, mailbox, CRLF) and returns the messages' sequence numbers
+// and the destination, opened with the rights the command's row requires of
+// it (openTarget: "i", RFC 4314 §4), and the session's rights there. A
+// destination that does not exist, or that the session may not know of, is
+// NO [TRYCREATE] (RFC 3501 §6.4.7); a message that another session
+// expunged, while this one still knows it, is NO [EXPUNGEISSUED]
+// (errCopyExpunged).
+func (c *conn) copyArgs(dec *rfc3501.Decoder, uid bool) ([]uint32, mailboxRef, *store.Mailbox, rfc4314.Rights, error) {
+	var set rfc3501.SeqSet
+	var name string
+	if !dec.SP() || !dec.SeqSet(&set) || !dec.SP() || !dec.Mailbox(&name) || !dec.CRLF() {
+		return nil, mailboxRef{}, nil, 0, dec.Err()
+	}
+	seqs, err := c.sel.resolve(set, uid)
+	if err != nil {
+		return nil, mailboxRef{}, nil, 0, err
+	}
+	ref, dst, rights, err := c.openTarget(name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, mailboxRef{}, nil, 0, no(imap.ResponseCodeTryCreate, "no mailbox %s", name)
+	}
+	if err != nil {
+		return nil, mailboxRef{}, nil, 0, err
+	}
+	for _, seq := range seqs {
+		if c.sel.msg(seq).expunged {
+			return nil, mailboxRef{}, nil, 0, errCopyExpunged
+		}
+	}
+	return seqs, ref, dst, rights, nil
+}
+
+// keepFlags returns the filter of the flags a copy may keep with the rights
+// on its target (RFC 4314 §4: a flag the user has no right to set is not
+// stored, and the COPY does not fail), or nil when every flag may be kept.
+func keepFlags(rights rfc4314.Rights) func(string) bool {
+	if rights.Has(rfc4314.Seen | rfc4314.Write | rfc4314.DeleteMsgs) {
+		return nil
+	}
+	return func(f string) bool { return rights.Has(rfc4314.FlagRights(f)) }
+}
+
+// copyUIDArgs returns the arguments of RFC 4315 §3 COPYUID for a copy or
+// move into dst: the destination's UIDVALIDITY, and the source UIDs with the
+// UIDs of their copies in the same order (the store pairs them by position,
+// ascending source UID).
+func copyUIDArgs(dst *store.Mailbox, res store.CopyResult) (func(*rfc3501.Encoder), error) {
+	snap, err := dst.Snapshot()
+	if err != nil {
+		return nil, err
+	}
 	code := rfc4315.CopyUID{UIDValidity: snap.UIDValidity, Src: res.SrcUIDs, Dst: res.DstUIDs}
-	return okCode(rfc4315.CodeCopyUID, func(e *rfc3501.Encoder) { e.Atom(code.Args()) }, cmd+" completed")
+	return func(e *rfc3501.Encoder) { e.Atom(code.Args()) }, nil
 }
