@@ -338,3 +338,36 @@ func TestSharedNamespace(t *testing.T) {
 		t.Errorf("alice CREATE at the top of the shared folders: %s", got)
 	}
 }
+
+// TestMoveRights: MOVE needs "r" and "e" on the source (RFC 6851 §4.2,
+// rfc4314.Needs) and "i" on the target, where the copies keep only the
+// flags the rights there cover.
+func TestMoveRights(t *testing.T) {
+	e := newEnv(t, insecureAuth)
+	e.account("alice").CreateMailbox("Src")
+	e.account("alice").CreateMailbox("Dst")
+	e.deliver("alice", "Src", []string{`\Flagged`, `\Seen`}, "Subject: one\r\n\r\nhello\r\n", "Subject: two\r\n\r\nhi\r\n")
+	e.grant("alice", "Src", "bob", "lr")
+	e.grant("alice", "Dst", "bob", "lis")
+	bob := e.login("bob", bobPassword)
+	bob.cmd(`M1 SELECT "Other Users/alice/Src"`)
+	if got := status(bob.cmd(`M2 MOVE 1 "Other Users/alice/Dst"`)); got != "NO [NOPERM]" {
+		t.Errorf("MOVE without e on the source: %s", got)
+	}
+	e.grant("alice", "Src", "bob", "lre")
+	if got := status(bob.cmd(`M3 MOVE 1 "Other Users/alice/Dst"`)); got != "OK" {
+		t.Errorf("MOVE with e on the source and i on the target: %s", got)
+	}
+	if n := len(e.snapshot("alice", "Src").Messages); n != 1 {
+		t.Errorf("the source has %d messages, want 1", n)
+	}
+	dst := e.snapshot("alice", "Dst").Messages
+	if len(dst) != 1 || !slices.Equal(dst[0].Flags, []string{`\Seen`}) {
+		t.Errorf("the target has %v, want one message with \\Seen only", dst)
+	}
+	// Into a mailbox bob may not see: as if it did not exist.
+	e.account("alice").CreateMailbox("Hidden")
+	if got := status(bob.cmd(`M4 MOVE 1 "Other Users/alice/Hidden"`)); got != "NO [TRYCREATE]" {
+		t.Errorf("MOVE into a hidden mailbox: %s", got)
+	}
+}
