@@ -56,6 +56,10 @@ func (c *conn) resolve(name string) (mailboxRef, error) {
 	}
 	if rest, ok := strings.CutPrefix(name, cfg.OtherUsersPrefix); ok {
 		user, local, _ := strings.Cut(rest, delimiter)
+		if cfg.SharedAccount != "" && user == cfg.SharedAccount {
+			// The shared folders are reached under SharedPrefix only.
+			return mailboxRef{}, errNoMailbox
+		}
 		return c.foreign(cfg.OtherUsersPrefix+user+delimiter, user, user, local)
 	}
 	if rest, ok := strings.CutPrefix(name, cfg.SharedPrefix); ok && cfg.SharedAccount != "" {

@@ -325,8 +325,12 @@ func TestSharedNamespace(t *testing.T) {
 		t.Errorf("SELECT Shared/Lists: %s", got)
 	}
 	bob.expect("S4 MYRIGHTS Shared/Lists", "* MYRIGHTS Shared/Lists lrs", "S4 OK MYRIGHTS completed")
-	// The shared account is not a user: "Other Users/shared" shows nothing.
+	// The shared account is not a user: "Other Users/shared" shows nothing
+	// and names nothing.
 	bob.expect(`S5 LIST "" "Other Users/*"`, "S5 OK LIST completed")
+	if got := status(bob.cmd(`S5b SELECT "Other Users/shared/Lists"`)); got != "NO [NONEXISTENT]" {
+		t.Errorf("SELECT through Other Users: %s", got)
+	}
 	// Its quota root is named by its namespace.
 	bob.expect("S6 GETQUOTAROOT Shared/Lists", `* QUOTAROOT Shared/Lists "Shared"`, `* QUOTA "Shared" ()`, "S6 OK GETQUOTAROOT completed")
 	alice := e.login("alice", alicePassword)

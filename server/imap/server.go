@@ -96,8 +96,10 @@ type Config struct {
 	// "Shared/Lists" is that account's mailbox "Lists". Default "Shared/".
 	SharedPrefix string
 	// SharedAccount is the store account that holds the shared folders; ""
-	// (the default) offers no shared namespace. Nobody logs in as it: its
-	// folders are reached through their ACLs, which `loft adm acl` sets.
+	// (the default) offers no shared namespace. Nobody logs in as it (it
+	// must not be a login of the directory: that user would own every
+	// shared folder): its folders are reached through their ACLs, which
+	// `loft adm acl` sets.
 	SharedAccount string
 	// GroupPrefix begins an ACL identifier that names a directory group
 	// (RFC 4314 §2 leaves the form to the server). Default "$".
