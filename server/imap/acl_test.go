@@ -375,3 +375,21 @@ func TestMoveRights(t *testing.T) {
 		t.Errorf("MOVE into a hidden mailbox: %s", got)
 	}
 }
+
+// TestRevokeDuringIdle: rights revoked while bob idles in alice's mailbox;
+// a message delivered afterwards is not reported to him, neither during IDLE
+// nor when it ends, and his next command is refused.
+func TestRevokeDuringIdle(t *testing.T) {
+	e := newEnv(t, insecureAuth)
+	e.account("alice").CreateMailbox("Team")
+	e.grant("alice", "Team", "bob", "lr")
+	bob := e.login("bob", bobPassword)
+	bob.cmd(`I1 SELECT "Other Users/alice/Team"`)
+	bob.expect("I2 IDLE", "+ idling")
+	if _, err := e.mailbox("alice", "Team").DeleteACL("bob"); err != nil {
+		t.Fatal(err)
+	}
+	e.deliver("alice", "Team", nil, "Subject: secret\r\n\r\nnot for bob\r\n")
+	bob.expect("DONE", "I2 OK IDLE completed")
+	bob.expect("I3 FETCH 1 (FLAGS)", `I3 NO [NOPERM] permission denied: the "r" right is needed`)
+}
