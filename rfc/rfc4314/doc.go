@@ -71,7 +71,7 @@ type Need struct {
 //	COPY                 i on the target; r on the source
 //	MOVE (RFC 6851)      i on the target; r and e on the source
 //	EXPUNGE, UID EXPUNGE r and e                        e
-//	CLOSE                r; e to expunge (else none)    e ?
+//	CLOSE                none; e to expunge             e ?
 //	FETCH                r; s to set \Seen              s ?
 //	STORE                r; flags by FlagRights         s w t ?
 //	SEARCH, CHECK        r                              (r implied)
@@ -99,7 +99,9 @@ func Needs(command string) Need {
 	case "EXPUNGE":
 		return Need{Selected: Read | Expunge}
 	case "CLOSE":
-		return Need{Selected: Read, Optional: Expunge}
+		// Never refused, so that a session whose rights were revoked can
+		// leave the mailbox (§5.1.1); it expunges only with "e".
+		return Need{Optional: Expunge}
 	case "FETCH":
 		return Need{Selected: Read, Optional: Seen}
 	case "STORE":

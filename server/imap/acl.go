@@ -237,15 +237,18 @@ func (c *conn) checkSelected(cmd *command) error {
 	if c.sel == nil {
 		return nil
 	}
+	need := cmd.acl.Selected
 	r, err := c.rightsOn(c.sel.ref, c.sel.mbox)
-	if errors.Is(err, store.ErrNotFound) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return nil // deleted: the engine ends the session after the command
-	}
-	if err != nil {
+	case err != nil && need == 0:
+		return nil // a command that needs nothing here runs anyway
+	case err != nil:
 		return err
 	}
 	c.sel.rights = r
-	if need := cmd.acl.Selected; !r.Has(need) {
+	if !r.Has(need) {
 		return errNoPerm(need &^ r)
 	}
 	return nil

@@ -268,6 +268,8 @@ func TestRevokeTakesEffect(t *testing.T) {
 	e.deliver("alice", "Team", nil, "Subject: two\r\n\r\nhi\r\n")
 	bob.expect("B3 FETCH 1 (FLAGS)", `B3 NO [NOPERM] permission denied: the "r" right is needed`)
 	bob.expect("B4 NOOP", "B4 OK NOOP completed")
+	// CLOSE is never refused: bob can leave the mailbox.
+	bob.expect("B4b CLOSE", "B4b OK CLOSE completed")
 	if got := status(bob.cmd(`B5 SELECT "Other Users/alice/Team"`)); got != "NO [NONEXISTENT]" {
 		t.Errorf("SELECT after the revocation: %s", got)
 	}
