@@ -16,8 +16,15 @@
 // Server side: the command table of server/imap (commands.go) carries each
 // command's Need from Needs; server/imap/acl.go has SETACL, DELETEACL,
 // GETACL, LISTRIGHTS and MYRIGHTS and the check every command goes through;
-// the store keeps each mailbox's ACL (store/acl.go, store/FORMAT.md "Access
-// control lists"). Transcripts: conformance/testdata/rfc4314/.
+// server/imap/namespace.go lists what a session may see, other users'
+// mailboxes under "Other Users/" and the shared folders under "Shared/"; the
+// store keeps each mailbox's ACL (store/acl.go, store/FORMAT.md "Access
+// control lists"); server/lmtp/folder.go checks "p" for delivery to a folder
+// address; `loft adm acl` (cmd/loft) edits ACLs. Flags are shared by every
+// user of a mailbox: there is no per-user \Seen (§5.2's "shared flag
+// rights" are "s", "w" and "t"). Transcripts: conformance/testdata/rfc4314/
+// (every example of the RFC: setacl, deleteacl, listrights, copy-flags,
+// list, select, no-leak; and sharing, folder-delivery).
 package rfc4314
 
 import "strings"
