@@ -66,4 +66,3 @@ func benchLogin(b *testing.B, d directory.Admin) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "logins/s")
 }
-

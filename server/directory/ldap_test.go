@@ -505,3 +505,38 @@ func TestLDAPOptionsCheck(t *testing.T) {
 		t.Errorf("OpenLDAP(zero options) = %v, want ErrInvalid naming urls", err)
 	}
 }
+
+// The settings entry is read again every SettingsInterval, without Reload.
+func TestLDAPSettingsInterval(t *testing.T) {
+	d, tree, s := openLDAP(t, func(o *directory.LDAPOptions) { o.SettingsInterval = 50 * time.Millisecond })
+	ctx := context.Background()
+	if st, err := d.Settings(ctx); err != nil || st != (directory.Settings{}) {
+		t.Fatalf("Settings = %+v, %v; want the empty entry", st, err)
+	}
+	c, err := s.Conn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	mod := ldap.NewModifyRequest(tree.SettingsDN, nil)
+	mod.Replace("loftDefaultQuotaMessages", []string{"42"})
+	if err := c.Modify(mod); err != nil {
+		t.Fatal(err)
+	}
+	// Wait for the change on a condition, with a deadline no loaded
+	// machine reaches.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		st, err := d.Settings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.DefaultQuotaMessages == 42 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("settings not re-read within a minute: %+v", st)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
