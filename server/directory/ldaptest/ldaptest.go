@@ -8,6 +8,7 @@
 package ldaptest
 
 import (
+	"bufio"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -41,6 +43,8 @@ type Server struct {
 	URL    string
 	dir    string
 	script string
+	cmd    *exec.Cmd     // nil when stopped
+	done   chan struct{} // closed when cmd has exited
 }
 
 // Missing says which of the programs the test instance needs are not
@@ -107,27 +111,82 @@ func Start(t testing.TB) *Server {
 }
 
 // Start starts the server again after Stop, with its data and its port.
-// It returns once slapd answers.
+// It returns once slapd accepts connections. slapd runs in the foreground
+// as a child of the test process (scripts/ldap-test-server run), and on
+// Linux is killed if the test process dies before it could call Stop.
 func (s *Server) Start() error {
-	out, err := exec.Command(s.script, "start", s.dir).Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return fmt.Errorf("ldaptest: %s start: %v: %s", s.script, err, ee.Stderr)
-		}
-		return fmt.Errorf("ldaptest: %s start: %v", s.script, err)
+	if s.cmd != nil {
+		return errors.New("ldaptest: slapd is running already")
 	}
-	s.URL = strings.TrimSpace(string(out))
+	cmd := exec.Command(s.script, "run", s.dir)
+	setParentDeathSignal(cmd)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("ldaptest: %s run: %w", s.script, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(done)
+	}()
+	fail := func(format string, args ...any) error {
+		cmd.Process.Kill()
+		<-done
+		return fmt.Errorf("ldaptest: "+format+"; stderr: %s", append(args, stderr.String())...)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		return fail("%s run printed no URL: %v", s.script, err)
+	}
+	url := strings.TrimSpace(line)
+	// Wait until slapd accepts connections: a condition, with a deadline
+	// that no loaded machine reaches.
+	deadline := time.Now().Add(startTimeout)
+	for {
+		c, err := ldap.DialURL(url)
+		if err == nil {
+			c.Close()
+			break
+		}
+		select {
+		case <-done:
+			return fail("slapd exited before answering (%s)", cmd.ProcessState)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fail("slapd on %s did not answer within %s: %v", url, startTimeout, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.URL, s.cmd, s.done = url, cmd, done
 	return nil
 }
 
-// Stop stops slapd and waits until it has exited.
+// startTimeout bounds how long slapd may take to start or stop.
+const startTimeout = 60 * time.Second
+
+// Stop stops slapd (SIGTERM; SIGKILL if it has not exited after
+// startTimeout) and waits until it has exited.
 func (s *Server) Stop() error {
-	out, err := exec.Command(s.script, "stop", s.dir).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("ldaptest: %s stop: %v: %s", s.script, err, out)
+	if s.cmd == nil {
+		return nil
 	}
-	return nil
+	cmd, done := s.cmd, s.done
+	s.cmd, s.done = nil, nil
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+		return nil
+	case <-time.After(startTimeout):
+		cmd.Process.Kill()
+		<-done
+		return fmt.Errorf("ldaptest: slapd did not exit within %s of SIGTERM; killed", startTimeout)
+	}
 }
 
 // Tree is a subtree of the test instance that belongs to one test: its own
