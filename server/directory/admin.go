@@ -27,6 +27,23 @@ type UserSpec struct {
 	Disabled bool
 }
 
+// check validates the login name, password and quotas of spec (ErrInvalid)
+// and returns its addresses in canonical form.
+func (spec *UserSpec) check() ([]string, error) {
+	if err := CheckLogin(spec.Login); err != nil {
+		return nil, err
+	}
+	if spec.Password != "" {
+		if err := checkPassword(spec.Password); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkQuota(spec.QuotaStorage, spec.QuotaMessages); err != nil {
+		return nil, err
+	}
+	return canonicalList(spec.Addresses)
+}
+
 // UserChange holds the fields of an account that UpdateUser may change.
 type UserChange struct {
 	Addresses     []string
@@ -83,18 +100,7 @@ func (f *File) precheckAddresses(login string, addresses []string) error {
 // The account's file is written first, listing its addresses, and the
 // addresses are claimed after it; see the package documentation.
 func (f *File) AddUser(spec UserSpec) error {
-	if err := CheckLogin(spec.Login); err != nil {
-		return err
-	}
-	if spec.Password != "" {
-		if err := checkPassword(spec.Password); err != nil {
-			return err
-		}
-	}
-	if err := checkQuota(spec.QuotaStorage, spec.QuotaMessages); err != nil {
-		return err
-	}
-	addrs, err := canonicalList(spec.Addresses)
+	addrs, err := spec.check()
 	if err != nil {
 		return err
 	}

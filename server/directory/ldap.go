@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -283,7 +284,7 @@ func OpenLDAP(o LDAPOptions) (*LDAP, error) {
 		o:       o,
 		log:     log,
 		cache:   newEntryCache(o.CacheTTL),
-		dummyDN: ldap.EscapeDN(o.LoginAttr) + "=" + ldap.EscapeDN("\x00loft-no-such-entry") + "," + o.UserBase,
+		dummyDN: o.LoginAttr + "=loft-no-such-entry-" + rand.Text() + "," + o.UserBase,
 		stop:    make(chan struct{}),
 	}
 	d.search = newPool(&d.o, tlsConfig, o.BindDN, o.BindPassword)
@@ -467,7 +468,26 @@ func (d *LDAP) entryByLogin(ctx context.Context, login string) (*ldapEntry, erro
 	if e := d.cache.get(key); e != nil {
 		return e, nil
 	}
-	entries, err := d.searchUsers(ctx, fillFilter(d.o.UserFilter, login))
+	le, err := d.findLogin(ctx, login, d.userAttrs())
+	if err != nil {
+		return nil, err
+	}
+	e, err := d.entry(ctx, le)
+	if err != nil {
+		return nil, err
+	}
+	if e.acct.Login != login {
+		return nil, ErrNotFound
+	}
+	d.cache.put(key, e)
+	return e, nil
+}
+
+// findLogin searches for the entry of login with UserFilter and reads
+// attrs of it. Only an entry whose login attribute holds login exactly
+// counts: ErrNotFound if none does, ErrUnavailable if several do.
+func (d *LDAP) findLogin(ctx context.Context, login string, attrs []string) (*ldap.Entry, error) {
+	entries, err := d.searchEntries(ctx, d.o.UserBase, ldap.ScopeWholeSubtree, fillFilter(d.o.UserFilter, login), attrs)
 	if err != nil {
 		return nil, err
 	}
@@ -481,18 +501,9 @@ func (d *LDAP) entryByLogin(ctx context.Context, login string) (*ldapEntry, erro
 	case 0:
 		return nil, ErrNotFound
 	case 1:
-	default:
-		return nil, fmt.Errorf("%w: login name %q is held by %d entries", ErrUnavailable, login, len(found))
+		return found[0], nil
 	}
-	e, err := d.entry(ctx, found[0])
-	if err != nil {
-		return nil, err
-	}
-	if e.acct.Login != login {
-		return nil, ErrNotFound
-	}
-	d.cache.put(key, e)
-	return e, nil
+	return nil, fmt.Errorf("%w: login name %q is held by %d entries", ErrUnavailable, login, len(found))
 }
 
 // fillFilter replaces each "%s" of filter by value escaped for a filter

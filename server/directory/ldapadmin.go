@@ -50,29 +50,18 @@ func (d *LDAP) readAdmin(ctx context.Context, login string) (*adminEntry, error)
 	if err := CheckLogin(login); err != nil {
 		return nil, err
 	}
-	attrs := append(d.userAttrs(), "objectClass")
-	entries, err := d.searchEntries(ctx, d.o.UserBase, ldap.ScopeWholeSubtree, fillFilter(d.o.UserFilter, login), attrs)
-	if err != nil {
-		return nil, err
-	}
-	var found []*ldap.Entry
-	for _, le := range entries {
-		if slices.Contains(le.GetAttributeValues(d.o.LoginAttr), login) {
-			found = append(found, le)
-		}
-	}
-	switch len(found) {
-	case 0:
+	le, err := d.findLogin(ctx, login, append(d.userAttrs(), "objectClass"))
+	if errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("%w: user %q", ErrNotFound, login)
-	case 1:
-	default:
-		return nil, fmt.Errorf("%w: login name %q is held by %d entries", ErrUnavailable, login, len(found))
 	}
-	e, err := d.entry(ctx, found[0])
 	if err != nil {
 		return nil, err
 	}
-	return &adminEntry{dn: e.dn, classes: found[0].GetAttributeValues("objectClass"), acct: e.acct, raw: found[0]}, nil
+	e, err := d.entry(ctx, le)
+	if err != nil {
+		return nil, err
+	}
+	return &adminEntry{dn: e.dn, classes: le.GetAttributeValues("objectClass"), acct: e.acct, raw: le}, nil
 }
 
 // userDN is the DN of a provisioned account: LoginAttr=login,UserBase.
@@ -161,18 +150,7 @@ func (d *LDAP) addressValues(addrs []string) map[string][]string {
 // Errors as File.AddUser.
 func (d *LDAP) AddUser(spec UserSpec) error {
 	ctx := context.Background()
-	if err := CheckLogin(spec.Login); err != nil {
-		return err
-	}
-	if spec.Password != "" {
-		if err := checkPassword(spec.Password); err != nil {
-			return err
-		}
-	}
-	if err := checkQuota(spec.QuotaStorage, spec.QuotaMessages); err != nil {
-		return err
-	}
-	addrs, err := canonicalList(spec.Addresses)
+	addrs, err := spec.check()
 	if err != nil {
 		return err
 	}
