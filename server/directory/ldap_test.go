@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/loftmail/loft/conformance/harness"
 	"github.com/loftmail/loft/server/directory"
 	"github.com/loftmail/loft/server/directory/ldaptest"
 )
@@ -538,5 +540,57 @@ func TestLDAPSettingsInterval(t *testing.T) {
 			t.Fatalf("settings not re-read within a minute: %+v", st)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// ldaps:// and StartTLS, verified against ca_file; a server whose
+// certificate cannot be verified is unavailable, and nothing is sent to it
+// in clear.
+func TestLDAPTLS(t *testing.T) {
+	ldaptest.SkipIfMissing(t)
+	dir := t.TempDir()
+	certFile, keyFile, _, err := harness.WriteCertificate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ldaptest.StartTLSIn(filepath.Join(dir, "slapd"), certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Stop() })
+	tree := ldaptest.NewTree(t, s)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name     string
+		url      string
+		startTLS bool
+		ca       string
+		want     error
+	}{
+		{"ldaps", s.TLSURL, false, certFile, nil},
+		{"starttls", s.URL, true, certFile, nil},
+		{"ldaps-unverified", s.TLSURL, false, "", directory.ErrUnavailable},
+		{"starttls-unverified", s.URL, true, "", directory.ErrUnavailable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := s.Options(tree)
+			o.URLs = []string{tc.url}
+			o.StartTLS = tc.startTLS
+			o.CAFile = tc.ca
+			d, err := directory.OpenLDAP(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			if tc.want == nil {
+				if _, err := d.LookupLogin(ctx, "tls-user"); errors.Is(err, directory.ErrNotFound) {
+					mustAdd(t, d, directory.UserSpec{Login: "tls-user", Password: "pw"})
+				}
+			}
+			_, err = d.Authenticate(ctx, "tls-user", "pw")
+			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
+				t.Errorf("Authenticate = %v, want %v", err, tc.want)
+			}
+		})
 	}
 }

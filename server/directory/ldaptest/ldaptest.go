@@ -40,7 +40,11 @@ const Slapd = "/usr/sbin/slapd"
 // Server is one running test slapd.
 type Server struct {
 	// URL is "ldap://127.0.0.1:PORT".
-	URL    string
+	URL string
+	// TLSURL is "ldaps://127.0.0.1:PORT" for a server started with
+	// StartTLSIn, "" otherwise.
+	TLSURL string
+	tls    []string // LDAP_TLS_CERT=…, LDAP_TLS_KEY=… for the script
 	dir    string
 	script string
 	cmd    *exec.Cmd     // nil when stopped
@@ -93,6 +97,21 @@ func StartIn(dir string) (*Server, error) {
 	return s, nil
 }
 
+// StartTLSIn is StartIn for a slapd that also offers StartTLS, and
+// ldaps:// at TLSURL, with the certificate and key in the PEM files
+// certFile and keyFile.
+func StartTLSIn(dir, certFile, keyFile string) (*Server, error) {
+	sc, err := script()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{dir: dir, script: sc, tls: []string{"LDAP_TLS_CERT=" + certFile, "LDAP_TLS_KEY=" + keyFile}}
+	if err := s.Start(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // Start starts a test slapd for t in a temporary directory and stops it
 // when t ends. Without slapd it skips t, or fails it under CI=true.
 func Start(t testing.TB) *Server {
@@ -119,6 +138,7 @@ func (s *Server) Start() error {
 		return errors.New("ldaptest: slapd is running already")
 	}
 	cmd := exec.Command(s.script, "run", s.dir)
+	cmd.Env = append(os.Environ(), s.tls...)
 	setParentDeathSignal(cmd)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -139,11 +159,20 @@ func (s *Server) Start() error {
 		<-done
 		return fmt.Errorf("ldaptest: "+format+"; stderr: %s", append(args, stderr.String())...)
 	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	out := bufio.NewReader(stdout)
+	line, err := out.ReadString('\n')
 	if err != nil {
 		return fail("%s run printed no URL: %v", s.script, err)
 	}
 	url := strings.TrimSpace(line)
+	tlsURL := ""
+	if s.tls != nil {
+		line, err := out.ReadString('\n')
+		if err != nil {
+			return fail("%s run printed no ldaps URL: %v", s.script, err)
+		}
+		tlsURL = strings.TrimSpace(line)
+	}
 	// Wait until slapd accepts connections: a condition, with a deadline
 	// that no loaded machine reaches.
 	deadline := time.Now().Add(startTimeout)
@@ -163,7 +192,7 @@ func (s *Server) Start() error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	s.URL, s.cmd, s.done = url, cmd, done
+	s.URL, s.TLSURL, s.cmd, s.done = url, tlsURL, cmd, done
 	return nil
 }
 
