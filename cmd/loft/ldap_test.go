@@ -7,17 +7,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/loftmail/loft/server/directory"
 	"github.com/loftmail/loft/server/directory/ldaptest"
 )
 
-// TestAdmLDAP runs `loft adm user …` and `loft adm group …` against a real
-// slapd: with backend = "ldap" they provision entries in the directory.
-func TestAdmLDAP(t *testing.T) {
-	slapd := ldaptest.Start(t)
-	tree := ldaptest.NewTree(t, slapd)
+// writeLDAPConfig writes a configuration file whose directory is tree on
+// slapd, with extra appended, and returns its path.
+func writeLDAPConfig(t *testing.T, slapd *ldaptest.Server, tree *ldaptest.Tree, extra string) string {
+	t.Helper()
 	dir := t.TempDir()
 	pwFile := filepath.Join(dir, "ldap-password")
 	if err := os.WriteFile(pwFile, []byte(ldaptest.ServicePassword+"\n"), 0o600); err != nil {
@@ -37,9 +37,48 @@ settings_dn = %q
 request_timeout = "60s"
 dial_timeout = "60s"
 `, filepath.Join(dir, "var"), slapd.URL, ldaptest.ServiceDN, pwFile, tree.UserBase, tree.GroupBase, tree.SettingsDN)
-	if err := os.WriteFile(conf, []byte(toml), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(toml+extra), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return conf
+}
+
+// TestServeLDAP runs `loft serve` with an LDAP directory: an account that
+// `loft adm` provisions logs in over POP3, and SIGHUP reloads the
+// directory's settings without stopping the server.
+func TestServeLDAP(t *testing.T) {
+	slapd := ldaptest.Start(t)
+	tree := ldaptest.NewTree(t, slapd)
+	conf := writeLDAPConfig(t, slapd, tree, `[auth]
+failure_delay = 0
+[lmtp]
+listen = []
+[imap]
+listen = []
+[imaps]
+listen = []
+[pop3]
+listen = ["127.0.0.1:0"]
+[pop3s]
+listen = []
+`)
+	p := startServe(t, conf, "")
+	ok(t, "pop-secret\n", "adm", "--config", conf, "user", "add", "alice")
+	pop3Login(t, p.pop3Addr, "alice", "pop-secret")
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLog(t, `msg="directory reloaded"`)
+	pop3Login(t, p.pop3Addr, "alice", "pop-secret")
+	p.stop(t)
+}
+
+// TestAdmLDAP runs `loft adm user …` and `loft adm group …` against a real
+// slapd: with backend = "ldap" they provision entries in the directory.
+func TestAdmLDAP(t *testing.T) {
+	slapd := ldaptest.Start(t)
+	tree := ldaptest.NewTree(t, slapd)
+	conf := writeLDAPConfig(t, slapd, tree, "")
 	adm := func(args ...string) []string { return append([]string{"adm", "--config", conf}, args...) }
 
 	ok(t, "s3cret\n", adm("user", "add", "alice", "--password-stdin", "--address", "alice@example.org", "--address", "a.smith@example.org", "--quota-storage", "1MiB")...)
