@@ -3,6 +3,7 @@ package directory_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"path/filepath"
 	"slices"
@@ -592,5 +593,42 @@ func TestLDAPTLS(t *testing.T) {
 				t.Errorf("Authenticate = %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+// Many goroutines share a small pool: every call gets its answer.
+func TestLDAPConcurrent(t *testing.T) {
+	d, _, _ := openLDAP(t, func(o *directory.LDAPOptions) { o.PoolSize = 2; o.CacheTTL = 0 })
+	mustAdd(t, d, directory.UserSpec{Login: "alice", Password: "pw", Addresses: []string{"alice@example.org"}})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 16*10)
+	for g := range 16 {
+		wg.Go(func() {
+			for i := range 10 {
+				var err error
+				switch (g + i) % 3 {
+				case 0:
+					_, err = d.Authenticate(ctx, "alice", "pw")
+				case 1:
+					if _, e := d.Authenticate(ctx, "alice", "wrong"); !errors.Is(e, directory.ErrAuthFailed) {
+						err = fmt.Errorf("wrong password: %v", e)
+					}
+				case 2:
+					_, err = d.LookupAddress(ctx, "alice@example.org")
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := d.Stats().Dials; n > 4 {
+		t.Errorf("%d connections dialled for a pool of 2 (and 2 for binds)", n)
 	}
 }
