@@ -149,25 +149,31 @@ func (o *LDAPOptions) Check() error {
 			return bad("urls: %q is not ldap://host[:port] or ldaps://host[:port]", raw)
 		}
 	}
-	for name, dn := range map[string]string{"user_base": o.UserBase, "group_base": o.GroupBase, "bind_dn": o.BindDN, "settings_dn": o.SettingsDN} {
-		if dn == "" && (name == "user_base" || name == "group_base") {
-			return bad("%s: must be set", name)
+	for _, k := range []struct {
+		name, dn string
+		required bool
+	}{{"user_base", o.UserBase, true}, {"group_base", o.GroupBase, true}, {"bind_dn", o.BindDN, false}, {"settings_dn", o.SettingsDN, false}} {
+		if k.dn == "" && k.required {
+			return bad("%s: must be set", k.name)
 		}
-		if dn != "" {
-			if _, err := ldap.ParseDN(dn); err != nil {
-				return bad("%s: %q is not a DN: %v", name, dn, err)
+		if k.dn != "" {
+			if _, err := ldap.ParseDN(k.dn); err != nil {
+				return bad("%s: %q is not a DN: %v", k.name, k.dn, err)
 			}
 		}
 	}
 	if o.BindDN != "" && o.BindPassword == "" {
 		return bad("bind_password: must be set when bind_dn is")
 	}
-	for name, f := range map[string]string{"user_filter": o.UserFilter, "address_filter": o.AddressFilter, "group_filter": o.GroupFilter} {
-		if name != "group_filter" && !strings.Contains(f, "%s") {
-			return bad("%s: %q has no %%s", name, f)
+	for _, k := range []struct {
+		name, filter string
+		takesValue   bool
+	}{{"user_filter", o.UserFilter, true}, {"address_filter", o.AddressFilter, true}, {"group_filter", o.GroupFilter, false}} {
+		if k.takesValue && !strings.Contains(k.filter, "%s") {
+			return bad("%s: %q has no %%s", k.name, k.filter)
 		}
-		if _, err := ldap.CompileFilter(strings.ReplaceAll(f, "%s", "x")); err != nil {
-			return bad("%s: %q: %v", name, f, err)
+		if _, err := ldap.CompileFilter(strings.ReplaceAll(k.filter, "%s", "x")); err != nil {
+			return bad("%s: %q: %v", k.name, k.filter, err)
 		}
 	}
 	if o.LoginAttr == "" || len(o.AddressAttrs) == 0 || o.GroupNameAttr == "" || o.GroupMemberAttr == "" {
@@ -348,8 +354,8 @@ func plausibleLogin(login string) bool {
 // about as long. A disabled account is ErrAuthFailed after a right
 // password; an LDAP server that does not answer, ErrUnavailable.
 func (d *LDAP) Authenticate(ctx context.Context, login, password string) (*Account, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	if ctx.Err() != nil {
+		return nil, ctxError(ctx)
 	}
 	if password == "" || len(password) > MaxPasswordLen {
 		return nil, ErrAuthFailed
@@ -415,8 +421,8 @@ func ldapResult(err error) string {
 // login exactly: LDAP matches uid without regard to case, Loft's login
 // names are case-sensitive.
 func (d *LDAP) LookupLogin(ctx context.Context, login string) (*Account, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	if ctx.Err() != nil {
+		return nil, ctxError(ctx)
 	}
 	if !plausibleLogin(login) {
 		return nil, ErrNotFound
@@ -432,8 +438,8 @@ func (d *LDAP) LookupLogin(ctx context.Context, login string) (*Account, error) 
 // two entries hold is ErrUnavailable (the directory is inconsistent: no
 // delivery should pick one of them).
 func (d *LDAP) LookupAddress(ctx context.Context, address string) (*Account, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	if ctx.Err() != nil {
+		return nil, ctxError(ctx)
 	}
 	addr, err := CanonicalAddress(address)
 	if err != nil {
@@ -649,8 +655,8 @@ func cloneAccount(a *Account) *Account {
 // members that are accounts (members named by a DN whose first RDN is the
 // login attribute are taken from the DN; others are read).
 func (d *LDAP) Groups(ctx context.Context) ([]Group, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	if ctx.Err() != nil {
+		return nil, ctxError(ctx)
 	}
 	entries, err := d.searchEntries(ctx, d.o.GroupBase, ldap.ScopeWholeSubtree, d.o.GroupFilter,
 		[]string{d.o.GroupNameAttr, d.o.GroupMemberAttr})

@@ -632,3 +632,20 @@ func TestLDAPConcurrent(t *testing.T) {
 		t.Errorf("%d connections dialled for a pool of 2 (and 2 for binds)", n)
 	}
 }
+
+// A deadline that passes while the directory has not answered is a
+// temporary failure; a cancelled context is the caller's.
+func TestLDAPContext(t *testing.T) {
+	d, _, _ := openLDAP(t, nil)
+	mustAdd(t, d, directory.UserSpec{Login: "alice", Password: "pw"})
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	if _, err := d.LookupLogin(ctx, "alice"); !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, directory.ErrUnavailable) {
+		t.Errorf("LookupLogin with a passed deadline = %v, want ErrUnavailable and context.DeadlineExceeded", err)
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	cancel()
+	if _, err := d.Authenticate(ctx, "alice", "pw"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Authenticate with a cancelled context = %v, want context.Canceled", err)
+	}
+}

@@ -50,12 +50,13 @@ func newPool(o *LDAPOptions, tlsConfig *tls.Config, bindDN, bindPW string) *pool
 // on which fn fails with a network error is closed; if it had been idle
 // in the pool (and so may be one that the server closed meanwhile), fn is
 // run once more on a new connection. The error is fn's, or
-// ErrUnavailable when no server could be reached, or ctx.Err().
+// ErrUnavailable when no server could be reached or ctx's deadline passed
+// first (it wraps context.DeadlineExceeded then), or context.Canceled.
 func (p *pool) do(ctx context.Context, fn func(*ldap.Conn) error) error {
 	select {
 	case p.slots <- struct{}{}:
 	case <-ctx.Done():
-		return ctx.Err()
+		return ctxError(ctx)
 	}
 	defer func() { <-p.slots }()
 	for attempt := 0; ; attempt++ {
@@ -75,7 +76,7 @@ func (p *pool) do(ctx context.Context, fn func(*ldap.Conn) error) error {
 		}
 		c.Close()
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return ctxError(ctx)
 		}
 		if !reused || attempt > 0 {
 			return fmt.Errorf("%w: %v", ErrUnavailable, err)
@@ -118,8 +119,8 @@ func (p *pool) dial(ctx context.Context) (*ldap.Conn, error) {
 	first := int(p.preferred.Load())
 	var errs []error
 	for i := range n {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		if ctx.Err() != nil {
+			return nil, ctxError(ctx)
 		}
 		idx := (first + i) % n
 		c, err := p.dialOne(ctx, p.o.URLs[idx])
@@ -130,8 +131,8 @@ func (p *pool) dial(ctx context.Context) (*ldap.Conn, error) {
 		}
 		errs = append(errs, err)
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	if ctx.Err() != nil {
+		return nil, ctxError(ctx)
 	}
 	return nil, fmt.Errorf("%w: %v", ErrUnavailable, errors.Join(errs...))
 }
@@ -166,6 +167,17 @@ func (p *pool) dialOne(ctx context.Context, raw string) (*ldap.Conn, error) {
 		}
 	}
 	return c, nil
+}
+
+// ctxError is the error of a done ctx: context.Canceled as it is (the
+// caller gave up), a passed deadline as ErrUnavailable (the directory did
+// not answer in time) wrapping context.DeadlineExceeded.
+func ctxError(ctx context.Context) error {
+	err := ctx.Err()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
 }
 
 // close closes the idle connections; connections in use are closed when
