@@ -24,6 +24,29 @@ func BenchmarkLogin(b *testing.B) {
 		defer d.Close()
 		benchLogin(b, d)
 	})
+	benchLDAP(b, benchLogin)
+}
+
+// BenchmarkLookupAddress measures recipient look-ups per second, as LMTP
+// makes one per RCPT: against the file directory, and against slapd with
+// and without the cache.
+//
+//	go test -run '^$' -bench LookupAddress -benchtime 3s ./server/directory
+func BenchmarkLookupAddress(b *testing.B) {
+	b.Run("file", func(b *testing.B) {
+		d, err := directory.OpenFile(b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer d.Close()
+		benchLookup(b, d)
+	})
+	benchLDAP(b, benchLookup)
+}
+
+// benchLDAP runs bench as sub-benchmarks ldap-cache and ldap-nocache, on a
+// subtree of the shared slapd each.
+func benchLDAP(b *testing.B, bench func(*testing.B, directory.Admin)) {
 	for _, tc := range []struct {
 		name string
 		ttl  time.Duration
@@ -42,7 +65,7 @@ func BenchmarkLogin(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer d.Close()
-			benchLogin(b, d)
+			bench(b, d)
 		})
 	}
 }
@@ -65,4 +88,21 @@ func benchLogin(b *testing.B, d directory.Admin) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "logins/s")
+}
+
+func benchLookup(b *testing.B, d directory.Admin) {
+	if err := d.AddUser(directory.UserSpec{Login: "alice", Password: "alice-secret", Addresses: []string{"alice@example.org"}}); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := d.LookupAddress(ctx, "alice@example.org"); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
 }
