@@ -52,6 +52,18 @@ type UserChange struct {
 	Disabled      bool
 }
 
+// edit lets fn change ch, checks the quotas (ErrInvalid) and returns the
+// addresses in canonical form. An error from fn is returned as it is.
+func (ch *UserChange) edit(fn func(*UserChange) error) ([]string, error) {
+	if err := fn(ch); err != nil {
+		return nil, err
+	}
+	if err := checkQuota(ch.QuotaStorage, ch.QuotaMessages); err != nil {
+		return nil, err
+	}
+	return canonicalList(ch.Addresses)
+}
+
 // canonicalList canonicalizes addresses and drops duplicates, keeping the
 // first of each.
 func canonicalList(addresses []string) ([]string, error) {
@@ -193,13 +205,7 @@ func (f *File) UpdateUser(login string, fn func(*UserChange) error) error {
 		QuotaMessages: old.QuotaMessages,
 		Disabled:      old.Disabled,
 	}
-	if err := fn(&ch); err != nil {
-		return err
-	}
-	if err := checkQuota(ch.QuotaStorage, ch.QuotaMessages); err != nil {
-		return err
-	}
-	addrs, err := canonicalList(ch.Addresses)
+	addrs, err := ch.edit(fn)
 	if err != nil {
 		return err
 	}

@@ -15,38 +15,27 @@ import (
 // password as {SSHA}).
 //
 //	go test -run '^$' -bench Login -benchtime 3s ./server/directory
-func BenchmarkLogin(b *testing.B) {
-	b.Run("file", func(b *testing.B) {
-		d, err := directory.OpenFile(b.TempDir())
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer d.Close()
-		benchLogin(b, d)
-	})
-	benchLDAP(b, benchLogin)
-}
+func BenchmarkLogin(b *testing.B) { benchBackends(b, benchLogin) }
 
 // BenchmarkLookupAddress measures recipient look-ups per second, as LMTP
 // makes one per RCPT: against the file directory, and against slapd with
 // and without the cache.
 //
 //	go test -run '^$' -bench LookupAddress -benchtime 3s ./server/directory
-func BenchmarkLookupAddress(b *testing.B) {
+func BenchmarkLookupAddress(b *testing.B) { benchBackends(b, benchLookup) }
+
+// benchBackends runs bench as sub-benchmarks: file, on a new file
+// directory, and ldap-cache and ldap-nocache, on a subtree of the shared
+// slapd each.
+func benchBackends(b *testing.B, bench func(*testing.B, directory.Admin)) {
 	b.Run("file", func(b *testing.B) {
 		d, err := directory.OpenFile(b.TempDir())
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer d.Close()
-		benchLookup(b, d)
+		bench(b, d)
 	})
-	benchLDAP(b, benchLookup)
-}
-
-// benchLDAP runs bench as sub-benchmarks ldap-cache and ldap-nocache, on a
-// subtree of the shared slapd each.
-func benchLDAP(b *testing.B, bench func(*testing.B, directory.Admin)) {
 	for _, tc := range []struct {
 		name string
 		ttl  time.Duration

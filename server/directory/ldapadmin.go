@@ -242,13 +242,7 @@ func (d *LDAP) UpdateUser(login string, fn func(*UserChange) error) error {
 	}
 	ch := old
 	ch.Addresses = slices.Clone(old.Addresses)
-	if err := fn(&ch); err != nil {
-		return err
-	}
-	if err := checkQuota(ch.QuotaStorage, ch.QuotaMessages); err != nil {
-		return err
-	}
-	addrs, err := canonicalList(ch.Addresses)
+	addrs, err := ch.edit(fn)
 	if err != nil {
 		return err
 	}
