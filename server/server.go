@@ -193,9 +193,6 @@ func (s *Server) Reload(ctx context.Context) error {
 	return nil
 }
 
-// Directory returns the server's directory.
-func (s *Server) Directory() directory.Directory { return s.dir }
-
 // authFailureDelay converts auth.failure_delay, where 0 means no delay, to
 // the AuthFailureDelay of imap.Config and pop3.Config, where 0 means the
 // package's default and a negative value no delay.
