@@ -12,9 +12,9 @@ import (
 type comparator int
 
 const (
-	cmpOctet     comparator = iota // "i;octet" (RFC 4790 §9.3)
-	cmpCasemap                     // "i;ascii-casemap" (RFC 4790 §9.2)
-	cmpNumeric                     // "i;ascii-numeric" (RFC 4790 §9.1)
+	cmpOctet   comparator = iota // "i;octet" (RFC 4790 §9.3)
+	cmpCasemap                   // "i;ascii-casemap" (RFC 4790 §9.2)
+	cmpNumeric                   // "i;ascii-numeric" (RFC 4790 §9.1)
 )
 
 var comparatorNames = map[string]comparator{
