@@ -259,7 +259,11 @@ func tstEnvelope(c *checker, k *call) testFunc {
 					continue
 				}
 			}
-			if v, ok := part.of(envelopeAddress(path), sep); ok {
+			a := envelopeAddress(path)
+			if a.null && m.kind == matchCount {
+				continue // RFC 5231 §4.2: an empty MAIL FROM counts 0
+			}
+			if v, ok := part.of(a, sep); ok {
 				values = append(values, v)
 			}
 		}
