@@ -360,17 +360,34 @@ func cmdInclude(c *checker, k *call) cmdFunc {
 }
 
 // normalizeFlags splits flag lists at spaces and drops repetitions, ASCII
-// case-insensitively (RFC 5232 §3).
+// case-insensitively, and flags that are not valid IMAP flags or that
+// cannot be set, such as \Recent (RFC 5232 §2, §3).
 func normalizeFlags(lists []string) []string {
 	var out []string
 	for _, l := range lists {
 		for _, fl := range strings.Fields(l) {
-			if !containsFold(out, fl) {
+			if validFlag(fl) && !containsFold(out, fl) {
 				out = append(out, fl)
 			}
 		}
 	}
 	return out
+}
+
+// validFlag reports whether fl is a flag of RFC 3501 §9 that a script may
+// set: an atom, or "\" and an atom, other than \Recent.
+func validFlag(fl string) bool {
+	atom := strings.TrimPrefix(fl, "\\")
+	if atom == "" || strings.EqualFold(fl, "\\Recent") {
+		return false
+	}
+	for i := 0; i < len(atom); i++ {
+		c := atom[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`(){%*"\]`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func containsFold(list []string, s string) bool {

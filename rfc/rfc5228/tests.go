@@ -353,7 +353,8 @@ func tstHasflag(c *checker, k *call) testFunc {
 			}
 			flags = normalizeFlags(lists)
 		}
-		return m.match(f, flags), nil
+		// A key holding several flags stands for each of them (RFC 5232 §2, §4).
+		return m.matchKeys(f, flags, strings.Fields(strings.Join(expandAll(f, m.keys), " "))), nil
 	}
 }
 
