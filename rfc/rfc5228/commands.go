@@ -247,7 +247,8 @@ func (c *checker) variableName(l strLit) (string, bool) {
 
 // cmdSet compiles set (RFC 5229 §4), its modifiers applied in the order
 // of §4.1's precedence: :lower/:upper, :lowerfirst/:upperfirst,
-// :quotewildcard, :length.
+// :quotewildcard, :length. The case modifiers change A–Z and a–z only
+// (§4.1.3).
 func cmdSet(c *checker, k *call) cmdFunc {
 	name, ok := c.variableName(k.args[0].strs[0])
 	if !ok {
@@ -257,15 +258,15 @@ func cmdSet(c *checker, k *call) cmdFunc {
 	var mods []func(string) string
 	switch {
 	case k.has("lower"):
-		mods = append(mods, strings.ToLower)
+		mods = append(mods, foldASCII)
 	case k.has("upper"):
-		mods = append(mods, strings.ToUpper)
+		mods = append(mods, upperASCII)
 	}
 	switch {
 	case k.has("lowerfirst"):
-		mods = append(mods, func(s string) string { return changeFirst(s, strings.ToLower) })
+		mods = append(mods, func(s string) string { return changeFirst(s, foldASCII) })
 	case k.has("upperfirst"):
-		mods = append(mods, func(s string) string { return changeFirst(s, strings.ToUpper) })
+		mods = append(mods, func(s string) string { return changeFirst(s, upperASCII) })
 	}
 	if k.has("quotewildcard") {
 		mods = append(mods, quoteWildcard)
@@ -431,6 +432,18 @@ func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func utf8Len(s string) int { return utf8.RuneCountInString(s) }
+
+// upperASCII maps a–z to A–Z and leaves every other character alone (RFC
+// 5229 §4.1.3).
+func upperASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		}
+	}
+	return string(b)
+}
 
 // changeFirst applies change to the first character of s.
 func changeFirst(s string, change func(string) string) string {
