@@ -373,7 +373,7 @@ func tstMailboxExists(c *checker, k *call) testFunc {
 }
 
 // tstEnvironment matches an environment item (RFC 5183 §4); an item the
-// delivery does not know makes the test false.
+// delivery does not know makes the test false, and counts 0.
 func tstEnvironment(c *checker, k *call) testFunc {
 	name := c.str(k.args[0].strs[0])
 	m, ok := c.matcher(k, k.args[1])
@@ -383,7 +383,7 @@ func tstEnvironment(c *checker, k *call) testFunc {
 	return func(f *frame) (bool, error) {
 		v, known := f.env.Environment(strings.ToLower(name.expand(f)))
 		if !known {
-			return false, nil
+			return m.match(f, nil), nil
 		}
 		return m.match(f, []string{v}), nil
 	}
