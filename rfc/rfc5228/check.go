@@ -215,9 +215,9 @@ func Compile(src []byte, opts Options) (*Script, error) {
 		}
 		c.allowed[name] = true
 	}
-	tree, perr := parse(string(src), opts.MaxNesting)
-	if perr != nil {
-		return nil, Errors{perr}
+	tree, perrs := parse(string(src), opts.MaxNesting)
+	if perrs != nil {
+		return nil, perrs
 	}
 	cmds := c.block(tree, true)
 	if len(c.errs) > 0 {
