@@ -193,13 +193,14 @@ func fits(a argument, p param) bool {
 }
 
 // Compile checks a script (RFC 5228 §8) and returns it compiled, or an
-// Errors value listing every error found: a syntax error stops the check
-// at its position (what follows it cannot be read reliably); other errors
-// (unknown commands, tests and tags, arguments of the wrong kind or
-// number, require of an extension not in opts.Extensions or used without
-// require, require after other commands, elsif or else without if, invalid
-// comparators, addresses, variable names and date parts) are all reported.
-// A script larger than opts.MaxScriptSize is refused unread.
+// Errors value, sorted by position. With syntax errors, it lists the first
+// of each command (a lexical error, such as an unclosed string, ends the
+// list). Otherwise it lists every error of meaning: unknown commands,
+// tests and tags, arguments of the wrong kind or number, require of an
+// extension not in opts.Extensions or use of one without require, require
+// after other commands, elsif or else without if, invalid comparators,
+// addresses, variable names, zones and date parts. A script larger than
+// opts.MaxScriptSize is refused unread.
 func Compile(src []byte, opts Options) (*Script, error) {
 	if opts.MaxScriptSize > 0 && len(src) > opts.MaxScriptSize {
 		return nil, Errors{{Line: 1, Column: 1, Msg: fmt.Sprintf("script of %d octets exceeds the limit of %d", len(src), opts.MaxScriptSize)}}
