@@ -48,8 +48,8 @@
 //   - The address test is refused at compile time on a constant header
 //     name that holds no addresses (§5.1 "MUST restrict"): the fields of RFC
 //     5322 §3.6.2, §3.6.3 and §3.6.6 and common delivery fields.
-//   - envelope knows the parts "from", "to" and "auth" (§5.4); any other
-//     constant part is a compile-time error.
+//   - envelope knows the parts "from" and "to" (§5.4); any other constant
+//     part is a compile-time error, as §5.4 recommends.
 //   - "?" in :matches is one UTF-8 character, with every comparator.
 //   - Duplicate keep, and duplicate fileinto of one mailbox, merge into
 //     the first, with the last one's flags (RFC 5232 §3); identical

@@ -114,9 +114,10 @@ type Env interface {
 	// EnvelopeTo is the forward-path of the RCPT command that caused this
 	// delivery, without angle brackets (RFC 5228 §5.4).
 	EnvelopeTo() string
-	// Envelope returns another envelope part ("auth", "orcpt", …) and
-	// whether it is known; the envelope test treats an unknown part as
-	// absent.
+	// Envelope returns an envelope part other than "from" and "to" and
+	// whether it is known, for parts that extensions define (RFC 6009's
+	// "orcpt", …); the envelope test treats an unknown part as absent.
+	// The base language never calls it.
 	Envelope(part string) (string, bool)
 	// Body returns the message body: the octets after the empty line that
 	// ends the header (RFC 5173 §4), nil when there is no such line (an

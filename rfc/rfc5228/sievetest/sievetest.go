@@ -14,7 +14,7 @@
 //	now: 2008-06-13T10:00:00-05:00
 //	mailboxes: INBOX Trash
 //	env: name=Loft phase=during
-//	envelope: auth=coyote
+//	envelope: orcpt=rfc822;coyote@example.org
 //	separator: +
 //	-- script --
 //	redirect "bart@example.com";
