@@ -211,7 +211,12 @@ func tstAddress(c *checker, k *call) testFunc {
 		var values []string
 		for _, field := range f.fields(names, false, n, last) {
 			for _, a := range f.addressesOf(field) {
-				if v, ok := part.of(a, sep); ok {
+				if m.kind == matchCount {
+					// RFC 5231 §4.2 counts the mailboxes, whatever the part.
+					if a.valid {
+						values = append(values, a.all)
+					}
+				} else if v, ok := part.of(a, sep); ok {
 					values = append(values, v)
 				}
 			}
