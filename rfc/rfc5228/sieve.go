@@ -43,6 +43,10 @@ type Options struct {
 	// MaxIncludeDepth is how deeply "include" may nest (RFC 6609 §3.2); 0
 	// means DefaultMaxIncludeDepth.
 	MaxIncludeDepth int
+	// MaxIncludes is how many times one run may include a script, in all
+	// (RFC 6609 §3.1 allows limits), so that includes repeated at every
+	// level cannot multiply; 0 means DefaultMaxIncludes.
+	MaxIncludes int
 	// SubaddressSeparator separates user and detail in a local part for
 	// RFC 5233's :user and :detail; "" means "+". The detail follows the
 	// first occurrence.
@@ -55,6 +59,7 @@ const (
 	DefaultMaxRedirects    = 8
 	DefaultMaxActions      = 64
 	DefaultMaxIncludeDepth = 8
+	DefaultMaxIncludes     = 64
 )
 
 // Script is a compiled script, ready to Run any number of times, from any

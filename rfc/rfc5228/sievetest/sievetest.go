@@ -134,7 +134,7 @@ func (c *Case) Options() rfc5228.Options {
 			}
 		}
 	}
-	for key, p := range map[string]*int{"max-redirects": &opts.MaxRedirects, "max-actions": &opts.MaxActions, "max-nesting": &opts.MaxNesting, "max-size": &opts.MaxScriptSize, "max-include-depth": &opts.MaxIncludeDepth} {
+	for key, p := range map[string]*int{"max-redirects": &opts.MaxRedirects, "max-actions": &opts.MaxActions, "max-nesting": &opts.MaxNesting, "max-size": &opts.MaxScriptSize, "max-include-depth": &opts.MaxIncludeDepth, "max-includes": &opts.MaxIncludes} {
 		if v, ok := c.Head[key]; ok {
 			*p, _ = strconv.Atoi(v)
 		}
