@@ -128,8 +128,9 @@ type Env interface {
 	// ends the header (RFC 5173 §4), nil when there is no such line (an
 	// empty body is non-nil). Called only by the body test.
 	Body() []byte
-	// Now is the time of delivery, for currentdate (RFC 5260 §5) and
-	// nothing else.
+	// Now is the time of delivery, for currentdate (RFC 5260 §5), asked at
+	// most once per run so that every test sees one point in time; its
+	// location is the "local time zone" of the date tests (§4.1).
 	Now() time.Time
 	// Environment returns an environment item of RFC 5183 §4 ("domain",
 	// "host", "name", "phase", "remote-ip", …) and whether it is known.
