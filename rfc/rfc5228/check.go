@@ -42,7 +42,7 @@ type spec struct {
 	args    []param // positional arguments
 	minArgs int     // when fewer than len(args) are given, they are the last ones
 	tests   int     // 0: none; 1: exactly one test; 2: a test list
-	block   bool    // a command that takes a block
+	block   bool    // a command that takes a block (none yet but if, elsif, else)
 	command func(c *checker, k *call) cmdFunc
 	test    func(c *checker, k *call) testFunc
 }
@@ -54,7 +54,6 @@ type call struct {
 	tags  map[string]argument // by tag name; the parameter, or the tag itself
 	args  []argument          // positional, aligned with spec.args when all are given
 	tests []*test
-	block []*command
 }
 
 func (k *call) has(tag string) bool { _, ok := k.tags[tag]; return ok }
@@ -230,7 +229,7 @@ func Compile(src []byte, opts Options) (*Script, error) {
 		})
 		return nil, c.errs
 	}
-	return &Script{opts: opts, exts: c.exts, commands: cmds, globals: c.globals, size: len(src)}, nil
+	return &Script{opts: opts, exts: c.exts, commands: cmds, globals: c.globals}, nil
 }
 
 // block checks a list of commands; top is true for the script's own list,
@@ -330,7 +329,6 @@ func (c *checker) command(cmd *command) *cmdNode {
 		}
 		ok = false
 	}
-	k.block = cmd.block
 	if !ok {
 		c.block(cmd.block, false)
 		return nil

@@ -69,7 +69,6 @@ type Script struct {
 	exts     map[string]bool // the extensions the script required
 	commands []*cmdNode
 	globals  map[string]bool // variables declared global (RFC 6609 §3.3)
-	size     int
 }
 
 // Requires returns the capability names the script requires, sorted.
