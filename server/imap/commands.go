@@ -95,7 +95,9 @@ func newCommandTable() commandTable {
 		{name: "UID STORE", run: (*conn).uidStore, states: stateSelected, flags: mayExpunge},
 		{name: "COPY", run: (*conn).copyCmd, states: stateSelected, flags: usesSeqNums | mayExpunge},
 		{name: "UID COPY", run: (*conn).uidCopy, states: stateSelected, flags: mayExpunge},
-		{name: "SEARCH", run: (*conn).search, states: stateSelected, flags: usesSeqNums},
+		// RFC 4731, RFC 5182 and RFC 5032 extend SEARCH (search.go).
+		{name: "SEARCH", run: (*conn).search, states: stateSelected, flags: usesSeqNums,
+			capability: searchCapabilities},
 		{name: "UID SEARCH", run: (*conn).uidSearch, states: stateSelected, flags: mayExpunge},
 		// RFC 2342 §5.
 		{name: "NAMESPACE", run: (*conn).namespace, states: authenticated, flags: mayExpunge,

@@ -735,13 +735,16 @@ func FuzzSearchKeys(f *testing.F) {
 		" NOT NOT NOT ((((ALL))))",
 		" $",
 		" FOO {3}\r\nabc",
+		" RETURN (MIN MAX ALL COUNT SAVE) CHARSET UTF-8 OLDER 60 YOUNGER 86400 UID $",
+		" RETURN () (OR $ 1:3)",
+		" RETURN (SAVE) 1,$",
 	} {
 		f.Add([]byte(seed))
 	}
 	sel := srFuzzView(f)
 	f.Fuzz(func(t *testing.T, args []byte) {
 		dec := rfc3501.NewDecoder(bufio.NewReader(bytes.NewReader(append(args, "\r\n"...))))
-		q, err := parseSearch(dec)
+		q, err := parseSearch(dec, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 		if err != nil {
 			var se *rfc3501.SyntaxError
 			var r *response
