@@ -418,19 +418,19 @@ func TestFetchRFCExamples(t *testing.T) {
 func TestFetchErrors(t *testing.T) {
 	env, c := fxSetup(t)
 	for i, line := range []string{
-		"FETCH 4 FLAGS",             // beyond the last message (§9 seq-number)
-		"FETCH 1:5 FLAGS",           //
-		"FETCH 2,9 FLAGS",           //
-		"FETCH 0 FLAGS",             // not an nz-number
-		"FETCH 1",                   // no items
-		"FETCH 1 ()",                // an empty list
-		"FETCH 1 (FOO)",             // unknown item
-		"FETCH 1 (FLAGS BINARY[1])", // not announced
-		"FETCH 1 FOO BAR",           //
-		"FETCH 1 (FLAGS ALL)",       // §6.4.5: a macro must be used by itself
-		"FETCH 1 (ALL)",             //
-		"FETCH 1 BODY.PEEK",         // no section
-		"FETCH 1 BODY[MIME]",        // MIME needs a part
+		"FETCH 4 FLAGS",                // beyond the last message (§9 seq-number)
+		"FETCH 1:5 FLAGS",              //
+		"FETCH 2,9 FLAGS",              //
+		"FETCH 0 FLAGS",                // not an nz-number
+		"FETCH 1",                      // no items
+		"FETCH 1 ()",                   // an empty list
+		"FETCH 1 (FOO)",                // unknown item
+		"FETCH 1 (FLAGS BINARY[TEXT])", // RFC 3516 §7: no section-text
+		"FETCH 1 FOO BAR",              //
+		"FETCH 1 (FLAGS ALL)",          // §6.4.5: a macro must be used by itself
+		"FETCH 1 (ALL)",                //
+		"FETCH 1 BODY.PEEK",            // no section
+		"FETCH 1 BODY[MIME]",           // MIME needs a part
 		"FETCH 1 BODY[HEADER.FIELDS ()]",
 		"FETCH 1 BODY[1]<0.0>", // nz-number
 		"FETCH 1 BODY[1]<5>",
@@ -439,7 +439,7 @@ func TestFetchErrors(t *testing.T) {
 		"FETCH 1 (FLAGS",
 		"FETCH 1 (FLAGS  UID)",
 		"FETCH 1 BODYSTRUCTURE[1]",
-		"FETCH $ FLAGS",
+		"FETCH 1,$ FLAGS", // RFC 5182 §3: "$" is a whole sequence set
 		"UID FETCH 1 (FOO)",
 	} {
 		tag := fmt.Sprintf("e%d", i)

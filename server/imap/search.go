@@ -158,8 +158,8 @@ type searchQuery struct {
 	charset string // as given after CHARSET, or ""
 	// ret are the result options after RETURN, in upper case: nil without
 	// RETURN, empty for RETURN ().
-	ret []string
-	root    searchNode
+	ret  []string
+	root searchNode
 	// bodyNeedles are the folded strings of the BODY and TEXT keys: one
 	// pass over a message's body finds them all.
 	bodyNeedles []string
@@ -434,8 +434,11 @@ func (p *searchParser) key() (searchNode, bool) {
 func (p *searchParser) setNode(set rfc3501.SeqSet, uid bool) (searchNode, bool) {
 	switch {
 	case set.Dollar:
-		if err := checkDollar(rfc5182.CheckSet(set)); err != nil {
-			return p.fail("%v", err)
+		if r := checkDollar(set); r != nil {
+			if p.bad == nil {
+				p.bad = r
+			}
+			return nil, false
 		}
 		return savedNode{}, true
 	case uid:

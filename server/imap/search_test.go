@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc3516"
 	"github.com/loftmail/loft/store"
 )
 
@@ -444,8 +445,11 @@ func TestSearchErrors(t *testing.T) {
 		{"e SEARCH KEYWORD \\Seen", "e BAD syntax error at octet 17: "},
 		{"e SEARCH 0", "e BAD syntax error at octet "},
 		{"e SEARCH 1:0", "e BAD syntax error at octet "},
-		{"e SEARCH $", "e BAD $ is not supported without SEARCHRES"},
-		{"e SEARCH UID $", "e BAD $ is not supported without SEARCHRES"},
+		{"e SEARCH 1,$", `e BAD "$" must be the whole sequence set`},
+		{"e SEARCH UID $,2", `e BAD "$" must be the whole sequence set`},
+		{"e SEARCH RETURN (FOO) ALL", `e BAD unknown SEARCH result option "FOO"`},
+		{"e SEARCH RETURN (MIN)", "e BAD syntax error"},
+		{"e SEARCH OLDER 0", "e BAD syntax error"},
 		{"e SEARCH UID", "e BAD syntax error at octet 12: "},
 		{"e SEARCH HEADER Subject", "e BAD syntax error at octet 23: "},
 		{"e SEARCH " + strings.Repeat("NOT ", 150) + "ALL", "e BAD search keys nested too deeply"},
@@ -612,13 +616,15 @@ func TestSearchDecoders(t *testing.T) {
 		{"end=x", "end=x"},
 		{"=3D=3d", "=="},
 	} {
-		got, err := io.ReadAll(&qpReader{r: bufio.NewReader(strings.NewReader(tc.in))})
+		qp, _ := rfc3516.Decode("quoted-printable", strings.NewReader(tc.in))
+		got, err := io.ReadAll(qp)
 		if err != nil || string(got) != tc.want {
 			t.Errorf("QP %q: %q, %v; want %q", tc.in, got, err, tc.want)
 		}
 	}
 	in := "aGVs bG8g\r\n\td29y*bGQ=\r\n"
-	got, err := io.ReadAll(base64.NewDecoder(base64.StdEncoding, &base64Alphabet{r: strings.NewReader(in)}))
+	b64, _ := rfc3516.Decode("base64", strings.NewReader(in))
+	got, err := io.ReadAll(b64)
 	if err != nil || string(got) != "hello world" {
 		t.Errorf("base64 %q: %q, %v", in, got, err)
 	}

@@ -1,6 +1,11 @@
 package imap
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc5182"
+)
 
 // The search result variable of SEARCHRES (RFC 5182 §2.1) and the "$"
 // marker.
@@ -44,9 +49,9 @@ func (s *selected) resolveSaved() []uint32 {
 }
 
 // checkDollar refuses "$" beside other elements of a sequence set (RFC 5182
-// §3: seq-last-command is a whole sequence-set).
-func checkDollar(err error) error {
-	if err != nil {
+// §3: seq-last-command is a whole sequence-set) with a BAD response.
+func checkDollar(set rfc3501.SeqSet) *response {
+	if err := rfc5182.CheckSet(set); err != nil {
 		return bad("%v; combine it with other messages through SEARCH OR", err)
 	}
 	return nil

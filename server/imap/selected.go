@@ -8,7 +8,6 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
-	"github.com/loftmail/loft/rfc/rfc5182"
 	"github.com/loftmail/loft/store"
 )
 
@@ -162,8 +161,8 @@ func (s *selected) maxUID() uint32 {
 // is a BAD response.
 func (s *selected) resolve(set rfc3501.SeqSet, uid bool) ([]uint32, error) {
 	if set.Dollar {
-		if err := checkDollar(rfc5182.CheckSet(set)); err != nil {
-			return nil, err
+		if r := checkDollar(set); r != nil {
+			return nil, r
 		}
 		return s.resolveSaved(), nil
 	}
