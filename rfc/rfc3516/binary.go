@@ -71,6 +71,12 @@ func Decode(enc string, r io.Reader) (io.Reader, error) {
 	return nil, ErrUnknownCTE
 }
 
+// Known reports whether Decode decodes the content-transfer-encoding enc.
+func Known(enc string) bool {
+	_, err := Decode(enc, nil)
+	return err == nil
+}
+
 // base64Filter passes on the characters of the base64 alphabet (RFC 2045
 // §6.8, Table 1) up to the first "=", ignoring all others, and leaves out a
 // lone character at the end, which encodes no octet: what it yields is

@@ -22,7 +22,7 @@ func TestReadReturnOpts(t *testing.T) {
 		ok   bool
 	}{
 		{" (MIN COUNT)", []string{"MIN", "COUNT"}, true}, // §3.1, A282
-		{" ()", nil, true},                               // §3.1, A283
+		{" ()", nil, true}, // §3.1, A283
 		{" (min Max aLL count)", []string{"MIN", "MAX", "ALL", "COUNT"}, true},
 		{" (SAVE)", []string{"SAVE"}, true}, // RFC 5182 §2.2
 		{" (MIN MIN)", []string{"MIN", "MIN"}, true},

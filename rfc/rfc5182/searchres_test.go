@@ -17,13 +17,13 @@ func TestSavedExample10(t *testing.T) {
 		opts []string
 		want []uint32
 	}{
-		{[]string{"ALL", "SAVE"}, found},                 // C283
-		{[]string{"SAVE", "MIN"}, []uint32{2}},           // C284
-		{[]string{"MAX", "SAVE"}, []uint32{21}},          // table: SAVE MAX
+		{[]string{"ALL", "SAVE"}, found},                  // C283
+		{[]string{"SAVE", "MIN"}, []uint32{2}},            // C284
+		{[]string{"MAX", "SAVE"}, []uint32{21}},           // table: SAVE MAX
 		{[]string{"MAX", "SAVE", "MIN"}, []uint32{2, 21}}, // C285
-		{[]string{"MAX", "SAVE", "MIN", "COUNT"}, found}, // C286
-		{[]string{"ALL", "SAVE", "MIN"}, found},          // the second C286
-		{[]string{"SAVE"}, found},                        // §2.1
+		{[]string{"MAX", "SAVE", "MIN", "COUNT"}, found},  // C286
+		{[]string{"ALL", "SAVE", "MIN"}, found},           // the second C286
+		{[]string{"SAVE"}, found},                         // §2.1
 		{[]string{"SAVE", "COUNT"}, found},
 	} {
 		if diff := cmp.Diff(tc.want, Saved(tc.opts, found)); diff != "" {

@@ -1,7 +1,6 @@
 package imap
 
 import (
-	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/loftmail/loft/rfc/rfc3501"
 	"github.com/loftmail/loft/rfc/rfc3516"
+	"github.com/loftmail/loft/server/imap/msgcache"
 	"github.com/loftmail/loft/store"
 )
 
@@ -103,11 +103,10 @@ func binaryReader(part []int, m *rfc3501.Message, r *store.MessageReader) (io.Re
 	if p.IsMultipart() || p.IsMessage() {
 		return body, nil
 	}
-	dec, err := rfc3516.Decode(p.Encoding, body)
-	if errors.Is(err, rfc3516.ErrUnknownCTE) {
-		return nil, no(imap.ResponseCodeUnknownCTE, "cannot decode the content-transfer-encoding %s of part %s",
-			quoteName(p.Encoding), rfc3516.FormatSection(part))
+	if err := checkCTE(part, p); err != nil {
+		return nil, err
 	}
+	dec, err := rfc3516.Decode(p.Encoding, body)
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +114,49 @@ func binaryReader(part []int, m *rfc3501.Message, r *store.MessageReader) (io.Re
 		return rfc3516.CRLF(dec), nil
 	}
 	return dec, nil
+}
+
+// checkCTE refuses a leaf part p (number part) whose encoding Loft cannot
+// decode, with NO [UNKNOWN-CTE] (RFC 3516 §4.3).
+func checkCTE(part []int, p *rfc3501.BodyStructure) error {
+	if p == nil || p.IsMultipart() || p.IsMessage() || rfc3516.Known(p.Encoding) {
+		return nil
+	}
+	return no(imap.ResponseCodeUnknownCTE, "cannot decode the content-transfer-encoding %s of part %s",
+		quoteName(p.Encoding), rfc3516.FormatSection(part))
+}
+
+// checkBinarySeen is run before a FETCH with BINARY items sets \Seen: when
+// one of them names a part that Loft cannot decode in one of the messages,
+// the command fails with NO [UNKNOWN-CTE] (§4.3) before it changes any
+// flag. Messages whose octets are gone are left to the FETCH itself.
+func (c *conn) checkBinarySeen(req *fetchRequest, seqs []uint32) error {
+	for _, seq := range seqs {
+		v := c.sel.msg(seq)
+		src := &fetchSource{mbox: c.sel.mbox, uid: v.UID}
+		key := msgcache.Key{Mailbox: req.mailbox, UIDValidity: req.validity, UID: v.UID}
+		m, err := req.cache.Load(key, v.Size, func() (*rfc3501.Message, error) {
+			if err := src.open(); err != nil {
+				return nil, err
+			}
+			return rfc3501.ParseMessage(src.r, src.r.Size())
+		})
+		src.close()
+		if gone(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		for i := range req.items {
+			if it := &req.items[i]; it.kind == fetchBinary && len(it.section.Part) > 0 {
+				if err := checkCTE(it.section.Part, m.Part(it.section.Part)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // measureBinary is the measuring pass of a BINARY or BINARY.SIZE item.

@@ -83,17 +83,22 @@ func (c *conn) fetchCmd(dec *rfc3501.Decoder, uid bool) error {
 		return err
 	}
 	req := newFetchRequest(items, uid)
-	var changed map[uint32]bool
-	if req.setsSeen && !c.sel.readOnly {
-		if changed, err = c.markSeen(seqs); err != nil {
-			return err
-		}
-	}
 	// The structures parsed by this command are written to the disk cache
 	// together, at the end.
 	req.cache = c.s.cache.NewBatch()
 	req.mailbox, req.validity = c.sel.mbox.GUID(), c.sel.snap.UIDValidity
 	defer req.cache.Flush()
+	var changed map[uint32]bool
+	if req.setsSeen && !c.sel.readOnly {
+		if req.binary {
+			if err := c.checkBinarySeen(req, seqs); err != nil {
+				return err
+			}
+		}
+		if changed, err = c.markSeen(seqs); err != nil {
+			return err
+		}
+	}
 	for _, seq := range seqs {
 		if err := c.fetchMessage(req, seq, changed[seq]); err != nil {
 			return err
@@ -309,6 +314,7 @@ type fetchRequest struct {
 	structure, octets bool
 	setsSeen          bool
 	hasFlags          bool
+	binary            bool // some item is BINARY[…] (binary.go)
 	// spans is scratch space for the sections of one message, bins for
 	// its BINARY items.
 	spans [][]rfc3501.Span
@@ -344,6 +350,7 @@ func newFetchRequest(items []fetchItem, uid bool) *fetchRequest {
 		case fetchEnvelope, fetchBody, fetchBodyStructure:
 			req.structure = true
 		case fetchSection, fetchBinary, fetchBinarySize:
+			req.binary = req.binary || it.kind == fetchBinary
 			req.octets = true
 			req.structure = req.structure || !it.whole()
 			req.setsSeen = req.setsSeen || it.setSeen

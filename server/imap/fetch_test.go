@@ -850,7 +850,15 @@ func (p *fxParser) value() (fxNode, error) {
 			}
 		}
 		return fxNode{}, p.errorf("unterminated quoted string")
-	case '{':
+	case '~', '{':
+		// A literal, or RFC 3516's literal8, which may hold NUL.
+		binary := p.s[p.i] == '~'
+		if binary {
+			p.i++
+			if p.i >= len(p.s) || p.s[p.i] != '{' {
+				return fxNode{}, p.errorf("bad literal8")
+			}
+		}
 		end := strings.Index(p.s[p.i:], "}\r\n")
 		if end < 0 {
 			return fxNode{}, p.errorf("bad literal")
@@ -864,7 +872,7 @@ func (p *fxParser) value() (fxNode, error) {
 			return fxNode{}, p.errorf("literal beyond the response")
 		}
 		s := p.s[p.i : p.i+n]
-		if strings.IndexByte(s, 0) >= 0 {
+		if strings.IndexByte(s, 0) >= 0 && !binary {
 			return fxNode{}, p.errorf("NUL in a literal")
 		}
 		p.i += n
@@ -943,7 +951,11 @@ func fxParseFetch(resp string, seq uint32) (map[string]fxNode, error) {
 			err = fxCheckBody(val, false, 0)
 		case name == "BODYSTRUCTURE":
 			err = fxCheckBody(val, true, 0)
-		case strings.HasPrefix(name, "BODY[") || strings.HasPrefix(name, "RFC822"):
+		case strings.HasPrefix(name, "BINARY.SIZE["): // RFC 3516 §7
+			if _, perr := strconv.ParseUint(val.atom, 10, 63); perr != nil {
+				err = fmt.Errorf("not a number")
+			}
+		case strings.HasPrefix(name, "BODY[") || strings.HasPrefix(name, "RFC822") || strings.HasPrefix(name, "BINARY["):
 			if val.str == nil && !val.isNil() {
 				err = fmt.Errorf("not an nstring")
 			}
