@@ -13,8 +13,11 @@
 // RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS, APPEND), list.go (LIST, LSUB),
 // expunge.go (CHECK, CLOSE, EXPUNGE, UID EXPUNGE), namespace.go (NAMESPACE,
 // RFC 2342), selected.go (the selected mailbox), fetch.go (FETCH, UID FETCH;
-// its choices are in its comments), msgcache/ (the server's cache of parsed
-// message structures, in memory and in Config.CacheDir).
+// its choices are in its comments), binary.go (FETCH BINARY, RFC 3516),
+// search.go (SEARCH, UID SEARCH, with RFC 4731's result options and RFC
+// 5032's OLDER and YOUNGER), searchres.go (RFC 5182's saved result and "$"),
+// msgcache/ (the server's cache of parsed message structures, in memory and
+// in Config.CacheDir).
 //
 // # A command
 //
@@ -45,7 +48,8 @@
 //   - c.sel.resolve(set, uid) turns a sequence set (sequence numbers, or UIDs
 //     for the UID forms) into ascending sequence numbers; sequence numbers
 //     beyond the last message are a BAD response, UIDs that name no message
-//     are left out (RFC 3501 §6.4.8, §9).
+//     are left out (RFC 3501 §6.4.8, §9). It resolves RFC 5182's "$" too,
+//     so every command that takes a set through it accepts "$".
 //   - c.sel.msg(seq) is the message (*viewMsg: store.Message, recent,
 //     expunged); c.sel.flags(seq) its FETCH FLAGS (with \Recent);
 //     c.sel.uids(seqs) the UIDs; c.sel.seqOf(uid) the reverse; c.sel.count()
@@ -102,8 +106,8 @@
 //     by another session stays selected (the store keeps it by its GUID).
 //     RENAME INBOX creates the new mailbox and moves INBOX's messages to it
 //     (store.Mailbox.MoveTo), leaving INBOX and its children in place.
-//   - Literals: synchronising literals only (LITERAL+ and BINARY are not
-//     announced). APPEND's message literal may have up to MaxLiteralSize
+//   - Literals: synchronising literals; a literal8 ("~{n}", RFC 3516 §4.4)
+//     for APPEND's message only (LITERAL+ is not announced). APPEND's message literal may have up to MaxLiteralSize
 //     octets, other literals up to MaxLineLength; a larger one is refused
 //     before it is sent (no continuation request): NO [TOOBIG] for APPEND,
 //     BAD otherwise. APPEND also refuses, before the literal, a mailbox that

@@ -684,6 +684,7 @@ func FuzzFetchArgs(f *testing.F) {
 		"(BODY[HEADER.FIELDS (From \"Sub ject\" {3}\r\nabc)] RFC822 RFC822.TEXT RFC822.HEADER)",
 		"(ENVELOPE BODYSTRUCTURE BODY INTERNALDATE RFC822.SIZE)", "BODY[2.HEADER.FIELDS.NOT (A)]<100.200>",
 		"(FLAGS ALL)", "()", "(FOO)", "BODY.PEEK", "BODY[MIME]", "(BODY[1]<0.0>)", "body.peek[text]",
+		"(BINARY[1.2]<3.4> BINARY.PEEK[] BINARY.SIZE[3])", "binary.peek[1]", "BINARY[TEXT]", "BINARY.SIZE[1]<0.1>",
 	} {
 		f.Add(s)
 	}
@@ -732,6 +733,7 @@ func FuzzFetch(f *testing.F) {
 		"1:* ALL", "1:* FULL", "* (BODY.PEEK[1.2.MIME]<0.5> BODYSTRUCTURE)", "2,1 BODY[HEADER.FIELDS (From)]",
 		"1:* (BODY[] RFC822.TEXT)", "1 (BODY.PEEK[2.1.1] BODY.PEEK[3.TEXT]<1.2>)", "4:* (ENVELOPE BODY)",
 		"1:* (FLAGS UID RFC822.SIZE INTERNALDATE)", "9 FLAGS", "1 FOO",
+		"1:* (BINARY.PEEK[1] BINARY.SIZE[2] BINARY[2.1]<1.5>)", "1:* (BINARY.PEEK[] BINARY.SIZE[3.1])",
 	} {
 		f.Add(s, false)
 		f.Add(s, true)
