@@ -64,7 +64,7 @@ func Decode(enc string, r io.Reader) (io.Reader, error) {
 	case "", "7bit", "8bit", "binary":
 		return r, nil
 	case "base64":
-		return base64.NewDecoder(base64.RawStdEncoding, &base64Filter{r: bufio.NewReader(r)}), nil
+		return base64.NewDecoder(base64.RawStdEncoding, &base64Filter{r: r}), nil
 	case "quoted-printable":
 		return &stopAtError{r: quotedprintable.NewReader(r)}, nil
 	}
@@ -80,9 +80,11 @@ func Known(enc string) bool {
 // base64Filter passes on the characters of the base64 alphabet (RFC 2045
 // §6.8, Table 1) up to the first "=", ignoring all others, and leaves out a
 // lone character at the end, which encodes no octet: what it yields is
-// valid unpadded base64.
+// valid unpadded base64. It holds back the last character it has seen until
+// it knows whether the data ends there.
 type base64Filter struct {
-	r       *bufio.Reader
+	r       io.Reader
+	buf     []byte
 	n       int64 // alphabet characters seen
 	held    byte  // the last one seen, not yet passed on
 	hasHeld bool
@@ -94,40 +96,53 @@ func isBase64(c byte) bool {
 }
 
 func (f *base64Filter) Read(p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for {
 		if f.done {
-			break
+			if f.hasHeld {
+				// The held character ends the data: alone in its
+				// quantum it is no octet.
+				f.hasHeld = false
+				if f.n%4 != 1 {
+					p[0] = f.held
+					return 1, nil
+				}
+			}
+			return 0, io.EOF
 		}
-		c, err := f.r.ReadByte()
-		if err != nil || c == '=' {
+		if len(f.buf) < len(p) {
+			f.buf = make([]byte, min(len(p), 32*1024))
+		}
+		// At most len(p) raw characters yield at most len(p) out: each
+		// alphabet character passes on the one held before it.
+		raw, err := f.r.Read(f.buf[:min(len(p), len(f.buf))])
+		out := 0
+		for _, c := range f.buf[:raw] {
+			if c == '=' {
+				f.done = true
+				break
+			}
+			if !isBase64(c) {
+				continue
+			}
+			f.n++
+			if f.hasHeld {
+				p[out] = f.held
+				out++
+			}
+			f.held, f.hasHeld = c, true
+		}
+		if err == io.EOF {
 			f.done = true
-			// The held character ends the data: a lone character in its
-			// quantum is no octet.
-			if f.hasHeld && f.n%4 != 1 {
-				p[n] = f.held
-				n++
-			}
-			f.hasHeld = false
-			if err != nil && err != io.EOF {
-				return n, err
-			}
-			break
+		} else if err != nil {
+			return out, err
 		}
-		if !isBase64(c) {
-			continue
+		if out > 0 {
+			return out, nil
 		}
-		f.n++
-		if f.hasHeld {
-			p[n] = f.held
-			n++
-		}
-		f.held, f.hasHeld = c, true
 	}
-	if n == 0 && f.done {
-		return 0, io.EOF
-	}
-	return n, nil
 }
 
 // stopAtError ends a decoder's output at its first error: the data decoded

@@ -3,6 +3,7 @@ package rfc3516
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"io"
 	"strings"
@@ -250,4 +251,43 @@ func FuzzLiteral8(f *testing.F) {
 			}
 		}
 	})
+}
+
+// dataEOF returns its data and io.EOF in one Read, as some readers do.
+type dataEOF struct{ s string }
+
+func (d *dataEOF) Read(p []byte) (int, error) {
+	n := copy(p, d.s)
+	d.s = d.s[n:]
+	if d.s == "" {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// TestBase64FilterEdges reads through the filter with buffers of every small
+// size from readers that return the end with the data.
+func TestBase64FilterEdges(t *testing.T) {
+	for _, in := range []string{"aGk", "aGkh", "aGkhA", "aGkhAB", "QQ", "Q", "aGVsbG8gd29ybGQ"} {
+		want := decodeAll(t, "base64", in)
+		for size := 1; size <= 8; size++ {
+			f := &base64Filter{r: &dataEOF{in}}
+			var got []byte
+			buf := make([]byte, size)
+			for {
+				n, err := f.Read(buf)
+				got = append(got, buf[:n]...)
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			dec, _ := io.ReadAll(base64.NewDecoder(base64.RawStdEncoding, bytes.NewReader(got)))
+			if string(dec) != want {
+				t.Errorf("%q with %d-octet reads: %q decodes to %q, want %q", in, size, got, dec, want)
+			}
+		}
+	}
 }
