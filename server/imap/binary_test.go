@@ -228,20 +228,28 @@ func TestFetchBinaryCorpus(t *testing.T) {
 	t.Logf("%d sections of %d messages", checked, len(files))
 }
 
+// goIMAPLogin connects go-imap's client to env and logs in as alice; the
+// client is closed when the test ends.
+func goIMAPLogin(t testing.TB, env *testEnv) *imapclient.Client {
+	t.Helper()
+	cl, err := imapclient.DialInsecure(env.addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	if err := cl.Login("alice", alicePassword).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return cl
+}
+
 // TestGoIMAPClientExtensions has go-imap's client use ESEARCH, SEARCHRES and BINARY as
 // a client library would: it must parse every answer.
 func TestGoIMAPClientExtensions(t *testing.T) {
 	env, c := esSetup(t)
 	c.expect("z LOGOUT", "* BYE Loft IMAP4rev1 server logging out", "z OK LOGOUT completed")
 	fxAppend(t, env, "alice", "INBOX", binMessage, fxDate)
-	cl, err := imapclient.DialInsecure(env.addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	if err := cl.Login("alice", alicePassword).Wait(); err != nil {
-		t.Fatal(err)
-	}
+	cl := goIMAPLogin(t, env)
 	for _, cp := range []imap.Cap{imap.CapESearch, imap.CapSearchRes, imap.CapBinary, "WITHIN"} {
 		if !cl.Caps().Has(cp) {
 			t.Errorf("capability %s not announced", cp)

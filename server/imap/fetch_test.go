@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
@@ -624,14 +623,7 @@ func TestFetchCorpus(t *testing.T) {
 	}
 
 	// go-imap's client parses the same answers.
-	cl, err := imapclient.DialInsecure(env.addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	if err := cl.Login("alice", alicePassword).Wait(); err != nil {
-		t.Fatal(err)
-	}
+	cl := goIMAPLogin(t, env)
 	if _, err := cl.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
 		t.Fatal(err)
 	}
