@@ -30,6 +30,13 @@
 //   - Bare LFs in TEXT/* parts become CRLF (§6); other parts are sent as
 //     decoded.
 //
+// Deviation: a message appended with NUL octets keeps them as sent (§4.4
+// allows a new CTE, Loft changes nothing), and its BODYSTRUCTURE says what
+// its header says (BINARY, which RFC 3501's body-fld-enc has). BODY[…] of
+// such a part still sends each NUL as 0x80, as it does for any stored NUL
+// (server/imap/fetch.go): that view alone differs from the stored octets,
+// and BINARY[…] gives them exactly.
+//
 // Server side: server/imap/binary.go and the BINARY rows of the FETCH data
 // item table (server/imap/fetch.go), whose "FETCH" command row announces
 // BINARY; literal8 in APPEND is admitted by the literal policy
