@@ -89,22 +89,27 @@ func (c *conn) searchMessages(tag string, dec *rfc3501.Decoder, uid bool) error 
 	if uid {
 		found = c.sel.uids(seqs)
 	}
-	opts := q.ret
-	if opts != nil && len(opts) == 0 {
-		opts = []string{rfc4731.All} // RFC 4731 §3.1: "equivalent to "(ALL)""
-	}
+	c.writeSearchResult(tag, uid, q.ret, found)
+	return nil
+}
+
+// writeSearchResult answers a search that found found (sequence numbers, or
+// UIDs with uid), its result options ret: nil, RFC 3501's SEARCH response
+// (§7.2.5); otherwise RFC 4731's ESEARCH, RETURN () standing for RETURN
+// (ALL) (§3.1); nothing for SAVE alone (RFC 5182 §1).
+func (c *conn) writeSearchResult(tag string, uid bool, ret []string, found []uint32) {
 	switch {
-	case opts == nil:
+	case ret == nil:
 		enc := c.enc.Untagged().Atom("SEARCH")
 		for _, n := range found {
 			enc.SP().Number(n)
 		}
 		enc.CRLF()
-	case slices.ContainsFunc(opts, func(o string) bool { return o != rfc5182.Save }):
-		(&rfc4731.Result{Tag: tag, UID: uid, Found: found, Options: opts}).Encode(c.enc)
+	case len(ret) == 0:
+		(&rfc4731.Result{Tag: tag, UID: uid, Found: found, Options: []string{rfc4731.All}}).Encode(c.enc)
+	case slices.ContainsFunc(ret, func(o string) bool { return o != rfc5182.Save }):
+		(&rfc4731.Result{Tag: tag, UID: uid, Found: found, Options: ret}).Encode(c.enc)
 	}
-	// SAVE alone answers nothing (RFC 5182 §1).
-	return nil
 }
 
 // runSearch checks the charset of a decoded search and runs it over the
@@ -379,7 +384,7 @@ func (p *searchParser) returnOpts() bool {
 			return ok
 		}
 	}
-	p.q.ret = slices.Compact(append([]string{}, opts...))
+	p.q.ret = append([]string{}, opts...) // not nil: RETURN was given
 	return true
 }
 
