@@ -131,11 +131,18 @@ func checkCTE(part []int, p *rfc3501.BodyStructure) error {
 // the command fails with NO [UNKNOWN-CTE] (§4.3) before it changes any
 // flag. Messages whose octets are gone are left to the FETCH itself.
 func (c *conn) checkBinarySeen(req *fetchRequest, seqs []uint32) error {
+	if !req.binary {
+		return nil
+	}
+	// The structures are kept in the cache for the FETCH that follows.
+	batch := c.s.cache.NewBatch()
+	defer batch.Flush()
+	guid, validity := c.sel.mbox.GUID(), c.sel.snap.UIDValidity
 	for _, seq := range seqs {
 		v := c.sel.msg(seq)
 		src := &fetchSource{mbox: c.sel.mbox, uid: v.UID}
-		key := msgcache.Key{Mailbox: req.mailbox, UIDValidity: req.validity, UID: v.UID}
-		m, err := req.cache.Load(key, v.Size, func() (*rfc3501.Message, error) {
+		key := msgcache.Key{Mailbox: guid, UIDValidity: validity, UID: v.UID}
+		m, err := batch.Load(key, v.Size, func() (*rfc3501.Message, error) {
 			if err := src.open(); err != nil {
 				return nil, err
 			}

@@ -83,22 +83,20 @@ func (c *conn) fetchCmd(dec *rfc3501.Decoder, uid bool) error {
 		return err
 	}
 	req := newFetchRequest(items, uid)
-	// The structures parsed by this command are written to the disk cache
-	// together, at the end.
-	req.cache = c.s.cache.NewBatch()
-	req.mailbox, req.validity = c.sel.mbox.GUID(), c.sel.snap.UIDValidity
-	defer req.cache.Flush()
 	var changed map[uint32]bool
 	if req.setsSeen && !c.sel.readOnly {
-		if req.binary {
-			if err := c.checkBinarySeen(req, seqs); err != nil {
-				return err
-			}
+		if err := c.checkBinarySeen(req, seqs); err != nil {
+			return err
 		}
 		if changed, err = c.markSeen(seqs); err != nil {
 			return err
 		}
 	}
+	// The structures parsed by this command are written to the disk cache
+	// together, at the end.
+	req.cache = c.s.cache.NewBatch()
+	req.mailbox, req.validity = c.sel.mbox.GUID(), c.sel.snap.UIDValidity
+	defer req.cache.Flush()
 	for _, seq := range seqs {
 		if err := c.fetchMessage(req, seq, changed[seq]); err != nil {
 			return err
