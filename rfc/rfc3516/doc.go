@@ -37,8 +37,10 @@
 // (server/imap/fetch.go): that view alone differs from the stored octets,
 // and BINARY[…] gives them exactly.
 //
-// Server side: server/imap/binary.go and the BINARY rows of the FETCH data
-// item table (server/imap/fetch.go), whose "FETCH" command row announces
-// BINARY; literal8 in APPEND is admitted by the literal policy
-// (server/imap/conn.go). Transcripts: conformance/testdata/rfc3516/.
+// Server side: server/imap/binary.go (the table of the BINARY data items,
+// their measuring and writing), joined to FETCH in server/imap/fetch.go,
+// whose "FETCH" command row announces BINARY; literal8 in APPEND is admitted
+// by the literal policy (server/imap/conn.go). SEARCH's BODY and TEXT keys
+// decode with the same Decode (server/imap/searchtext.go). Transcripts:
+// conformance/testdata/rfc3516/.
 package rfc3516
