@@ -2,9 +2,6 @@ package integration
 
 import (
 	"encoding/json"
-	"net"
-	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
 
@@ -16,18 +13,7 @@ import (
 // knows none of them: the commands go through xatom and the UID forms, the
 // untagged ESEARCH response is collected by name, and imaplib reads a
 // literal8 as it reads a literal. It prints what it got as JSON.
-const pythonIMAPExtScript = `
-import base64, imaplib, json, sys
-
-host, port = sys.argv[1], int(sys.argv[2])
-msg = sys.stdin.buffer.read()
-out = {}
-
-def ok(res, what):
-    typ, data = res
-    assert typ == "OK", (what, typ, data)
-    return data
-
+const pythonIMAPExtScript = pythonIMAPPrelude + `
 M = imaplib.IMAP4(host, port)
 ok(M.login("alice", "secret"), "LOGIN")
 out["capabilities"] = sorted(M.capabilities)
@@ -81,12 +67,7 @@ const binaryTestMessage = "From: Bob <bob@example.org>\n" +
 func TestPythonIMAPExtensions(t *testing.T) {
 	python := needProgram(t, "python3", "python3")
 	srv := startServer(t)
-	script := filepath.Join(t.TempDir(), "imapext.py")
-	if err := os.WriteFile(script, []byte(pythonIMAPExtScript), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	host, port, _ := net.SplitHostPort(srv.Addr[harness.IMAP])
-	out := run(t, harness.CRLF([]byte(binaryTestMessage)), nil, python, script, host, port)
+	out := runPython(t, python, srv, pythonIMAPExtScript, harness.CRLF([]byte(binaryTestMessage)))
 	var got struct {
 		Caps       []string `json:"capabilities"`
 		ESearch    []string `json:"esearch"`
