@@ -7,7 +7,8 @@
 // Status: full. The search result variable is kept per session as UIDs
 // (server/imap/searchres.go), so a message that is expunged drops out of it
 // by itself (§2.1) and "$" means the same messages in FETCH, STORE, COPY,
-// SEARCH, UID EXPUNGE and every UID form (§2.1's implementation note); it
+// MOVE, SEARCH, UID EXPUNGE and every UID form (§2.1's implementation
+// note); it
 // lives with the selected mailbox, so SELECT, EXAMINE and CLOSE reset it to
 // the empty sequence (§2.1), and so does deselection by any other means. A
 // SEARCH with SAVE that fails with NO empties it; one that fails with BAD

@@ -243,9 +243,9 @@ func goIMAPLogin(t testing.TB, env *testEnv) *imapclient.Client {
 	return cl
 }
 
-// TestGoIMAPClientExtensions has go-imap's client use ESEARCH, SEARCHRES and BINARY as
+// TestGoIMAPClientSearchBinary has go-imap's client use ESEARCH, SEARCHRES and BINARY as
 // a client library would: it must parse every answer.
-func TestGoIMAPClientExtensions(t *testing.T) {
+func TestGoIMAPClientSearchBinary(t *testing.T) {
 	env, c := esSetup(t)
 	c.expect("z LOGOUT", "* BYE Loft IMAP4rev1 server logging out", "z OK LOGOUT completed")
 	fxAppend(t, env, "alice", "INBOX", binMessage, fxDate)

@@ -123,6 +123,13 @@ func TestSearchRes(t *testing.T) {
 	c.expect("c8 SEARCH $", "* SEARCH 1 2", "c8 OK SEARCH completed")
 	c.expect("c9 NOOP", "* 1 EXPUNGE", "c9 OK NOOP completed")
 	c.expect("c10 FETCH $ UID", "* 1 FETCH (UID 4)", "c10 OK FETCH completed")
+	// MOVE (RFC 6851) takes "$" as COPY does.
+	c.expect("c10a SEARCH RETURN (SAVE) 1", "c10a OK SEARCH completed")
+	got = c.cmd("c10b UID MOVE $ Junk")
+	if len(got) != 3 || !strings.HasPrefix(got[0], "* OK [COPYUID ") || got[1] != "* 1 EXPUNGE" || got[2] != "c10b OK UID MOVE completed" {
+		t.Fatalf("UID MOVE $: %q", got)
+	}
+	c.expect("c10c FETCH $ UID", "c10c OK FETCH completed")
 	// SELECT and EXAMINE reset it (§2.1); so does CLOSE with the mailbox.
 	c.expectTagged("c11 EXAMINE INBOX", "c11 OK [READ-ONLY] EXAMINE completed")
 	c.expect("c12 FETCH $ UID", "c12 OK FETCH completed")
