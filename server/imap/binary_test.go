@@ -124,6 +124,12 @@ func TestAppendLiteral8(t *testing.T) {
 	}
 	c.expectTagged("s SELECT INBOX", "s OK [READ-WRITE] SELECT completed")
 	fxExpect(c, "a2 FETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1])", "* 1 FETCH (BINARY[1] ~{5}\r\na\x00b\r\n BINARY.SIZE[1] 5)", "a2 OK FETCH completed")
+	// RFC 7888 §6: with LITERAL-, a literal8 may be non-synchronizing.
+	c.write(fmt.Sprintf("a2b APPEND INBOX ~{%d+}\r\n%s\r\n", len(msg), msg))
+	if got := c.until("a2b "); !strings.HasPrefix(got[len(got)-1], "a2b OK [APPENDUID ") {
+		t.Fatalf("APPEND ~{n+}: %q", got)
+	}
+	fxExpect(c, "a2c FETCH 2 BINARY.PEEK[]", "* 2 FETCH (BINARY[] ~{"+strconv.Itoa(len(msg))+"}\r\n"+msg+")", "a2c OK FETCH completed")
 	// NUL in a plain literal stays refused (RFC 3501 §4.3).
 	c.expect("a3 APPEND INBOX {3}", "+ Ready for literal data")
 	if got := c.cmd("a\x00b"); len(got) != 1 || !strings.HasPrefix(got[0], "a3 BAD syntax error") {
