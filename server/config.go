@@ -49,6 +49,11 @@ type Config struct {
 	POP3S     ListenersConfig `toml:"pop3s"`
 	Store     StoreConfig     `toml:"store"`
 	Directory DirectoryConfig `toml:"directory"`
+
+	// Now, if set, is the clock of the time-dependent IMAP search keys
+	// (RFC 5032 OLDER and YOUNGER): tests set it. Nil: time.Now. It is not
+	// read from the configuration file.
+	Now func() time.Time `toml:"-"`
 }
 
 // LogConfig selects what the server logs and how.

@@ -60,6 +60,9 @@ type Options struct {
 	// section: an LDAP directory instead of the file directory under
 	// Dir, for instance.
 	Directory *server.DirectoryConfig
+	// Now, if set, is the server's clock for the IMAP search keys that
+	// depend on the current time (RFC 5032).
+	Now func() time.Time
 }
 
 // Server is a running test server.
@@ -95,6 +98,7 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	cfg.Hostname = Hostname
+	cfg.Now = opts.Now
 	certFile, keyFile, roots, err := WriteCertificate(opts.Dir)
 	if err != nil {
 		return nil, err
