@@ -31,10 +31,10 @@ func quotaCapabilities(c *conn) []string {
 	return []string{rfc2087.Capability, rfc2087.CapabilitySet, rfc2087.CapabilityStorage, rfc2087.CapabilityMessages}
 }
 
-// quotaSetter is the part of a directory that can change limits (the file
-// backend's SetQuota: octets and messages, 0 for none).
+// quotaSetter is the part of a directory that can change limits
+// (directory.Admin's UpdateUser: both backends have it).
 type quotaSetter interface {
-	SetQuota(login string, storage, messages int64) error
+	UpdateUser(login string, fn func(*directory.UserChange) error) error
 }
 
 // limits returns the quota of the account acct: octets and messages, 0 for
@@ -219,7 +219,11 @@ func (c *conn) setQuota(tag string, dec *rfc3501.Decoder) error {
 			messages = int64(l.Limit)
 		}
 	}
-	if err := setter.SetQuota(ref.owner, storage, messages); err != nil {
+	err := setter.UpdateUser(ref.owner, func(ch *directory.UserChange) error {
+		ch.QuotaStorage, ch.QuotaMessages = storage, messages
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	return c.writeQuota(root, ref)

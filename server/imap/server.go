@@ -85,6 +85,10 @@ type Config struct {
 	// keeps none.
 	CacheEntries int
 	CacheBytes   int64
+	// Now is the server's clock, read by the search keys that depend on the
+	// current time (RFC 5032 OLDER and YOUNGER). Nil: time.Now. Tests set
+	// it so that their results do not depend on when they run.
+	Now func() time.Time
 	// OtherUsersPrefix begins the names of other users' mailboxes (RFC 2342
 	// §5, the Other Users' Namespace): with the default "Other Users/",
 	// "Other Users/alice/Project" is alice's mailbox "Project", which a
@@ -165,6 +169,9 @@ func New(cfg Config) *Server {
 		cfg.LoginTimeout = DefaultLoginTimeout
 	case cfg.LoginTimeout < 0:
 		cfg.LoginTimeout = 0
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.AuthFailureDelay == 0 {
 		cfg.AuthFailureDelay = DefaultAuthFailureDelay
