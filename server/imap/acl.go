@@ -3,6 +3,7 @@ package imap
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
@@ -246,6 +247,12 @@ func (c *conn) checkSelected(cmd *command) error {
 		return nil // a command that needs nothing here runs anyway
 	case err != nil:
 		return err
+	}
+	if r != c.sel.rights && !c.sel.readOnly && r.Has(rfc4314.Read) {
+		// §5.1.1: the server "SHOULD send FLAGS and PERMANENTFLAGS
+		// responses if they have changed"; FLAGS does not depend on the
+		// rights.
+		writePermanentFlags(c.enc, append(slices.Clone(systemFlags), keywords(c.sel.snap)...), r)
 	}
 	c.sel.rights = r
 	if !r.Has(need) {

@@ -264,6 +264,11 @@ func TestRevokeTakesEffect(t *testing.T) {
 		t.Fatalf("SELECT: %s", got)
 	}
 	bob.expect("B2 FETCH 1 (FLAGS)", `* 1 FETCH (FLAGS (\Recent))`, "B2 OK FETCH completed")
+	// A change of rights that keeps "r" is told with PERMANENTFLAGS
+	// (RFC 4314 §5.1.1).
+	alice.expect(`A1b SETACL Team bob +t`, "A1b OK SETACL completed")
+	bob.expect("B2b NOOP", `* OK [PERMANENTFLAGS (\Deleted \Seen)] flags permitted`, "B2b OK NOOP completed")
+	bob.expect("B2c NOOP", "B2c OK NOOP completed")
 	alice.expect(`A2 DELETEACL Team bob`, "A2 OK DELETEACL completed")
 	e.deliver("alice", "Team", nil, "Subject: two\r\n\r\nhi\r\n")
 	bob.expect("B3 FETCH 1 (FLAGS)", `B3 NO [NOPERM] permission denied: the "r" right is needed`)

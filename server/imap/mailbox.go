@@ -95,8 +95,15 @@ func (c *conn) openView(dec *rfc3501.Decoder, readOnly bool) error {
 			Text("no permanent flags permitted").CRLF()
 		return okCode(codeReadOnly, nil, c.cmd.name+" completed")
 	}
-	// Any keyword may be created (\*), and every flag is kept; RFC 4314
-	// §5.1.1: only the flags the rights allow changing are listed.
+	writePermanentFlags(enc, flags, rights)
+	return okCode(codeReadWrite, nil, "SELECT completed")
+}
+
+// writePermanentFlags writes the PERMANENTFLAGS response (RFC 3501 §7.1):
+// any keyword may be created (\*) and every flag is kept, but, RFC 4314
+// §5.1.1, only the flags the rights allow changing are listed, and \* only
+// with "w".
+func writePermanentFlags(enc *rfc3501.Encoder, flags []imap.Flag, rights rfc4314.Rights) {
 	permanent := make([]imap.Flag, 0, len(flags)+1)
 	for _, f := range flags {
 		if rights.Has(rfc4314.FlagRights(string(f))) {
@@ -109,7 +116,6 @@ func (c *conn) openView(dec *rfc3501.Decoder, readOnly bool) error {
 	enc.Untagged().Atom("OK").SP().ResponseCode(codePermanentFlags, func(e *rfc3501.Encoder) {
 		e.Flags(permanent)
 	}).Text("flags permitted").CRLF()
-	return okCode(codeReadWrite, nil, "SELECT completed")
 }
 
 // keywords returns the keywords in use in a mailbox, sorted.
