@@ -35,8 +35,9 @@
 // Before a command of the selected state runs, the engine reads the rights on
 // the selected mailbox afresh and refuses the command with NO [NOPERM] when
 // they lack the row's Need.Selected ("r", and "e" for EXPUNGE), so that a
-// revoked right takes effect at the next command; nothing more of that
-// mailbox is reported while "r" is missing. Handlers reach every mailbox they
+// revoked right takes effect at the next command (CLOSE and UNSELECT are
+// never refused); nothing more of that mailbox is reported while "r" is
+// missing, and a change that keeps "r" is told with PERMANENTFLAGS. Handlers reach every mailbox they
 // name through openNamed (Need.Named, Need.AnyOf), openTarget (Need.Target)
 // and checkParent (Need.Parent), never through the store directly; a
 // handler never holds a rights check of its own beyond the flag rights of
