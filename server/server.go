@@ -148,7 +148,7 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		MaxConnections:      lim.MaxConnections,
 		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
 	})
-	checker := newSieveChecker(int(lim.MaxScriptSize))
+	checker := NewSieveChecker(cfg)
 	s.sieve = managesieve.New(managesieve.Config{
 		Store:               st,
 		Directory:           dir,

@@ -16,12 +16,12 @@ import (
 	"github.com/loftmail/loft/rfc/rfc6609"
 )
 
-// sieveChecker checks Sieve scripts for ManageSieve's PUTSCRIPT and
+// SieveChecker checks Sieve scripts for ManageSieve's PUTSCRIPT and
 // CHECKSCRIPT and for `loft adm sieve put` by compiling them (RFC 5228 §8,
 // RFC 5804 §2.6: the validation "SHOULD be the same as performed when
 // compiling the script for execution") with every extension Loft
 // implements. It satisfies managesieve.Checker.
-type sieveChecker struct {
+type SieveChecker struct {
 	opts rfc5228.Options
 }
 
@@ -50,21 +50,21 @@ var sieveExtensions = []rfc5228.Extension{
 	rfc6609.Extension,
 }
 
-// newSieveChecker returns the checker for scripts of at most maxSize
-// octets.
-func newSieveChecker(maxSize int) *sieveChecker {
-	return &sieveChecker{opts: rfc5228.Options{Extensions: sieveExtensions, MaxScriptSize: maxSize}}
+// NewSieveChecker returns the checker for the configuration: scripts of at
+// most limits.max_script_size octets.
+func NewSieveChecker(cfg *Config) *SieveChecker {
+	return &SieveChecker{opts: rfc5228.Options{Extensions: sieveExtensions, MaxScriptSize: int(cfg.Limits.MaxScriptSize)}}
 }
 
-// Check compiles script; the error is an rfc5228.Errors listing every
-// error with its line and column, one a line.
-func (c *sieveChecker) Check(script []byte) error {
+// Check compiles script (RFC 5228); the error is an rfc5228.Errors listing
+// every error with its line and column, one a line.
+func (c *SieveChecker) Check(script []byte) error {
 	_, err := rfc5228.Compile(script, c.opts)
 	return err
 }
 
 // Extensions returns the capability names of the SIEVE capability.
-func (c *sieveChecker) Extensions() []string {
+func (c *SieveChecker) Extensions() []string {
 	names := make([]string, len(c.opts.Extensions))
 	for i, e := range c.opts.Extensions {
 		names[i] = e.Name()
@@ -73,7 +73,7 @@ func (c *sieveChecker) Extensions() []string {
 }
 
 // maxRedirects is announced as MAXREDIRECTS: what one run may do.
-func (c *sieveChecker) maxRedirects() int {
+func (c *SieveChecker) maxRedirects() int {
 	if c.opts.MaxRedirects > 0 {
 		return c.opts.MaxRedirects
 	}
