@@ -424,7 +424,7 @@ func protoCmd(ts *testscript.TestScript, neg bool, proto string, args []string) 
 	} else {
 		for i, l := range lines {
 			if proto == harness.IMAP {
-				payload = append(payload, fileLiterals(ts, l)...)
+				payload = append(payload, fileLiterals(ts, l, "{%d}\r\n")...)
 			} else {
 				payload = append(payload, l...)
 			}
@@ -467,10 +467,11 @@ func protoCmd(ts *testscript.TestScript, neg bool, proto string, args []string) 
 
 var fileLiteral = regexp.MustCompile(`\{file:([^}]+)\}`)
 
-// fileLiterals expands each "{file:NAME}" in an IMAP command line into a
-// synchronising literal of the file's content, bare LFs made CRLF: "{N}",
-// CRLF, and the N octets.
-func fileLiterals(ts *testscript.TestScript, line string) []byte {
+// fileLiterals expands each "{file:NAME}" in a command line into a literal
+// of the file's content, bare LFs made CRLF: the announcement (announce
+// formats the size: "{%d}\r\n", IMAP's synchronising literal), then the
+// octets.
+func fileLiterals(ts *testscript.TestScript, line, announce string) []byte {
 	var out []byte
 	for {
 		m := fileLiteral.FindStringSubmatchIndex(line)
@@ -479,7 +480,7 @@ func fileLiterals(ts *testscript.TestScript, line string) []byte {
 		}
 		content := harness.CRLF([]byte(ts.ReadFile(line[m[2]:m[3]])))
 		out = append(out, line[:m[0]]...)
-		out = append(out, fmt.Sprintf("{%d}\r\n", len(content))...)
+		out = append(out, fmt.Sprintf(announce, len(content))...)
 		out = append(out, content...)
 		line = line[m[1]:]
 	}

@@ -38,10 +38,13 @@ func cmdManageSieve(ts *testscript.TestScript, neg bool, args []string) {
 		st.finish(ts, neg, greeting, false)
 		return
 	}
-	_, sync := flags["sync"]
+	announce := "{%d+}\r\n"
+	if _, sync := flags["sync"]; sync {
+		announce = "{%d}\r\n"
+	}
 	var payload []byte
 	for _, l := range lines {
-		payload = append(payload, sieveFileLiterals(ts, l, sync)...)
+		payload = append(payload, fileLiterals(ts, l, announce)...)
 		payload = append(payload, '\r', '\n')
 	}
 	if err := s.c.Write(payload); err != nil {
@@ -114,25 +117,4 @@ func literalEnd(line []byte) (int, bool) {
 	var n int
 	fmt.Sscan(string(m[1]), &n)
 	return n, true
-}
-
-// sieveFileLiterals expands each "{file:NAME}" in a line into a literal
-// holding the file, bare LFs made CRLF.
-func sieveFileLiterals(ts *testscript.TestScript, line string, sync bool) []byte {
-	var out []byte
-	for {
-		m := fileLiteral.FindStringSubmatchIndex(line)
-		if m == nil {
-			return append(out, line...)
-		}
-		content := harness.CRLF([]byte(ts.ReadFile(line[m[2]:m[3]])))
-		out = append(out, line[:m[0]]...)
-		if sync {
-			out = append(out, fmt.Sprintf("{%d}\r\n", len(content))...)
-		} else {
-			out = append(out, fmt.Sprintf("{%d+}\r\n", len(content))...)
-		}
-		out = append(out, content...)
-		line = line[m[1]:]
-	}
 }

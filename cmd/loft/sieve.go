@@ -52,27 +52,20 @@ type sieveListCmd struct {
 }
 
 func (c *sieveListCmd) Run(e *env, p *Paths) error {
-	a, err := openAdmin(p, true)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	acct, err := sieveAccount(a, c.Login)
-	if err != nil {
-		return err
-	}
-	list, err := acct.SieveScripts()
-	if err != nil {
-		return err
-	}
-	for _, s := range list {
-		state := "inactive"
-		if s.Active {
-			state = "active"
+	return withSieveAccount(p, c.Login, "", func(acct *store.Account) error {
+		list, err := acct.SieveScripts()
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(e.stdout, "%s\t%d\t%s\n", s.Name, s.Size, state)
-	}
-	return nil
+		for _, s := range list {
+			state := "inactive"
+			if s.Active {
+				state = "active"
+			}
+			fmt.Fprintf(e.stdout, "%s\t%d\t%s\n", s.Name, s.Size, state)
+		}
+		return nil
+	})
 }
 
 type sieveGetCmd struct {
@@ -81,21 +74,14 @@ type sieveGetCmd struct {
 }
 
 func (c *sieveGetCmd) Run(e *env, p *Paths) error {
-	a, err := openAdmin(p, true)
-	if err != nil {
+	return withSieveAccount(p, c.Login, c.Name, func(acct *store.Account) error {
+		data, err := acct.SieveScript(c.Name)
+		if err != nil {
+			return err
+		}
+		_, err = e.stdout.Write(data)
 		return err
-	}
-	defer a.close()
-	acct, err := sieveAccount(a, c.Login)
-	if err != nil {
-		return err
-	}
-	data, err := acct.SieveScript(c.Name)
-	if err != nil {
-		return sieveError(c.Name, err)
-	}
-	_, err = e.stdout.Write(data)
-	return err
+	})
 }
 
 type sievePutCmd struct {
@@ -153,7 +139,7 @@ func (c *sieveActivateCmd) Run(e *env, p *Paths) error {
 	if c.Name == "" {
 		return usageError{"activate: the script name is empty; use deactivate"}
 	}
-	return sieveChange(p, c.Login, c.Name, func(acct *store.Account) error { return acct.SetActiveSieveScript(c.Name) })
+	return withSieveAccount(p, c.Login, c.Name, func(acct *store.Account) error { return acct.SetActiveSieveScript(c.Name) })
 }
 
 type sieveDeactivateCmd struct {
@@ -161,7 +147,7 @@ type sieveDeactivateCmd struct {
 }
 
 func (c *sieveDeactivateCmd) Run(e *env, p *Paths) error {
-	return sieveChange(p, c.Login, "", func(acct *store.Account) error { return acct.SetActiveSieveScript("") })
+	return withSieveAccount(p, c.Login, "", func(acct *store.Account) error { return acct.SetActiveSieveScript("") })
 }
 
 type sieveDeleteCmd struct {
@@ -170,11 +156,12 @@ type sieveDeleteCmd struct {
 }
 
 func (c *sieveDeleteCmd) Run(e *env, p *Paths) error {
-	return sieveChange(p, c.Login, c.Name, func(acct *store.Account) error { return acct.DeleteSieveScript(c.Name) })
+	return withSieveAccount(p, c.Login, c.Name, func(acct *store.Account) error { return acct.DeleteSieveScript(c.Name) })
 }
 
-// sieveChange opens the account of login and applies change to it.
-func sieveChange(p *Paths, login, name string, change func(*store.Account) error) error {
+// withSieveAccount opens the account of login and runs f on it; store
+// errors about the script name are worded for the command line.
+func withSieveAccount(p *Paths, login, name string, f func(*store.Account) error) error {
 	a, err := openAdmin(p, true)
 	if err != nil {
 		return err
@@ -184,5 +171,5 @@ func sieveChange(p *Paths, login, name string, change func(*store.Account) error
 	if err != nil {
 		return err
 	}
-	return sieveError(name, change(acct))
+	return sieveError(name, f(acct))
 }
