@@ -75,12 +75,18 @@ func newConn(s *Server, raw net.Conn, accepted time.Time) *conn {
 	return c
 }
 
+// minLiteral is the least literal the decoder accepts whatever the
+// script size limit, so that SASL responses and names fit.
+const minLiteral = 64 << 10
+
 // newDecoder sets up the command decoder on c.r with the server's limits:
-// a literal may hold the largest script allowed.
+// a literal may hold the largest script allowed (PUTSCRIPT checks that
+// limit itself, so that a script between it and minLiteral gets the same
+// QUOTA/MAXSIZE).
 func (c *conn) newDecoder() {
 	c.dec = rfc5804.NewReader(c.r)
 	c.dec.MaxLine = c.s.cfg.MaxLineLength
-	c.dec.MaxLiteral = c.s.cfg.MaxScriptSize
+	c.dec.MaxLiteral = max(c.s.cfg.MaxScriptSize, minLiteral)
 }
 
 // interrupt wakes a session blocked reading a command, so that it sees the
@@ -162,10 +168,10 @@ func (c *conn) readFailed(err error) bool {
 	case errors.As(err, &lt) && lt.Discarded:
 		// §1.3 QUOTA/MAXSIZE: the only literal that can be this long is
 		// a script.
-		c.reply(noCode(rfc5804.CodeQuotaMaxSize, fmt.Sprintf("a script may have at most %d octets", c.s.cfg.MaxScriptSize)).resp)
+		c.reply(noCode(rfc5804.CodeQuotaMaxSize, fmt.Sprintf("a literal may have at most %d octets", c.dec.MaxLiteral)).resp)
 		return false
 	case errors.As(err, &lt):
-		c.bye(rfc5804.CodeQuotaMaxSize, fmt.Sprintf("literal of %d octets is far over the limit of %d", lt.Size, c.s.cfg.MaxScriptSize))
+		c.bye(rfc5804.CodeQuotaMaxSize, fmt.Sprintf("literal of %d octets is far over the limit of %d", lt.Size, c.dec.MaxLiteral))
 	case errors.Is(err, errShutdown):
 		c.bye(rfc5804.CodeTryLater, "server shutting down")
 	case isTimeout(err) && c.loginExpired():
