@@ -399,7 +399,9 @@ func (a *Account) setActive(file string) error {
 
 // ActiveSieveScript returns the name and octets of the active script (RFC
 // 5804 §1.4), read with one open so that name and octets belong together.
-// With no active script it returns "", nil, nil. Errors: I/O errors only.
+// With no active script it returns "", nil, nil. Errors: I/O errors, and
+// an error for a damaged link or script file (which `loft adm check`
+// reports).
 func (a *Account) ActiveSieveScript() (name string, data []byte, err error) {
 	if err := a.s.checkOpen(); err != nil {
 		return "", nil, err
@@ -407,6 +409,10 @@ func (a *Account) ActiveSieveScript() (name string, data []byte, err error) {
 	target, err := a.activeTarget()
 	if err != nil || target == "" {
 		return "", nil, err
+	}
+	if !isSieveFile(target) {
+		// Only damage makes this: the link is never made otherwise.
+		return "", nil, fmt.Errorf("store: active Sieve link names %q, not a script file", target)
 	}
 	name, data, err = readSieve(a.path(sieveDir, sieveActive), "")
 	switch {
