@@ -86,7 +86,8 @@ type checker struct {
 	errs    Errors
 	cmds    map[string]*spec
 	tsts    map[string]*spec
-	globals map[string]bool
+	globals map[string]bool // declared with global (RFC 6609 §3.4.1)
+	locals  map[string]bool // set before any global declaration
 }
 
 func (c *checker) errorf(p pos, format string, args ...any) {
@@ -206,7 +207,7 @@ func Compile(src []byte, opts Options) (*Script, error) {
 	if opts.MaxNesting <= 0 {
 		opts.MaxNesting = DefaultMaxNesting
 	}
-	c := &checker{opts: &opts, allowed: map[string]bool{}, exts: map[string]bool{}, cmds: commandSpecs, tsts: testSpecs, globals: map[string]bool{}}
+	c := &checker{opts: &opts, allowed: map[string]bool{}, exts: map[string]bool{}, cmds: commandSpecs, tsts: testSpecs, globals: map[string]bool{}, locals: map[string]bool{}}
 	for _, e := range opts.Extensions {
 		name := strings.ToLower(e.Name())
 		if !Supported(name) {
@@ -297,15 +298,25 @@ func (c *checker) require(cmd *command) {
 	}
 }
 
+// lookup finds the spec of a command or test, reporting an unknown name
+// or one whose extension the script did not require.
+func (c *checker) lookup(kind string, table map[string]*spec, at pos, name string) *spec {
+	sp, known := table[name]
+	switch {
+	case !known:
+		c.errorf(at, "unknown %s %q", kind, name)
+		return nil
+	case !c.has(sp.ext):
+		c.errorf(at, "%s %q needs require %q", kind, name, sp.ext)
+		return nil
+	}
+	return sp
+}
+
 // command checks one command other than require, if, elsif and else.
 func (c *checker) command(cmd *command) *cmdNode {
-	sp, known := c.cmds[cmd.name]
-	if !known || !c.has(sp.ext) {
-		if known {
-			c.errorf(cmd.pos, "command %q needs require %q", cmd.name, sp.ext)
-		} else {
-			c.errorf(cmd.pos, "unknown command %q", cmd.name)
-		}
+	sp := c.lookup("command", c.cmds, cmd.pos, cmd.name)
+	if sp == nil {
 		c.block(cmd.block, false)
 		return nil
 	}
@@ -332,13 +343,8 @@ func (c *checker) command(cmd *command) *cmdNode {
 
 // test checks one test.
 func (c *checker) test(t *test) testFunc {
-	sp, known := c.tsts[t.name]
-	if !known || !c.has(sp.ext) {
-		if known {
-			c.errorf(t.pos, "test %q needs require %q", t.name, sp.ext)
-		} else {
-			c.errorf(t.pos, "unknown test %q", t.name)
-		}
+	sp := c.lookup("test", c.tsts, t.pos, t.name)
+	if sp == nil {
 		for _, sub := range t.tests {
 			c.test(sub)
 		}

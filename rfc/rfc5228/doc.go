@@ -37,15 +37,23 @@
 //
 // Deviations and choices:
 //   - Lines may end in LF as well as CRLF; multi-line strings hold CRLF
-//     line ends whatever the script used.
+//     line ends whatever the script used. A bare CR, and NUL anywhere, are
+//     errors (§2.2).
+//   - Strings may hold octets that are not UTF-8, as §2.4.2 requires; a
+//     fileinto mailbox name must be UTF-8 and not empty (§4.1 allows the
+//     restriction).
+//   - Only the first syntax error is reported; the checker's errors
+//     (everything that is not syntax) are all reported.
 //   - The address test is refused at compile time on a constant header
 //     name that holds no addresses (§5.1 "MUST restrict"): the fields of RFC
 //     5322 §3.6.2, §3.6.3 and §3.6.6 and common delivery fields.
 //   - envelope knows the parts "from", "to" and "auth" (§5.4); any other
 //     constant part is a compile-time error.
 //   - "?" in :matches is one UTF-8 character, with every comparator.
-//   - Duplicate keep and fileinto of one mailbox merge into the first,
-//     their flags joined; identical redirects merge likewise.
+//   - Duplicate keep, and duplicate fileinto of one mailbox, merge into
+//     the first, with the last one's flags (RFC 5232 §3); identical
+//     redirects merge likewise. keep and fileinto "INBOX" stay two
+//     actions: the delivery, which knows where keep files, delivers once.
 //   - reject and ereject are incompatible with keep, fileinto and redirect
 //     (RFC 5429 §2.4 does not recommend allowing them): a run-time error,
 //     hence an implicit keep.

@@ -95,7 +95,7 @@ func (m *MessageEnv) Envelope(part string) (string, bool) {
 	return v, ok
 }
 
-// Body returns the octets after the header's blank line.
+// Body returns the octets after the header's empty line, nil without one.
 func (m *MessageEnv) Body() []byte { m.parse(); return m.body }
 
 // Now returns Time.

@@ -1,9 +1,9 @@
 package rfc5228
 
 import (
-	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // The interpreter: Run executes the closures the checker built, collecting
@@ -28,11 +28,23 @@ type runState struct {
 	redirects  int
 	counted    int // actions counted against MaxActions
 	stopped    bool
-	headers    map[string][]string // decoded header values by lower-case name
-	once       map[string]bool     // scripts included with :once
-	includes   []string            // the include stack, for loops
+	headers    map[string][]string  // decoded header values by lower-case name
+	addresses  map[string][]address // the addresses of a raw header value
+	once       map[string]bool      // scripts included with :once
+	includes   []string             // the include stack, for loops
 	rejected   bool
 	vacationed bool
+	now        time.Time // Env.Now, asked once (RFC 5260 §5)
+	hasNow     bool
+}
+
+// currentTime returns Env.Now, the same for the whole run: RFC 5260 §5
+// makes every currentdate test of a run refer to one point in time.
+func (st *runState) currentTime() time.Time {
+	if !st.hasNow {
+		st.now, st.hasNow = st.env.Now(), true
+	}
+	return st.now
 }
 
 // frame is one script's execution: its own variables (RFC 6609 §3.4 keeps
@@ -122,12 +134,11 @@ func (f *frame) addAction(p pos, a Action, cancel bool) error {
 			return nil
 		}
 	}
-	if r, ok := a.(Redirect); ok {
+	if _, ok := a.(Redirect); ok {
 		f.redirects++
-		if max := f.opts.MaxRedirects; f.redirects > orDefault(max, DefaultMaxRedirects) {
-			return f.errorf(p, "more than %d redirects (RFC 5228 §4.2)", orDefault(max, DefaultMaxRedirects))
+		if max := orDefault(f.opts.MaxRedirects, DefaultMaxRedirects); f.redirects > max {
+			return f.errorf(p, "more than %d redirects (RFC 5228 §4.2)", max)
 		}
-		_ = r
 	}
 	f.counted++
 	if max := orDefault(f.opts.MaxActions, DefaultMaxActions); f.counted > max {
@@ -139,18 +150,18 @@ func (f *frame) addAction(p pos, a Action, cancel bool) error {
 
 // merge returns the union of two actions that deliver to the same place
 // (RFC 5228 §2.10.3): keep and keep, fileinto of one mailbox, redirect to
-// one address. Flags are joined; :copy holds only if both had it, :create
-// if either had it.
+// one address. The later flags win (RFC 5232 §3); :copy holds only if
+// both had it, :create if either had it.
 func merge(old, new Action) (Action, bool) {
 	switch o := old.(type) {
 	case Keep:
 		if n, ok := new.(Keep); ok {
-			o.Flags = unionFlags(o.Flags, n.Flags)
+			o.Flags = n.Flags
 			return o, true
 		}
 	case FileInto:
 		if n, ok := new.(FileInto); ok && n.Mailbox == o.Mailbox {
-			o.Flags = unionFlags(o.Flags, n.Flags)
+			o.Flags = n.Flags
 			o.Copy = o.Copy && n.Copy
 			o.Create = o.Create || n.Create
 			return o, true
@@ -222,9 +233,6 @@ func (c *checker) ifChain(cmds []*command) *cmdNode {
 		return nil
 	}}
 }
-
-// errLoop and friends are run-time errors of include.
-var errLoop = errors.New("include loop")
 
 func wrapf(p pos, err error, format string, args ...any) error {
 	return &Error{Line: p.line, Column: p.col, Msg: fmt.Sprintf(format, args...) + ": " + err.Error()}

@@ -118,8 +118,9 @@ type Env interface {
 	// whether it is known; the envelope test treats an unknown part as
 	// absent.
 	Envelope(part string) (string, bool)
-	// Body returns the message body: the octets after the blank line that
-	// ends the header (RFC 5173). Called only by the body test.
+	// Body returns the message body: the octets after the empty line that
+	// ends the header (RFC 5173 §4), nil when there is no such line (an
+	// empty body is non-nil). Called only by the body test.
 	Body() []byte
 	// Now is the time of delivery, for currentdate (RFC 5260 §5) and
 	// nothing else.
