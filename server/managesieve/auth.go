@@ -98,10 +98,13 @@ func (c *conn) authenticate(args []rfc5804.Arg) error {
 		}
 		line, err := c.dec.ReadResponse()
 		var se *rfc5804.SyntaxError
+		var lt *rfc5804.LiteralTooBigError
 		switch {
 		case err == nil:
-		case errors.As(err, &se):
+		case errors.As(err, &se), errors.As(err, &lt) && lt.Discarded:
 			return c.authFailed(attempted, mech, errBadExchange)
+		case errors.As(err, &lt):
+			return &byeError{rfc5804.Response{Status: rfc5804.BYE, Code: &rfc5804.Code{Name: rfc5804.CodeQuotaMaxSize}, Text: "authentication response far too long"}}
 		case isTimeout(err) && c.s.conns.ShuttingDown():
 			return errShutdown
 		case isTimeout(err) && c.loginExpired():

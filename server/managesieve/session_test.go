@@ -294,3 +294,22 @@ func TestShutdown(t *testing.T) {
 		t.Error("listener still accepts after Shutdown")
 	}
 }
+
+// TestLongSASLResponse: a SASL response over the literal limit is read
+// past and fails the exchange; the session goes on.
+func TestLongSASLResponse(t *testing.T) {
+	env := newEnv(t, insecureAuth, func(cfg *managesieve.Config) { cfg.MaxScriptSize = 100 })
+	c, _ := env.dial()
+	c.write("AUTHENTICATE \"PLAIN\"\r\n")
+	if l := c.line(); l != "\"\"\r\n" {
+		t.Fatalf("PLAIN challenge %q", l)
+	}
+	c.write(literal(strings.Repeat("A", 70000)) + "\r\n")
+	if _, r := c.read(); r.Status != rfc5804.NO {
+		t.Fatalf("a response over the literal limit: %+v", r)
+	}
+	c.login()
+	// A script between MaxScriptSize and the literal limit: QUOTA/MAXSIZE.
+	c.no(`PUTSCRIPT "x" `+literal(strings.Repeat("#", 101)), rfc5804.CodeQuotaMaxSize)
+	c.ok("LOGOUT")
+}
