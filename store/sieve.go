@@ -208,7 +208,7 @@ func (a *Account) SieveScript(name string) ([]byte, error) {
 // from then on. The store does not check the Sieve syntax (the caller
 // does) and keeps no quota. The octets are durable when it returns; a
 // reader sees the old script or the new one, never a mixture. Errors:
-// ErrInvalid (a bad name).
+// ErrInvalid (a bad name), ErrNotFound (the account was deleted).
 func (a *Account) PutSieveScript(name string, data []byte) error {
 	if err := a.s.checkOpen(); err != nil {
 		return err
@@ -217,7 +217,16 @@ func (a *Account) PutSieveScript(name string, data []byte) error {
 		return err
 	}
 	dir := a.path(sieveDir)
-	if err := a.s.fs.mkdirAll(dir); err != nil {
+	// Mkdir, not MkdirAll: an account deleted meanwhile must not come
+	// back as a directory without its account file.
+	switch err := os.Mkdir(dir, 0o750); {
+	case err == nil:
+		if err := a.s.fs.syncDir(a.dir); err != nil {
+			return err
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: account %q", ErrNotFound, a.name)
+	case !errors.Is(err, fs.ErrExist):
 		return err
 	}
 	if err := a.s.fs.writeRename(a.path("tmp"), filepath.Join(dir, sieveFile(name)), marshalSieve(name, data)); err != nil {

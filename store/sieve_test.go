@@ -248,3 +248,21 @@ func TestCheckSieve(t *testing.T) {
 		t.Errorf("dangling active link not removed: %v", err)
 	}
 }
+
+// TestSieveDeletedAccount: storing a script in an account deleted
+// meanwhile fails and does not make the account's directory again.
+func TestSieveDeletedAccount(t *testing.T) {
+	s, a := newTestAccount(t)
+	if err := s.DeleteAccount("alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.PutSieveScript("x", []byte("keep;")); err == nil {
+		t.Fatal("PutSieveScript in a deleted account succeeded")
+	}
+	if _, err := os.Stat(a.dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the deleted account's directory is back: %v", err)
+	}
+	if l, err := a.SieveScripts(); err != nil || len(l) != 0 {
+		t.Errorf("SieveScripts of a deleted account = %v, %v", l, err)
+	}
+}
