@@ -288,7 +288,7 @@ func (a *Account) DeleteSieveScript(name string) error {
 }
 
 // RenameSieveScript renames the script oldName to newName (RFC 5804
-// §2.11.1); an active script stays active under its new name. Errors:
+// §2.11); an active script stays active under its new name. Errors:
 // ErrNotFound (no oldName), ErrExists (newName exists, also when it equals
 // oldName), ErrInvalid.
 func (a *Account) RenameSieveScript(oldName, newName string) error {
