@@ -106,7 +106,8 @@ type LimitsConfig struct {
 	// MaxConnectionsPerIP is the most connections one client IP address
 	// may have open to one protocol at once, counted as MaxConnections
 	// is; further connections from that address are refused (IMAP
-	// "* BYE [UNAVAILABLE]", POP3 "-ERR [SYS/TEMP]", LMTP 421 4.7.0), so
+	// "* BYE [UNAVAILABLE]", POP3 "-ERR [SYS/TEMP]", LMTP 421 4.7.0,
+	// ManageSieve "BYE (TRYLATER)"), so
 	// that one client cannot take the whole of MaxConnections. Loopback
 	// addresses are counted like any other; connections through unix
 	// sockets are not counted. Clients behind one NAT address share it, as
@@ -132,7 +133,7 @@ type LimitsConfig struct {
 	// RFC 1939 §3 asks POP3 servers to wait at least 10 minutes.
 	// Default 10 minutes.
 	IdleTimeout Duration `toml:"idle_timeout"`
-	// LoginTimeout is how long an IMAP or POP3 client has to
+	// LoginTimeout is how long an IMAP, POP3 or ManageSieve client has to
 	// authenticate, counted from the moment its connection is accepted;
 	// the TLS handshake of an implicit-TLS port falls within it. When it
 	// has passed, the session is told so ("* BYE", "-ERR") and closed.
@@ -141,8 +142,9 @@ type LimitsConfig struct {
 	// quickly; after it, IdleTimeout (IMAPIdleTimeout for IMAP) alone
 	// applies (the autologout timers of RFC 1939 §3 and RFC 3501 §5.4 are
 	// for the authenticated session). LMTP, which has no login, keeps
-	// IdleTimeout. Integer seconds or a duration string. Default 60
-	// seconds.
+	// IdleTimeout; ManageSieve's autologout after authentication is 30
+	// minutes, the least RFC 5804 §1.2 allows. Integer seconds or a
+	// duration string. Default 60 seconds.
 	LoginTimeout Duration `toml:"login_timeout"`
 	// IMAPIdleTimeout is IMAP's autologout timer: how long an IMAP
 	// session may stay silent before the server closes it. RFC 3501 §5.4
