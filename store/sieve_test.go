@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -265,4 +266,24 @@ func TestSieveDeletedAccount(t *testing.T) {
 	if l, err := a.SieveScripts(); err != nil || len(l) != 0 {
 		t.Errorf("SieveScripts of a deleted account = %v, %v", l, err)
 	}
+}
+
+// FuzzSieveHeader: the header parser accepts exactly what marshalSieve
+// writes for a valid name, and never panics.
+func FuzzSieveHeader(f *testing.F) {
+	f.Add([]byte(sieveMagic + "vacation\nkeep;"))
+	f.Add([]byte(sieveMagic + "\nkeep;"))
+	f.Add([]byte("LOFTSIEVE1 a\u2028b\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		name, n, err := readSieveHeader(bytes.NewReader(data), "")
+		if err != nil {
+			return
+		}
+		if CheckSieveName(name) != nil {
+			t.Fatalf("accepted the invalid name %q", name)
+		}
+		if got := marshalSieve(name, data[n:]); !bytes.Equal(got, data) {
+			t.Fatalf("%q: header of %d octets, name %q, does not write back", data, n, name)
+		}
+	})
 }
