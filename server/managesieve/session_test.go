@@ -241,7 +241,7 @@ func TestNoopAndErrors(t *testing.T) {
 // The server's timer is short, the client's wait generous: the test waits
 // on the server's answer, never on a clock.
 func TestLoginTimeout(t *testing.T) {
-	env := newEnv(t, func(cfg *managesieve.Config) { cfg.LoginTimeout = 3 * time.Second })
+	env := newEnv(t, func(cfg *managesieve.Config) { cfg.LoginTimeout = 10 * time.Second })
 	c, _ := env.dial()
 	_, r := c.read()
 	if r.Status != rfc5804.BYE {
