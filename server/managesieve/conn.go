@@ -2,6 +2,7 @@ package managesieve
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -132,8 +133,8 @@ func (c *conn) serve() {
 	c.send(rfc5804.AppendResponse(nil, rfc5804.Response{Status: rfc5804.OK, Text: "Loft ManageSieve ready"}))
 	for {
 		// Pipelined commands (§2) get their answers in one write: the
-		// buffer is flushed when no further input is waiting.
-		if c.r.Buffered() == 0 {
+		// buffer is flushed unless a whole further line is waiting.
+		if !c.lineBuffered() {
 			if err := c.flush(); err != nil {
 				c.log.Info("write failed", "user", c.user, "err", err)
 				return
@@ -235,6 +236,16 @@ func (c *conn) readCommand() (*rfc5804.Command, error) {
 		return nil, errShutdown
 	}
 	return cmd, err
+}
+
+// lineBuffered reports whether a whole line is already buffered.
+func (c *conn) lineBuffered() bool {
+	n := c.r.Buffered()
+	if n == 0 {
+		return false
+	}
+	b, _ := c.r.Peek(n)
+	return bytes.IndexByte(b, '\n') >= 0
 }
 
 func isTimeout(err error) bool {
