@@ -356,6 +356,7 @@ func cmdInclude(c *checker, k *call) cmdFunc {
 	}
 	once, optional := k.has("once"), k.has("optional")
 	maxDepth := orDefault(c.opts.MaxIncludeDepth, DefaultMaxIncludeDepth)
+	maxIncludes := orDefault(c.opts.MaxIncludes, DefaultMaxIncludes)
 	return func(f *frame) error {
 		key := string(loc) + "/" + name
 		if once && f.once[key] {
@@ -368,6 +369,9 @@ func cmdInclude(c *checker, k *call) cmdFunc {
 		}
 		if len(f.includes) >= maxDepth {
 			return f.errorf(k.pos, "includes nested more than %d deep", maxDepth)
+		}
+		if f.included++; f.included > maxIncludes {
+			return f.errorf(k.pos, "more than %d includes in one run", maxIncludes)
 		}
 		s, err := f.env.Include(loc, name)
 		if err != nil {

@@ -92,6 +92,7 @@ func TestAddresses(t *testing.T) {
 		{"just text, a@x.example", []string{"just text", "a@x.example"}},
 		{"=?utf-8?q?J=C3=B6rg?= <j@x.example>", []string{"j@x.example"}},
 		{"=?x-unknown?q?abc?= <j@x.example>", []string{"j@x.example"}},
+		{"Routed <@relay.example:u@x.example>, ", []string{"u@x.example"}},
 	} {
 		var got []string
 		for _, a := range parseAddresses(tc.in) {

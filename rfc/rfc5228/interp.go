@@ -32,6 +32,7 @@ type runState struct {
 	addresses  map[string][]address // the addresses of a raw header value
 	once       map[string]bool      // scripts included with :once
 	includes   []string             // the include stack, for loops
+	included   int                  // includes run, for MaxIncludes
 	rejected   bool
 	vacationed bool
 	now        time.Time // Env.Now, asked once (RFC 5260 §5)

@@ -7,8 +7,8 @@
 // asked of rfc5228.Env.Include, compiled by the caller; it runs with its
 // own local variables and shares the actions, the implicit keep, the
 // flags and the global variables. An include of a script already on the
-// include stack (a loop) and nesting beyond Options.MaxIncludeDepth are
-// run-time errors, and so is a missing script unless :optional; :once
+// include stack (a loop), nesting beyond Options.MaxIncludeDepth and more
+// than Options.MaxIncludes includes in one run are run-time errors, and so is a missing script unless :optional; :once
 // skips a script included before or being included, without error. stop
 // in an included script ends the whole run. Script names must be constant
 // and valid names of RFC 5804 §1.6. global refuses a name the script set
