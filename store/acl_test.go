@@ -38,6 +38,10 @@ func TestACLModifyDeleteRename(t *testing.T) {
 	if _, err := m.DeleteACL("nobody"); err != nil {
 		t.Fatal(err)
 	}
+	// acl/ is part of the format: check finds nothing wrong.
+	if report, err := a.Check(false); err != nil || !report.Clean() {
+		t.Errorf("check after ACL changes: %+v, %v", report, err)
+	}
 	// Another Store on the same root sees the list (read from the files).
 	s2, err := Open(s.root, Options{NoSync: true})
 	if err != nil {
