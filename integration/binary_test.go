@@ -28,23 +28,15 @@ func TestLoftServe(t *testing.T) {
 	}
 	python := needProgram(t, "python3", "python3")
 	curl := needProgram(t, "curl", "curl")
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to build loft: %v", err)
-	}
+	loft := buildLoft(t)
 	dir := t.TempDir()
-	loft := filepath.Join(dir, "loft")
-	build := exec.Command(goCmd, "build", "-o", loft, "github.com/loftmail/loft/cmd/loft")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 
 	ports := freePorts(t, 3)
 	lmtpAddr := "127.0.0.1:" + strconv.Itoa(ports[0])
 	pop3Addr := "127.0.0.1:" + strconv.Itoa(ports[1])
 	pop3sAddr := "127.0.0.1:" + strconv.Itoa(ports[2])
 	config := filepath.Join(dir, "loft.toml")
-	err = os.WriteFile(config, fmt.Appendf(nil, `data_dir = %q
+	err := os.WriteFile(config, fmt.Appendf(nil, `data_dir = %q
 hostname = "loft.example.org"
 
 [auth]

@@ -147,6 +147,14 @@ type LimitsConfig struct {
 	// session may stay silent before the server closes it. RFC 3501 §5.4
 	// requires at least 30 minutes. Default 30 minutes.
 	IMAPIdleTimeout Duration `toml:"imap_idle_timeout"`
+	// IMAPLiteralPlus makes IMAP announce LITERAL+ instead of LITERAL-
+	// (RFC 7888; a server announces one, never both, §5): with LITERAL+ a
+	// client may send a non-synchronizing literal of any size, and one
+	// over max_literal_size (or, outside APPEND, over max_line_length) is
+	// read to its end and thrown away before the command is refused; with
+	// LITERAL- it may do so only up to 4096 octets, so an APPEND too large
+	// is refused before its octets are sent. Default false (LITERAL-).
+	IMAPLiteralPlus bool `toml:"imap_literal_plus"`
 	// MaxRecipients is the most recipients one LMTP transaction may name;
 	// RFC 5321 §4.5.3.1.8 asks for at least 100. Default 100.
 	MaxRecipients int `toml:"max_recipients"`
