@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -23,12 +24,14 @@ import (
 // Lines that break the protocol (a bare LF, a malformed reply, no answer
 // within harness.DefaultTimeout) fail the script whatever the `!`.
 //
-//	serve [imap] [imaps] [pop3] [pop3s] [lmtp] [-config=FILE] [-plaintext=never|loopback|always]
+//	serve [imap] [imaps] [pop3] [pop3s] [lmtp] [-config=FILE] [-plaintext=never|loopback|always] [-clock=TIME]
 //	    Start the assembled server (every listener when none is named)
 //	    with a fresh data directory under $WORK, and stop it when the script
 //	    ends. Sets IMAP_ADDR, IMAPS_ADDR, POP3_ADDR, POP3S_ADDR, LMTP_ADDR
 //	    (host:port), the matching *_PORT variables, LOFT_HOSTNAME and
-//	    LOFT_DATA. The server logs to $WORK/server.log.
+//	    LOFT_DATA. The server logs to $WORK/server.log. -clock=TIME (RFC
+//	    3339) stops the clock of the IMAP search keys that depend on the
+//	    current time (RFC 5032 OLDER, YOUNGER) at TIME.
 //	adduser LOGIN PASSWORD [ADDRESS...] [-quota-storage=N] [-quota-messages=N] [-disabled]
 //	    Create an account in the running server's file directory.
 //	pop3 CONN [-tls] [-raw] [-nowait] [-pad=N] [-save=FILE] [-strip-trace] LINE...
@@ -213,7 +216,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	if st.srv != nil {
 		ts.Fatalf("serve: a server is already running")
 	}
-	flags, protos := flagSet(args, "config", "plaintext")
+	flags, protos := flagSet(args, "config", "plaintext", "clock")
 	if len(protos) == 0 {
 		protos = []string{harness.IMAP, harness.IMAPS, harness.POP3, harness.POP3S, harness.LMTP}
 	}
@@ -221,7 +224,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 		switch p {
 		case harness.IMAP, harness.IMAPS, harness.POP3, harness.POP3S, harness.LMTP:
 		default:
-			ts.Fatalf("usage: serve [imap] [imaps] [pop3] [pop3s] [lmtp] [-config=FILE] [-plaintext=MODE]; unknown %q", p)
+			ts.Fatalf("usage: serve [imap] [imaps] [pop3] [pop3s] [lmtp] [-config=FILE] [-plaintext=MODE] [-clock=TIME]; unknown %q", p)
 		}
 	}
 	dir := filepath.Join(st.work, ".loft")
@@ -232,6 +235,13 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	opts := harness.Options{Dir: dir, Protocols: protos, Plaintext: flags["plaintext"], Log: logFile}
 	if f, ok := flags["config"]; ok {
 		opts.ConfigFile = ts.MkAbs(f)
+	}
+	if c, ok := flags["clock"]; ok {
+		now, err := time.Parse(time.RFC3339, c)
+		if err != nil {
+			ts.Fatalf("serve: -clock: %v", err)
+		}
+		opts.Now = func() time.Time { return now }
 	}
 	srv, err := harness.Start(opts)
 	if err != nil {

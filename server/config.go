@@ -51,6 +51,11 @@ type Config struct {
 	Store     StoreConfig     `toml:"store"`
 	Mailboxes MailboxesConfig `toml:"mailboxes"`
 	Directory DirectoryConfig `toml:"directory"`
+
+	// Now, if set, is the clock of the time-dependent IMAP search keys
+	// (RFC 5032 OLDER and YOUNGER): tests set it. Nil: time.Now. It is not
+	// read from the configuration file.
+	Now func() time.Time `toml:"-"`
 }
 
 // LogConfig selects what the server logs and how.

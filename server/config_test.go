@@ -455,7 +455,7 @@ func configKeys(t reflect.Type, prefix string) []string {
 	var keys []string
 	for f := range t.Fields() {
 		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-		if name == "" {
+		if name == "" || name == "-" { // "-": not read from the file
 			continue
 		}
 		if f.Type.Kind() == reflect.Struct {

@@ -114,6 +114,7 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
 		AuthFailureDelay:    authFailureDelay(cfg.Auth.FailureDelay),
 		CacheDir:            cfg.CachePath(),
+		Now:                 cfg.Now,
 	})
 	s.pop3 = pop3.New(pop3.Config{
 		Store:               st,

@@ -56,6 +56,9 @@ type Options struct {
 	Plaintext string
 	// Log receives the server's structured log. Nil discards it.
 	Log io.Writer
+	// Now, if set, is the server's clock for the IMAP search keys that
+	// depend on the current time (RFC 5032).
+	Now func() time.Time
 }
 
 // Server is a running test server.
@@ -91,6 +94,7 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	cfg.Hostname = Hostname
+	cfg.Now = opts.Now
 	certFile, keyFile, roots, err := WriteCertificate(opts.Dir)
 	if err != nil {
 		return nil, err
