@@ -15,6 +15,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/loftmail/loft/conformance/harness"
+	"github.com/loftmail/loft/server"
+	"github.com/loftmail/loft/server/directory/ldaptest"
 )
 
 // The commands a transcript may use besides testscript's own. Each protocol
@@ -33,7 +35,9 @@ import (
 //	    3339) stops the clock of the IMAP search keys that depend on the
 //	    current time (RFC 5032 OLDER, YOUNGER) at TIME.
 //	adduser LOGIN PASSWORD [ADDRESS...] [-quota-storage=N] [-quota-messages=N] [-disabled]
-//	    Create an account in the running server's file directory.
+//	    Create an account in the running server's directory: the file
+//	    directory, or the LDAP directory when the transcript runs against
+//	    LDAP (the conditions [file] and [ldap] say which).
 //	pop3 CONN [-tls] [-raw] [-nowait] [-pad=N] [-save=FILE] [-strip-trace] LINE...
 //	lmtp CONN [-raw] [-nowait] [-pad=N] LINE...
 //	    Open connection CONN on first use (over implicit TLS with -tls),
@@ -131,11 +135,12 @@ type stateKey struct{}
 
 // state is one script's server and connections.
 type state struct {
-	work    string
-	srv     *harness.Server
-	logPath string
-	conns   map[string]*session
-	last    string // the output of the last protocol command, for capture
+	work      string
+	directory *server.DirectoryConfig // nil: the file directory
+	srv       *harness.Server
+	logPath   string
+	conns     map[string]*session
+	last      string // the output of the last protocol command, for capture
 }
 
 // session is one named connection and what the driver knows of its
@@ -154,9 +159,38 @@ type session struct {
 	data    bool // LMTP: DATA was answered 354; lines are message content
 }
 
-func setup(env *testscript.Env) error {
-	env.Values[stateKey{}] = &state{work: env.WorkDir, conns: map[string]*session{}}
-	return nil
+// ldapDirectory is the [directory] section of a server that uses tree on
+// ldapServer.
+func ldapDirectory(ldapServer *ldaptest.Server, tree *ldaptest.Tree) *server.DirectoryConfig {
+	dc := server.DefaultConfig().Directory
+	dc.Backend = "ldap"
+	l := &dc.LDAP
+	l.URLs = []string{ldapServer.URL}
+	l.BindDN = ldaptest.ServiceDN
+	l.BindPassword = ldaptest.ServicePassword
+	l.UserBase, l.GroupBase, l.SettingsDN = tree.UserBase, tree.GroupBase, tree.SettingsDN
+	// Generous timeouts: a loaded machine must not make slapd look down.
+	l.DialTimeout = server.Duration(time.Minute)
+	l.RequestTimeout = server.Duration(time.Minute)
+	return &dc
+}
+
+// setupFor returns the Setup of testscript for one directory backend:
+// with LDAP, each transcript gets a subtree of its own on ldapServer, and
+// its server is configured to use it.
+func setupFor(backend string, ldapServer *ldaptest.Server) func(*testscript.Env) error {
+	return func(env *testscript.Env) error {
+		st := &state{work: env.WorkDir, conns: map[string]*session{}}
+		if backend == backendLDAP {
+			tree, err := ldapServer.NewTree()
+			if err != nil {
+				return err
+			}
+			st.directory = ldapDirectory(ldapServer, tree)
+		}
+		env.Values[stateKey{}] = st
+		return nil
+	}
 }
 
 func getState(ts *testscript.TestScript) *state {
@@ -232,7 +266,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	st.logPath = filepath.Join(st.work, "server.log")
 	logFile, err := os.Create(st.logPath)
 	ts.Check(err)
-	opts := harness.Options{Dir: dir, Protocols: protos, Plaintext: flags["plaintext"], Log: logFile}
+	opts := harness.Options{Dir: dir, Protocols: protos, Plaintext: flags["plaintext"], Log: logFile, Directory: st.directory}
 	if f, ok := flags["config"]; ok {
 		opts.ConfigFile = ts.MkAbs(f)
 	}

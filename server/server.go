@@ -29,7 +29,7 @@ type Server struct {
 	cfg       *Config
 	logger    *slog.Logger
 	store     *store.Store
-	dir       *directory.File
+	dir       directory.Admin
 	tlsConfig *tls.Config
 	imap      *imap.Server
 	pop3      *pop3.Server
@@ -83,10 +83,10 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", cfg.StorePath(), err)
 	}
-	dir, err := directory.OpenFile(cfg.DirectoryPath())
+	dir, err := OpenDirectory(cfg, logger)
 	if err != nil {
 		st.Close()
-		return nil, fmt.Errorf("open directory %s: %w", cfg.DirectoryPath(), err)
+		return nil, err
 	}
 
 	s := &Server{
@@ -150,6 +150,49 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
 	})
 	return s, nil
+}
+
+// OpenDirectory opens the directory the configuration selects: the file
+// directory at DirectoryPath, or the LDAP directory of [directory.ldap].
+// The logger receives the LDAP directory's warnings; nil discards them.
+// `loft serve` and `loft adm` both open it so.
+func OpenDirectory(cfg *Config, logger *slog.Logger) (directory.Admin, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	switch cfg.Directory.Backend {
+	case "ldap":
+		o, err := cfg.Directory.LDAP.Options(logger.With("component", "directory"))
+		if err != nil {
+			return nil, fmt.Errorf("directory.ldap.%w", err)
+		}
+		d, err := directory.OpenLDAP(o)
+		if err != nil {
+			return nil, fmt.Errorf("open LDAP directory: %w", err)
+		}
+		return d, nil
+	default:
+		d, err := directory.OpenFile(cfg.DirectoryPath())
+		if err != nil {
+			return nil, fmt.Errorf("open directory %s: %w", cfg.DirectoryPath(), err)
+		}
+		return d, nil
+	}
+}
+
+// Reload re-reads what the server takes from its directory at start: for
+// the LDAP directory, the shared settings entry, and it forgets the
+// accounts it cached. `loft serve` calls it on SIGHUP.
+func (s *Server) Reload(ctx context.Context) error {
+	r, ok := s.dir.(interface{ Reload(context.Context) error })
+	if !ok {
+		return nil
+	}
+	if err := r.Reload(ctx); err != nil {
+		return fmt.Errorf("reload directory: %w", err)
+	}
+	s.logger.Info("directory reloaded")
+	return nil
 }
 
 // authFailureDelay converts auth.failure_delay, where 0 means no delay, to
