@@ -208,6 +208,7 @@ func (s *Server) Stop() error {
 	cmd, done := s.cmd, s.done
 	s.cmd, s.done = nil, nil
 	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Process.Signal(syscall.SIGCONT) // a paused slapd acts on SIGTERM
 	select {
 	case <-done:
 		return nil
@@ -216,6 +217,38 @@ func (s *Server) Stop() error {
 		<-done
 		return fmt.Errorf("ldaptest: slapd did not exit within %s of SIGTERM; killed", startTimeout)
 	}
+}
+
+// Pause stops slapd with SIGSTOP without ending it: the kernel still
+// accepts connections to its port, and nothing answers them, as with a
+// server that is overloaded or hung. Resume continues it.
+func (s *Server) Pause() error {
+	if s.cmd == nil {
+		return fmt.Errorf("ldaptest: Pause: slapd is not running")
+	}
+	return s.cmd.Process.Signal(syscall.SIGSTOP)
+}
+
+// Resume continues slapd after Pause.
+func (s *Server) Resume() error {
+	if s.cmd == nil {
+		return fmt.Errorf("ldaptest: Resume: slapd is not running")
+	}
+	return s.cmd.Process.Signal(syscall.SIGCONT)
+}
+
+// Kill ends slapd with SIGKILL, as a crash would (its connections are
+// reset in the middle of whatever they were doing), and waits until it
+// has exited. Start starts it again with its data.
+func (s *Server) Kill() error {
+	if s.cmd == nil {
+		return nil
+	}
+	cmd, done := s.cmd, s.done
+	s.cmd, s.done = nil, nil
+	cmd.Process.Kill()
+	<-done
+	return nil
 }
 
 // Tree is a subtree of the test instance that belongs to one test: its own
