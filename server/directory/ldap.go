@@ -399,7 +399,10 @@ func (d *LDAP) bind(ctx context.Context, dn, password string) error {
 		return nil
 	case errors.Is(err, ErrUnavailable), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
-	case isUnavailable(err):
+	case isUnavailable(err), !isServerAnswer(err):
+		// Only an answer of the server says that the password is wrong;
+		// a connection that broke or a reply that could not be read
+		// says nothing about it.
 		return fmt.Errorf("%w: bind: %v", ErrUnavailable, err)
 	}
 	// invalidCredentials (49), and the answers of servers that refuse

@@ -193,9 +193,19 @@ func (p *pool) close() {
 }
 
 // isNetworkError reports an error after which a connection cannot be used:
-// the connection failed, timed out or was closed.
+// the connection failed, timed out or was closed. Any error that is not an
+// answer of the server counts: go-ldap passes the error of a connection
+// that broke while a request waited for its answer (a reset, EOF) on as
+// it is, not as an *ldap.Error.
 func isNetworkError(err error) bool {
-	return ldap.IsErrorAnyOf(err, ldap.ErrorNetwork, ldap.LDAPResultServerDown, ldap.LDAPResultTimeout, ldap.LDAPResultUnavailable, ldap.LDAPResultBusy)
+	return !isServerAnswer(err) || ldap.IsErrorAnyOf(err, ldap.ErrorNetwork, ldap.LDAPResultServerDown, ldap.LDAPResultTimeout, ldap.LDAPResultUnavailable, ldap.LDAPResultBusy)
+}
+
+// isServerAnswer reports whether err is an LDAP result that a server sent
+// (result codes below 200; go-ldap's own errors have codes from 200 up).
+func isServerAnswer(err error) bool {
+	var le *ldap.Error
+	return errors.As(err, &le) && le.ResultCode < ldap.ErrorNetwork
 }
 
 // isUnavailable reports an LDAP error that says the server cannot answer
