@@ -226,7 +226,9 @@ const (
 //
 // When no LDAP server answers (down, unreachable, slower than the request
 // timeout) every method returns ErrUnavailable, never ErrAuthFailed or
-// ErrNotFound; connections are opened again as soon as a server answers.
+// ErrNotFound, at the latest DialTimeout + RequestTimeout after it was
+// called (however many callers wait); connections are opened again as
+// soon as a server answers.
 type LDAP struct {
 	o      LDAPOptions
 	log    *slog.Logger
@@ -357,6 +359,8 @@ func (d *LDAP) Authenticate(ctx context.Context, login, password string) (*Accou
 	if ctx.Err() != nil {
 		return nil, ctxError(ctx)
 	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
 	if password == "" || len(password) > MaxPasswordLen {
 		return nil, ErrAuthFailed
 	}
@@ -427,6 +431,8 @@ func (d *LDAP) LookupLogin(ctx context.Context, login string) (*Account, error) 
 	if ctx.Err() != nil {
 		return nil, ctxError(ctx)
 	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
 	if !plausibleLogin(login) {
 		return nil, ErrNotFound
 	}
@@ -444,6 +450,8 @@ func (d *LDAP) LookupAddress(ctx context.Context, address string) (*Account, err
 	if ctx.Err() != nil {
 		return nil, ctxError(ctx)
 	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
 	addr, err := CanonicalAddress(address)
 	if err != nil {
 		return nil, ErrNotFound
@@ -661,6 +669,8 @@ func (d *LDAP) Groups(ctx context.Context) ([]Group, error) {
 	if ctx.Err() != nil {
 		return nil, ctxError(ctx)
 	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
 	entries, err := d.searchEntries(ctx, d.o.GroupBase, ldap.ScopeWholeSubtree, d.o.GroupFilter,
 		[]string{d.o.GroupNameAttr, d.o.GroupMemberAttr})
 	if err != nil {
@@ -736,7 +746,19 @@ func (d *LDAP) Settings(ctx context.Context) (Settings, error) {
 	if st != nil {
 		return *st, nil
 	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
 	return d.readSettings(ctx)
+}
+
+// bound limits ctx to what one call of the directory may take:
+// DialTimeout + RequestTimeout from now. The time spent waiting for a
+// connection of the pool counts, so that when the LDAP server is slow
+// and every connection is busy, callers do not queue behind one another
+// for many request timeouts: each gets ErrUnavailable once its own time
+// is up.
+func (d *LDAP) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, d.o.DialTimeout+d.o.RequestTimeout)
 }
 
 // Reload reads the settings entry again and empties the cache, so that
@@ -744,6 +766,8 @@ func (d *LDAP) Settings(ctx context.Context) (Settings, error) {
 // SIGHUP). On error the settings read before stay.
 func (d *LDAP) Reload(ctx context.Context) error {
 	d.cache.clear()
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
 	_, err := d.readSettings(ctx)
 	return err
 }

@@ -3,6 +3,8 @@ package directory_test
 import (
 	"context"
 	"errors"
+	"net"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +24,96 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// A slapd that is stopped with SIGSTOP accepts connections and answers
+// nothing. Every call then fails with ErrUnavailable within the time one
+// call may take (DialTimeout + RequestTimeout), however many callers there
+// are for how few connections: callers do not queue behind each other for
+// a request timeout each. Accounts found before are still served from the
+// cache; when slapd continues, the directory works again and holds no
+// goroutines for the calls that failed.
+func TestLDAPPausedServer(t *testing.T) {
+	s := ldaptest.Start(t) // its own slapd: this test pauses it
+	tree := ldaptest.NewTree(t, s)
+	o := s.Options(tree)
+	o.PoolSize = 1
+	o.DialTimeout = 5 * time.Second
+	o.RequestTimeout = 5 * time.Second
+	o.CacheTTL = time.Hour
+	d, err := directory.OpenLDAP(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx := context.Background()
+	mustAdd(t, d, directory.UserSpec{Login: "alice", Password: "alice-pw", Addresses: []string{"alice@example.org"}})
+	mustAdd(t, d, directory.UserSpec{Login: "bob", Password: "bob-pw", Addresses: []string{"bob@example.org"}})
+	if _, err := d.LookupAddress(ctx, "alice@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	baseline := runtime.NumGoroutine()
+
+	if err := s.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	defer func() {
+		if !resumed {
+			s.Resume()
+		}
+	}()
+
+	// Served from the cache while slapd is paused.
+	if a, err := d.LookupAddress(ctx, "alice@example.org"); err != nil || a.Login != "alice" {
+		t.Errorf("LookupAddress of a cached account with slapd paused = %v, %v", a, err)
+	}
+
+	// Many more callers than connections. Before each call had its own
+	// bound, the last of them waited for every one before it: about
+	// callers × (DialTimeout + RequestTimeout) with one connection.
+	const callers = 12
+	budget := o.DialTimeout + o.RequestTimeout
+	limit := budget + 30*time.Second // generous for a loaded machine, far below callers × budget
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() {
+			start := time.Now()
+			var err error
+			switch i % 3 {
+			case 0:
+				_, err = d.Authenticate(ctx, "bob", "bob-pw")
+			case 1:
+				_, err = d.Authenticate(ctx, "bob", "wrong")
+			default:
+				_, err = d.LookupAddress(ctx, "bob@example.org")
+			}
+			if !errors.Is(err, directory.ErrUnavailable) {
+				t.Errorf("caller %d with slapd paused: %v, want ErrUnavailable", i, err)
+			}
+			if took := time.Since(start); took > limit {
+				t.Errorf("caller %d with slapd paused answered after %v; one call may take %v", i, took, budget)
+			}
+		})
+	}
+	wg.Wait()
+
+	if err := s.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	resumed = true
+	waitFor(t, "bob logs in after slapd continued", func() bool {
+		_, err := d.Authenticate(ctx, "bob", "bob-pw")
+		return err == nil
+	})
+	if _, err := d.Authenticate(ctx, "bob", "wrong"); !errors.Is(err, directory.ErrAuthFailed) {
+		t.Errorf("wrong password after slapd continued: %v, want ErrAuthFailed", err)
+	}
+	waitFor(t, "goroutines of the failed calls to end", func() bool {
+		runtime.GC()
+		return runtime.NumGoroutine() <= baseline+8
+	})
 }
 
 // slapd killed while binds are waiting for their answer: they fail with
@@ -71,4 +163,60 @@ func TestLDAPKilledDuringBind(t *testing.T) {
 		_, err := d.Authenticate(ctx, "alice", "alice-pw")
 		return err == nil
 	})
+}
+
+// A first server that accepts connections and never answers is passed
+// over: after it has failed a request, connections go to the next server.
+// Before, users' binds stayed on it for good (connecting to it succeeds,
+// and only a failed connect moved on).
+func TestLDAPFailoverSilentServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns sync.WaitGroup
+	done := make(chan struct{})
+	conns.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Go(func() {
+				<-done
+				c.Close()
+			})
+		}
+	})
+	defer func() { close(done); ln.Close(); conns.Wait() }()
+
+	d, _, _ := openLDAP(t, func(o *directory.LDAPOptions) {
+		o.URLs = append([]string{"ldap://" + ln.Addr().String()}, o.URLs...)
+		o.RequestTimeout = 2 * time.Second // each failure costs this; the outcome does not depend on it
+		o.DialTimeout = 30 * time.Second
+	})
+	ctx := context.Background()
+	mustAdd(t, d, directory.UserSpec{Login: "alice", Password: "alice-pw", Addresses: []string{"alice@example.org"}})
+	failures := 0
+	waitFor(t, "alice logs in through the second server", func() bool {
+		_, err := d.Authenticate(ctx, "alice", "alice-pw")
+		if err != nil && !errors.Is(err, directory.ErrUnavailable) {
+			t.Fatalf("Authenticate with a silent first server: %v, want nil or ErrUnavailable", err)
+		}
+		if err != nil {
+			failures++
+		}
+		return err == nil
+	})
+	if failures > 2 {
+		t.Errorf("%d logins failed before the silent server was passed over", failures)
+	}
+	for range 3 {
+		if _, err := d.Authenticate(ctx, "alice", "alice-pw"); err != nil {
+			t.Errorf("Authenticate after fail-over: %v", err)
+		}
+		if _, err := d.Authenticate(ctx, "alice", "wrong"); !errors.Is(err, directory.ErrAuthFailed) {
+			t.Errorf("wrong password after fail-over: %v, want ErrAuthFailed", err)
+		}
+	}
 }
