@@ -445,7 +445,11 @@ func (d *LDAP) LookupLogin(ctx context.Context, login string) (*Account, error) 
 
 // LookupAddress implements Directory with AddressFilter. An address that
 // two entries hold is ErrUnavailable (the directory is inconsistent: no
-// delivery should pick one of them).
+// delivery should pick one of them). So is an entry whose login name
+// another entry holds too: mail is filed under the login name, and mail
+// for the one must not land in the mailbox of the other. An entry that
+// UserFilter does not find by its login name is not an account
+// (ErrNotFound).
 func (d *LDAP) LookupAddress(ctx context.Context, address string) (*Account, error) {
 	if ctx.Err() != nil {
 		return nil, ctxError(ctx)
@@ -474,6 +478,13 @@ func (d *LDAP) LookupAddress(ctx context.Context, address string) (*Account, err
 	e, err := d.entry(ctx, entries[0])
 	if err != nil {
 		return nil, err
+	}
+	byLogin, err := d.entryByLogin(ctx, e.acct.Login)
+	if err != nil {
+		return nil, err
+	}
+	if !sameDN(byLogin.dn, e.dn) {
+		return nil, fmt.Errorf("%w: %s: login name %q is %s", ErrNotFound, addr, e.acct.Login, byLogin.dn)
 	}
 	d.cache.put(key, e)
 	return cloneAccount(e.acct), nil
@@ -574,8 +585,10 @@ func (d *LDAP) searchEntries(ctx context.Context, base string, scope int, filter
 // where the entry sets none), enabled, Sieve script, groups.
 func (d *LDAP) entry(ctx context.Context, le *ldap.Entry) (*ldapEntry, error) {
 	logins := le.GetAttributeValues(d.o.LoginAttr)
-	if len(logins) == 0 {
-		return nil, fmt.Errorf("%w: entry %s has no %s", ErrUnavailable, le.DN, d.o.LoginAttr)
+	if len(logins) != 1 {
+		// None, or several: which of them the account's mail is filed
+		// under would depend on the order the server sends them in.
+		return nil, fmt.Errorf("%w: entry %s has %d values of %s, not one", ErrUnavailable, le.DN, len(logins), d.o.LoginAttr)
 	}
 	st, err := d.Settings(ctx)
 	if err != nil {

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"net"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/go-ldap/ldap/v3"
 
 	"github.com/loftmail/loft/server/directory"
 	"github.com/loftmail/loft/server/directory/ldaptest"
@@ -217,6 +220,55 @@ func TestLDAPFailoverSilentServer(t *testing.T) {
 		}
 		if _, err := d.Authenticate(ctx, "alice", "wrong"); !errors.Is(err, directory.ErrAuthFailed) {
 			t.Errorf("wrong password after fail-over: %v, want ErrAuthFailed", err)
+		}
+	}
+}
+
+// Login names that two entries hold, or an entry with two login names,
+// fail closed: no login, no delivery, to either (the mailbox is filed
+// under the login name, so mail for one entry would land in the other's).
+func TestLDAPAmbiguousEntries(t *testing.T) {
+	d, tree, s := openLDAP(t, nil)
+	ctx := context.Background()
+	mustAdd(t, d, directory.UserSpec{Login: "alice", Password: "alice-pw", Addresses: []string{"alice@example.org"}})
+	c, err := s.Conn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, e := range []struct {
+		rdn, mail, pw string
+		uids          []string
+	}{
+		{"cn=alice-again", "alice2@example.org", "other-pw", []string{"alice"}},
+		{"cn=two-names", "two@example.org", "two-pw", []string{"carol", "dave"}},
+	} {
+		req := ldap.NewAddRequest(e.rdn+","+tree.UserBase, nil)
+		req.Attribute("objectClass", []string{"inetOrgPerson", "loftAccount"})
+		req.Attribute("cn", []string{strings.TrimPrefix(e.rdn, "cn=")})
+		req.Attribute("sn", []string{"x"})
+		req.Attribute("uid", e.uids)
+		req.Attribute("mail", []string{e.mail})
+		req.Attribute("userPassword", []string{e.pw})
+		if err := c.Add(req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, pw := range []string{"alice-pw", "other-pw"} {
+		if a, err := d.Authenticate(ctx, "alice", pw); !errors.Is(err, directory.ErrUnavailable) {
+			t.Errorf("Authenticate(alice, %s) with two alice entries = %v, %v; want ErrUnavailable", pw, a, err)
+		}
+	}
+	for _, addr := range []string{"alice@example.org", "alice2@example.org", "two@example.org"} {
+		if a, err := d.LookupAddress(ctx, addr); err == nil {
+			t.Errorf("LookupAddress(%s) = account %q; want an error", addr, a.Login)
+		} else if errors.Is(err, directory.ErrNotFound) && addr != "two@example.org" {
+			t.Errorf("LookupAddress(%s) = %v; want ErrUnavailable (a temporary failure, not unknown)", addr, err)
+		}
+	}
+	for _, login := range []string{"carol", "dave"} {
+		if a, err := d.Authenticate(ctx, login, "two-pw"); err == nil {
+			t.Errorf("Authenticate(%s) on an entry with two login names = %q", login, a.Login)
 		}
 	}
 }
