@@ -29,6 +29,21 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// ldapModify applies one change to dn as the service account.
+func ldapModify(t *testing.T, s *ldaptest.Server, dn string, edit func(*ldap.ModifyRequest)) {
+	t.Helper()
+	c, err := s.Conn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	req := ldap.NewModifyRequest(dn, nil)
+	edit(req)
+	if err := c.Modify(req); err != nil {
+		t.Fatalf("modify %s: %v", dn, err)
+	}
+}
+
 // A slapd that is stopped with SIGSTOP accepts connections and answers
 // nothing. Every call then fails with ErrUnavailable within the time one
 // call may take (DialTimeout + RequestTimeout), however many callers there
@@ -271,4 +286,55 @@ func TestLDAPAmbiguousEntries(t *testing.T) {
 			t.Errorf("Authenticate(%s) on an entry with two login names = %q", login, a.Login)
 		}
 	}
+}
+
+// Login names that differ from the account's only by case, spaces or
+// encoding, and over-long ones, never log in (LDAP compares uid
+// ignoring case and insignificant spaces; Loft's names are exact).
+func TestLDAPOddLogins(t *testing.T) {
+	d, _, _ := openLDAP(t, nil)
+	ctx := context.Background()
+	mustAdd(t, d, directory.UserSpec{Login: "alice", Password: "alice-pw", Addresses: []string{"alice@example.org"}})
+	for _, login := range []string{
+		"Alice", "ALICE", "alice ", " alice", "al ice", "alice\t", "al\xffice", "alice\x00",
+		strings.Repeat("a", 300), "alice" + strings.Repeat(" ", 300),
+	} {
+		if a, err := d.Authenticate(ctx, login, "alice-pw"); !errors.Is(err, directory.ErrAuthFailed) {
+			t.Errorf("Authenticate(%q) = %v, %v; want ErrAuthFailed", login, a, err)
+		}
+	}
+	for _, pw := range []string{"", "alice-pw\x00", "alice-pw\x00x", " alice-pw", strings.Repeat("p", 100_000)} {
+		if a, err := d.Authenticate(ctx, "alice", pw); !errors.Is(err, directory.ErrAuthFailed) {
+			t.Errorf("Authenticate(alice, %.20q) = %v, %v; want ErrAuthFailed", pw, a, err)
+		}
+	}
+	if _, err := d.Authenticate(ctx, "alice", "alice-pw"); err != nil {
+		t.Errorf("Authenticate(alice): %v", err)
+	}
+}
+
+// The cache holds entries (DN, addresses, quotas, enabled), never the
+// outcome of a bind: a password changed in the directory by another
+// program takes effect at once, whatever the TTL; an account disabled so
+// is refused once its entry expires from the cache.
+func TestLDAPCacheAndChangedPasswords(t *testing.T) {
+	d, tree, s := openLDAP(t, func(o *directory.LDAPOptions) { o.CacheTTL = 2 * time.Second })
+	ctx := context.Background()
+	mustAdd(t, d, directory.UserSpec{Login: "alice", Password: "old-pw", Addresses: []string{"alice@example.org"}})
+	if _, err := d.Authenticate(ctx, "alice", "old-pw"); err != nil {
+		t.Fatal(err)
+	}
+	dn := "uid=alice," + tree.UserBase
+	ldapModify(t, s, dn, func(r *ldap.ModifyRequest) { r.Replace("userPassword", []string{"new-pw"}) })
+	if _, err := d.Authenticate(ctx, "alice", "old-pw"); !errors.Is(err, directory.ErrAuthFailed) {
+		t.Errorf("old password right after it was changed: %v, want ErrAuthFailed", err)
+	}
+	if _, err := d.Authenticate(ctx, "alice", "new-pw"); err != nil {
+		t.Errorf("new password: %v", err)
+	}
+	ldapModify(t, s, dn, func(r *ldap.ModifyRequest) { r.Replace("loftEnabled", []string{"FALSE"}) })
+	waitFor(t, "the disabled account to be refused", func() bool {
+		_, err := d.Authenticate(ctx, "alice", "new-pw")
+		return errors.Is(err, directory.ErrAuthFailed)
+	})
 }
