@@ -9,6 +9,7 @@ package ldaptest
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -226,7 +227,40 @@ func (s *Server) Pause() error {
 	if s.cmd == nil {
 		return fmt.Errorf("ldaptest: Pause: slapd is not running")
 	}
-	return s.cmd.Process.Signal(syscall.SIGSTOP)
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		return err
+	}
+	// kill(2) returns before every thread of slapd has stopped: until
+	// then it may still answer. Where /proc says, wait until they have.
+	deadline := time.Now().Add(startTimeout)
+	for !stopped(s.cmd.Process.Pid) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("ldaptest: slapd not stopped %s after SIGSTOP", startTimeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return nil
+}
+
+// stopped reports whether every thread of process pid is stopped, or
+// true if /proc does not say.
+func stopped(pid int) bool {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	if err != nil || len(tasks) == 0 {
+		return true
+	}
+	for _, stat := range tasks {
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			continue // the thread has ended
+		}
+		// pid (comm) state …: comm may hold spaces and parentheses.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 || !bytes.HasPrefix(b[i+1:], []byte(" T")) {
+			return false
+		}
+	}
+	return true
 }
 
 // Resume continues slapd after Pause.
