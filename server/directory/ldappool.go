@@ -191,14 +191,23 @@ func (p *pool) dialOne(ctx context.Context, raw string) (*ldap.Conn, error) {
 
 // ctxError is the error of a done ctx: context.Canceled as it is (the
 // caller gave up), a passed deadline as ErrUnavailable (the directory did
-// not answer in time) wrapping context.DeadlineExceeded.
+// not answer in time) that errors.Is finds context.DeadlineExceeded in.
 func ctxError(ctx context.Context) error {
 	err := ctx.Err()
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, deadlinePassed{})
 	}
 	return err
 }
+
+// deadlinePassed is context.DeadlineExceeded for errors.Is, but not a
+// net.Error as context.DeadlineExceeded is: the protocol servers take an
+// error with Timeout() for their own connection's timeout, and would end
+// the session (IMAP BYE autologout) where the directory was only slow.
+type deadlinePassed struct{}
+
+func (deadlinePassed) Error() string        { return context.DeadlineExceeded.Error() }
+func (deadlinePassed) Is(target error) bool { return target == context.DeadlineExceeded }
 
 // close closes the idle connections; connections in use are closed when
 // they are put back.
