@@ -91,7 +91,8 @@ type LDAPOptions struct {
 	// searches, and as many again for binds as users.
 	PoolSize int
 	// DialTimeout bounds connecting to one server (TCP, TLS, StartTLS);
-	// RequestTimeout one request and its answer.
+	// RequestTimeout one request and its answer. Their sum bounds each
+	// call of the directory, waiting for a connection included.
 	DialTimeout    time.Duration
 	RequestTimeout time.Duration
 	// CacheTTL is how long a found account is remembered, so that a burst
