@@ -166,6 +166,10 @@ typ, data = M.create("Work")
 assert typ == "NO", ("CREATE of an existing mailbox", typ, data)
 out["list"] = [d.decode() for d in ok(M.list(), "LIST")]
 out["list_percent"] = [d.decode() for d in ok(M.list('""', "%"), "LIST %")]
+# LIST-EXTENDED with the SPECIAL-USE selection option (RFC 5258, RFC 6154),
+# as a client looking for its Sent and Drafts mailboxes sends it.
+typ, dat = M._simple_command("LIST", "(SPECIAL-USE)", '""', '"*"')
+out["list_special"] = [d.decode() for d in ok(M._untagged_response(typ, dat, "LIST"), "LIST (SPECIAL-USE)")]
 
 ok(M.subscribe("Work"), "SUBSCRIBE")
 out["lsub"] = [d.decode() for d in ok(M.lsub(), "LSUB")]
@@ -240,6 +244,7 @@ func TestPythonIMAP(t *testing.T) {
 		List          []string `json:"list"`
 		ListPercent   []string `json:"list_percent"`
 		LSUB          []string `json:"lsub"`
+		ListSpecial   []string `json:"list_special"`
 		StatusBefore  string   `json:"status_before"`
 		SearchSubject string   `json:"search_subject"`
 		SearchSeen    string   `json:"search_seen"`
@@ -293,6 +298,9 @@ func TestPythonIMAP(t *testing.T) {
 	}
 	if want := append([]string{`(\HasNoChildren) "/" INBOX`, `(\HasNoChildren) "/" Work`, `(\HasChildren) "/" a`}, newAccount...); !sameSet(got.ListPercent, want) {
 		t.Errorf("LIST %% %q, want %q", got.ListPercent, want)
+	}
+	if !sameSet(got.ListSpecial, newAccount) {
+		t.Errorf("LIST (SPECIAL-USE) %q, want %q", got.ListSpecial, newAccount)
 	}
 	if want := []string{`() "/" Work`}; !slices.Equal(got.LSUB, want) {
 		t.Errorf("LSUB %q, want %q", got.LSUB, want)

@@ -193,7 +193,7 @@ func TestMbsyncNewMessages(t *testing.T) {
 	srv := startServer(t)
 	cl := imapLogin(t, srv)
 	if caps := strings.Join(cl.do("CAPABILITY"), " "); !strings.Contains(caps, " UIDPLUS") {
-		t.Fatalf("CAPABILITY: %s, want UIDPLUS (RFC 4315)", caps)
+		t.Fatalf("CAPABILITY: %s, want CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS (RFC 4315)", caps)
 	}
 	cl.do("CREATE a")
 	cl.appendMsg("a", "", "From: Far <far@example.org>\nSubject: in a\n\nThe message in a.\n")

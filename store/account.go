@@ -261,9 +261,17 @@ func (a *Account) DeleteMailbox(name string) error {
 		return err
 	}
 	a.s.forgetStates(boxDir)
-	// Step 3: remove.
-	if err := os.RemoveAll(gone); err != nil {
-		return err
+	// Step 3: remove. The mailbox is already deleted: a write that
+	// resolved its path under boxes/<guid> before step 2 may still land
+	// in gone/ while it is removed (a special-use change, a record link),
+	// so removal is tried again, and what remains is left to Check.
+	for range 3 {
+		if err = os.RemoveAll(gone); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		a.s.log.Warn("store: deleted mailbox's data left in trash for check", "path", gone, "err", err)
 	}
 	os.Remove(held)
 	a.pruneLevels(levelDir)

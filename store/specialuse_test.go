@@ -259,3 +259,53 @@ func TestSetSpecialUseConcurrent(t *testing.T) {
 		t.Errorf("after concurrent changes: %q, want one of %q", got, lists)
 	}
 }
+
+// TestSetSpecialUseDelete: SetSpecialUse racing DeleteMailbox either
+// succeeds (ordered before the delete) or finds the mailbox gone; the delete
+// takes the attributes with it, and nothing is left in boxes/ or tmp/.
+func TestSetSpecialUseDelete(t *testing.T) {
+	_, a := newTestAccount(t)
+	inboxGUID := mustMailbox(t, a, "INBOX").GUID()
+	for round := range 20 {
+		if err := a.CreateSpecialMailbox("Box", []string{`\Sent`}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		wg.Add(2)
+		var setErr error
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 1000; i++ {
+				if err := a.SetSpecialUse("Box", []string{`\Trash`}); err != nil {
+					setErr = err
+					return
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if err := a.DeleteMailbox("Box"); err != nil {
+				t.Error(err)
+			}
+		}()
+		wg.Wait()
+		if setErr != nil && !errors.Is(setErr, ErrNotFound) {
+			t.Fatalf("round %d: SetSpecialUse: %v, want nil or ErrNotFound", round, setErr)
+		}
+		if _, ok := uses(t, a, "Box"); ok {
+			t.Fatalf("round %d: Box is still listed", round)
+		}
+		for _, dir := range []string{"boxes", "tmp"} {
+			ents, err := os.ReadDir(filepath.Join(a.dir, dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range ents {
+				if dir == "boxes" && e.Name() == inboxGUID {
+					continue
+				}
+				t.Errorf("round %d: %s/%s left behind", round, dir, e.Name())
+			}
+		}
+	}
+}

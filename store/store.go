@@ -155,8 +155,9 @@ func (s *Store) accountDir(enc string) string {
 
 // CreateAccount creates the account name (a login name, any UTF-8 string
 // without control characters whose encoding is at most 200 octets) with an
-// empty INBOX and the empty Options.NewAccountMailboxes. The account appears whole or not at all: it is built under
-// ROOT/tmp/ and renamed into accounts/. Errors: ErrExists, ErrInvalid.
+// empty INBOX and the empty Options.NewAccountMailboxes. The account appears
+// whole or not at all: it is built under ROOT/tmp/ and renamed into
+// accounts/. Errors: ErrExists, ErrInvalid.
 func (s *Store) CreateAccount(name string) error {
 	if err := s.checkOpen(); err != nil {
 		return err

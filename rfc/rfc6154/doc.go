@@ -13,8 +13,10 @@
 // have, so CREATE with them, or with an attribute not in §2, is refused
 // with NO [USEATTR] and creates nothing (§3, §5.3). New accounts get Drafts,
 // Sent, Trash, Junk and Archive with their attributes, named in the
-// configuration's [mailboxes] table (server/config.go). METADATA (§4) is
-// not implemented, so the attributes cannot be changed over IMAP.
+// configuration's [mailboxes] table (server/config.go); `loft adm mailbox
+// special-use` changes a mailbox's attributes. METADATA (§4) is not
+// implemented, so they cannot be changed over IMAP, and §5.4's example has
+// no transcript.
 //
 // Server side: server/imap/list.go (the options in the LIST tables),
 // server/imap/mailbox.go (CREATE). Transcripts:

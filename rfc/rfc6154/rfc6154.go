@@ -38,6 +38,14 @@ var Attributes = []imap.MailboxAttr{
 	imap.MailboxAttrJunk, imap.MailboxAttrSent, imap.MailboxAttrTrash,
 }
 
+// NonVirtual are the attributes of §2 that describe what an ordinary
+// mailbox holds; \All and \Flagged present messages of other mailboxes,
+// which §2 says is "almost certain to represent a virtual mailbox" (and
+// "likely" for \Flagged). A store without virtual mailboxes supports these.
+var NonVirtual = []imap.MailboxAttr{
+	imap.MailboxAttrArchive, imap.MailboxAttrDrafts, imap.MailboxAttrJunk, imap.MailboxAttrSent, imap.MailboxAttrTrash,
+}
+
 // Canonical returns the spelling of §2 for attr, an attribute of §2 in any
 // case (attributes, like flags, are case-insensitive), and whether it is one.
 func Canonical(attr string) (imap.MailboxAttr, bool) {

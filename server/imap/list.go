@@ -94,24 +94,89 @@ func (c *conn) list(tag string, dec *rfc3501.Decoder) error {
 		c.writeRoot("LIST", cmd.Reference)
 		return nil
 	}
-	if err := cmd.Check(listSelectOptions, listReturnOptions); err != nil {
-		return bad("%v", err)
+	q, err := newListQuery(&cmd)
+	if err != nil {
+		return err
 	}
-	var items []statusItem
+	full := make([]string, len(cmd.Patterns))
+	for i, p := range cmd.Patterns {
+		full[i] = cmd.Reference + p
+	}
+	names, err := c.listNames(q.selSubscribed || q.retSubscribed, full)
+	if err != nil {
+		return err
+	}
+	byName := make(map[string]*listName, len(names))
+	cands := make([]rfc5258.Candidate, 0, len(names))
+	for i := range names {
+		byName[names[i].name] = &names[i]
+		cands = append(cands, rfc5258.Candidate{Name: names[i].name, Meets: q.meets(&names[i])})
+	}
+	for _, r := range rfc5258.Select(cands, q.match, q.recursive, delimiter) {
+		n := byName[r.Name]
+		if n == nil {
+			n = &listName{name: r.Name} // a parent that is not in the hierarchy
+		}
+		noselect := !n.mailbox
+		var values []uint64
+		if q.items != nil && r.Meets && n.mailbox {
+			// RFC 5819 §2: the STATUS is looked up first, so that a
+			// mailbox that cannot be read is listed \Noselect without it.
+			values, err = c.listStatus(n.name, q.items)
+			noselect = errors.Is(err, store.ErrNotFound)
+		}
+		c.writeListLine("LIST", q.attrs(n, noselect), n.name)
+		if r.ChildInfo {
+			c.enc.SP()
+			rfc5258.EncodeChildInfo(c.enc, q.base)
+		}
+		c.enc.CRLF()
+		if values != nil {
+			c.writeStatus(n.name, q.items, values)
+		}
+	}
+	return nil
+}
+
+// listQuery is what a LIST command asks for, from its options.
+type listQuery struct {
+	extended      bool
+	selSubscribed bool     // SUBSCRIBED selection option (RFC 5258 §3.1)
+	selSpecial    bool     // SPECIAL-USE selection option (RFC 6154 §2)
+	recursive     bool     // RECURSIVEMATCH (RFC 5258 §3.1)
+	retSubscribed bool     // SUBSCRIBED return option, given or implied (§3.2)
+	base          []string // the base selection options, for CHILDINFO (§3.5)
+	items         []statusItem
+	matchers      []*matcher
+}
+
+// newListQuery checks the options of cmd against the tables (BAD for what
+// RFC 5258 §3 refuses) and compiles its patterns.
+func newListQuery(cmd *rfc5258.Command) (*listQuery, error) {
+	if err := cmd.Check(listSelectOptions, listReturnOptions); err != nil {
+		return nil, bad("%v", err)
+	}
+	q := &listQuery{
+		extended:      cmd.Extended,
+		selSubscribed: cmd.Selects(rfc5258.Subscribed),
+		selSpecial:    cmd.Selects(rfc6154.Option),
+		recursive:     cmd.Selects(rfc5258.RecursiveMatch),
+		base:          cmd.BaseOptions(listSelectOptions),
+	}
+	_, q.retSubscribed = cmd.Returns(rfc5258.Subscribed, listSelectOptions)
 	if o, ok := cmd.Returns(rfc5819.Option, listSelectOptions); ok {
 		names, err := rfc5819.Items(o)
 		if err != nil {
-			return bad("%v", err)
+			return nil, bad("%v", err)
 		}
 		for _, n := range names {
 			it, found := statusItems[n]
 			if !found {
-				return bad("unknown STATUS item %s", n)
+				return nil, bad("unknown STATUS item %s", n)
 			}
-			items = append(items, it)
+			q.items = append(q.items, it)
 		}
 	}
-	var matchers []*matcher
 	for _, p := range cmd.Patterns {
 		m := newMatcher(cmd.Reference + p)
 		switch {
@@ -119,83 +184,51 @@ func (c *conn) list(tag string, dec *rfc3501.Decoder) error {
 			// RFC 5258 §3: an empty pattern, and one the server does not
 			// accept, are silently ignored.
 		case m.wildcards > maxWildcards:
-			return errTooManyWildcards
+			return nil, errTooManyWildcards
 		default:
-			matchers = append(matchers, m)
+			q.matchers = append(q.matchers, m)
 		}
 	}
-	match := func(name string) bool {
-		return slices.ContainsFunc(matchers, func(m *matcher) bool { return m.match(name) })
+	return q, nil
+}
+
+// match reports whether name matches one of the patterns (RFC 5258 §3).
+func (q *listQuery) match(name string) bool {
+	return slices.ContainsFunc(q.matchers, func(m *matcher) bool { return m.match(name) })
+}
+
+// meets reports whether n satisfies the selection criteria (RFC 5258 §3):
+// with SUBSCRIBED the subscribed names, else the names of the hierarchy;
+// with SPECIAL-USE only mailboxes that have a special use (RFC 6154 §2).
+func (q *listQuery) meets(n *listName) bool {
+	ok := n.exists
+	if q.selSubscribed {
+		ok = n.subscribed
 	}
-	selSubscribed := cmd.Selects(rfc5258.Subscribed)
-	selSpecial := cmd.Selects(rfc6154.Option)
-	_, retSubscribed := cmd.Returns(rfc5258.Subscribed, listSelectOptions)
-	full := make([]string, len(cmd.Patterns))
-	for i, p := range cmd.Patterns {
-		full[i] = cmd.Reference + p
+	return ok && (!q.selSpecial || len(n.specialUse) > 0)
+}
+
+// attrs returns the attributes of n's LIST response: \Noselect (base LIST,
+// or a mailbox whose STATUS could not be read, RFC 5819 §2) or
+// \NonExistent (RFC 5258 §3), the child attribute (RFC 3348),
+// \Subscribed when asked for (RFC 5258 §3.2), the special uses (RFC 6154).
+func (q *listQuery) attrs(n *listName, noselect bool) []string {
+	var attrs []string
+	switch {
+	case noselect && (!q.extended || n.mailbox):
+		attrs = append(attrs, string(imap.MailboxAttrNoSelect))
+	case noselect:
+		attrs = append(attrs, string(imap.MailboxAttrNonExistent))
 	}
-	names, err := c.listNames(selSubscribed || retSubscribed, full)
-	if err != nil {
-		return err
+	if n.hasChildren {
+		attrs = append(attrs, string(imap.MailboxAttrHasChildren))
+	} else {
+		attrs = append(attrs, string(imap.MailboxAttrHasNoChildren))
 	}
-	byName := make(map[string]*listName, len(names))
-	cands := make([]rfc5258.Candidate, 0, len(names))
-	for i := range names {
-		n := &names[i]
-		byName[n.name] = n
-		// The selection criteria (RFC 5258 §3): with SUBSCRIBED the
-		// subscribed names, else the names of the hierarchy; with
-		// SPECIAL-USE only mailboxes that have a special use (RFC 6154 §2).
-		meets := n.exists
-		if selSubscribed {
-			meets = n.subscribed
-		}
-		meets = meets && (!selSpecial || len(n.specialUse) > 0)
-		cands = append(cands, rfc5258.Candidate{Name: n.name, Meets: meets})
+	if q.retSubscribed && n.subscribed {
+		attrs = append(attrs, string(imap.MailboxAttrSubscribed))
 	}
-	base := cmd.BaseOptions(listSelectOptions)
-	for _, r := range rfc5258.Select(cands, match, cmd.Selects(rfc5258.RecursiveMatch), delimiter) {
-		n := byName[r.Name]
-		if n == nil {
-			n = &listName{name: r.Name} // a parent that is not in the hierarchy
-		}
-		noselect := !n.mailbox
-		var values []uint64
-		if items != nil && r.Meets && n.mailbox {
-			// RFC 5819 §2: the STATUS is looked up first, so that a
-			// mailbox that cannot be read is listed \Noselect without it.
-			values, err = c.listStatus(n.name, items)
-			if errors.Is(err, store.ErrNotFound) {
-				noselect = true
-			}
-		}
-		var attrs []string
-		switch {
-		case noselect && (!cmd.Extended || n.mailbox):
-			attrs = append(attrs, string(imap.MailboxAttrNoSelect))
-		case noselect:
-			attrs = append(attrs, string(imap.MailboxAttrNonExistent))
-		}
-		if n.hasChildren {
-			attrs = append(attrs, string(imap.MailboxAttrHasChildren))
-		} else {
-			attrs = append(attrs, string(imap.MailboxAttrHasNoChildren))
-		}
-		if retSubscribed && n.subscribed {
-			attrs = append(attrs, string(imap.MailboxAttrSubscribed))
-		}
-		attrs = append(attrs, n.specialUse...)
-		c.writeListLine("LIST", attrs, n.name)
-		if r.ChildInfo {
-			c.enc.SP()
-			rfc5258.EncodeChildInfo(c.enc, base)
-		}
-		c.enc.CRLF()
-		if values != nil {
-			c.writeStatus(n.name, items, values)
-		}
-	}
-	return nil
+	return append(attrs, n.specialUse...)
 }
 
 // listStatus returns the STATUS items of the mailbox name for LIST-STATUS

@@ -138,6 +138,7 @@ func keywords(snap *store.Snapshot) []imap.Flag {
 // RFC 6154 §3. A trailing delimiter only declares that names will be
 // created below the new one, so it is dropped; the store creates missing
 // levels above it as \Noselect levels. A special use Loft does not support
+// (\All, \Flagged: Loft has no virtual mailboxes; and any not in RFC 6154)
 // is NO [USEATTR], and nothing is created.
 func (c *conn) create(tag string, dec *rfc3501.Decoder) error {
 	var name string
@@ -162,7 +163,7 @@ func (c *conn) create(tag string, dec *rfc3501.Decoder) error {
 	canon := make([]string, len(uses))
 	for i, u := range uses {
 		a, ok := rfc6154.Canonical(u)
-		if !ok || !slices.Contains(createUses, a) {
+		if !ok || !slices.Contains(rfc6154.NonVirtual, a) {
 			return no(rfc6154.ResponseCodeUseAttr, "%s not supported", u)
 		}
 		canon[i] = string(a)
@@ -195,12 +196,6 @@ func (c *conn) underNamespace(name string) bool {
 		}
 	}
 	return false
-}
-
-// createUses are the special uses CREATE accepts (RFC 6154 §3). \All and
-// \Flagged describe virtual mailboxes, which Loft does not have.
-var createUses = []imap.MailboxAttr{
-	imap.MailboxAttrArchive, imap.MailboxAttrDrafts, imap.MailboxAttrJunk, imap.MailboxAttrSent, imap.MailboxAttrTrash,
 }
 
 // lookupInfo returns what the account's listing says of name, and whether it
