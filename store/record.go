@@ -15,6 +15,9 @@ const (
 	kindStub    = 'S'
 	kindFlags   = 'F'
 	kindExpunge = 'X'
+	// kindSeen changes one user's own \Seen state (FORMAT.md, "Per-user
+	// \Seen"): it never changes the messages' shared flags.
+	kindSeen = 'U'
 )
 
 const (
@@ -47,6 +50,9 @@ type record struct {
 	uids           []uidRange // ascending, disjoint, not adjacent
 	op             StoreOp
 	unchangedSince uint64 // 0: unconditional
+	// per-user seen: the user whose \Seen state changes; op is AddFlags
+	// or RemoveFlags
+	user string
 }
 
 // newNonce returns 32 lowercase hex digits of fresh randomness.
@@ -124,6 +130,11 @@ func (r *record) marshal() []byte {
 		}
 	case kindExpunge:
 		b = appendUIDSet(b, r.uids)
+	case kindSeen:
+		b = append(b, encodeName(r.user)...)
+		b = append(b, ' ')
+		b = appendUIDSet(b, r.uids)
+		b = append(b, ' ', "+-"[r.op])
 	}
 	return append(b, '\r', '\n')
 }
@@ -238,6 +249,32 @@ func parseRecordHeader(line []byte) (*record, error) {
 			return nil, err
 		}
 		r.uids = uids
+	case kindSeen:
+		u, ok := word()
+		if !ok {
+			return nil, headerError("missing user")
+		}
+		user, err := decodeName(string(u))
+		if err != nil || user == "" {
+			return nil, headerError("bad user")
+		}
+		set, ok := word()
+		if !ok {
+			return nil, headerError("missing uid-set")
+		}
+		uids, err := parseUIDSet(set)
+		if err != nil {
+			return nil, err
+		}
+		switch string(p) {
+		case "+":
+			r.op = AddFlags
+		case "-":
+			r.op = RemoveFlags
+		default:
+			return nil, headerError("bad seen operation %q", p)
+		}
+		r.user, r.uids = user, uids
 	default:
 		return nil, headerError("unknown kind %q", kind)
 	}
