@@ -1,0 +1,19 @@
+// Package rfc5229 is the index entry of the Sieve variables extension
+// (RFC 5229, Sieve Email Filtering: Variables Extension).
+//
+// Status: full. "${name}" and "${namespace.name}" references in every
+// string a run uses (§3); match variables ${0}…${9} set by a successful
+// :matches, non-greedy (§3.2); set with :lower, :upper, :lowerfirst,
+// :upperfirst, :quotewildcard and :length applied in §4.1's order; the
+// string test (§5). Variable names, comparator names and relational
+// matches must be constant. The namespace "global" comes with "include"
+// (RFC 6609); any other namespace is a compile-time error. The compiler is
+// rfc/rfc5228's (strval.go, commands.go).
+//
+// Tests: testdata/*.txt, the examples of §3, §3.2, §4 and §5.
+package rfc5229
+
+import "github.com/loftmail/loft/rfc/rfc5228"
+
+// Extension is "variables" (RFC 5229 §2).
+const Extension = rfc5228.Capability("variables")

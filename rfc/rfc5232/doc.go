@@ -1,0 +1,17 @@
+// Package rfc5232 is the index entry of the Sieve imap4flags extension
+// (RFC 5232, Sieve Email Filtering: Imap4flags Extension).
+//
+// Status: full. setflag, addflag and removeflag on the internal variable
+// or, with "variables", on a named one (§3); hasflag (§4); :flags on keep
+// and fileinto (§5); keep, fileinto and the implicit keep without :flags
+// carry the internal variable's flags. Flag lists are split at spaces and
+// repetitions dropped, ASCII case-insensitively. The compiler is
+// rfc/rfc5228's (commands.go, tests.go); the store sets the flags.
+//
+// Tests: testdata/*.txt, the examples of §3, §4 and §6.
+package rfc5232
+
+import "github.com/loftmail/loft/rfc/rfc5228"
+
+// Extension is "imap4flags" (RFC 5232 §2).
+const Extension = rfc5228.Capability("imap4flags")
