@@ -15,6 +15,7 @@ import (
 	"github.com/loftmail/loft/server/imap"
 	"github.com/loftmail/loft/server/lmtp"
 	"github.com/loftmail/loft/server/pop3"
+	"github.com/loftmail/loft/server/sieve"
 	"github.com/loftmail/loft/store"
 )
 
@@ -34,6 +35,7 @@ type Server struct {
 	imap      *imap.Server
 	pop3      *pop3.Server
 	lmtp      *lmtp.Server
+	sieve     *sieve.Engine // nil when sieve.enabled is false
 
 	mu        sync.Mutex
 	started   bool // Start was called
@@ -128,7 +130,20 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
 		AuthFailureDelay:    authFailureDelay(cfg.Auth.FailureDelay),
 	})
+	if cfg.Sieve.Enabled {
+		s.sieve, err = newSieve(cfg, logger)
+		if err != nil {
+			dir.Close()
+			st.Close()
+			return nil, err
+		}
+	}
+	var filter lmtp.Filter
+	if s.sieve != nil {
+		filter = s.sieve
+	}
 	s.lmtp = lmtp.New(lmtp.Config{
+		Filter:              filter,
 		Store:               st,
 		Directory:           dir,
 		Hostname:            cfg.Hostname,
@@ -147,6 +162,39 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
 	})
 	return s, nil
+}
+
+// newSieve builds the Sieve engine from the [sieve] section: the one
+// place where the extension list and the limits are configured, for
+// delivery and for ManageSieve's checks alike.
+func newSieve(cfg *Config, logger *slog.Logger) (*sieve.Engine, error) {
+	sc := cfg.Sieve
+	e, err := sieve.New(sieve.Config{
+		Extensions:   sc.Extensions,
+		GlobalScript: sc.GlobalScript,
+		GlobalDir:    sc.GlobalDir,
+		// The seam for a directory that holds scripts (LDAP): a
+		// sieve.ScriptSource set here replaces the file and the store.
+		Scripts:             nil,
+		Relay:               sieve.RelayConfig{Addr: sc.Relay, Hostname: cfg.Hostname, Timeout: sc.RelayTimeout.Duration()},
+		Hostname:            cfg.Hostname,
+		MaxScriptSize:       int(sc.MaxScriptSize),
+		MaxNesting:          sc.MaxNesting,
+		MaxRedirects:        sc.MaxRedirects,
+		MaxActions:          sc.MaxActions,
+		MaxIncludeDepth:     sc.MaxIncludeDepth,
+		SubaddressSeparator: sc.Separator(cfg.LMTP.DetailSeparator),
+		VacationMinimum:     sc.VacationMinimum.Duration(),
+		VacationMaximum:     sc.VacationMaximum.Duration(),
+		VacationDefault:     sc.VacationDefault.Duration(),
+		ErrorReport:         sc.ErrorReport,
+		CacheSize:           sc.CacheSize,
+		Logger:              logger.With("component", "sieve"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sieve: %w", err)
+	}
+	return e, nil
 }
 
 // authFailureDelay converts auth.failure_delay, where 0 means no delay, to

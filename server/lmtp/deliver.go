@@ -12,6 +12,7 @@ import (
 
 	"github.com/loftmail/loft/rfc/rfc3848"
 	"github.com/loftmail/loft/rfc/rfc6152"
+	"github.com/loftmail/loft/server/sieve"
 	"github.com/loftmail/loft/store"
 )
 
@@ -116,7 +117,7 @@ func (s *session) deliverSpooled(tx *transaction, src *source, txID string, now 
 // status from its outcome.
 func (s *session) filter(tx *transaction, t *target, hdr string, sp *spoolFile, txID string, now time.Time) {
 	size := int64(len(hdr)) + sp.size
-	d := &Delivery{
+	d := &sieve.Delivery{
 		Account:      t.account,
 		Store:        t.store,
 		From:         tx.from,

@@ -3,21 +3,17 @@ package lmtp
 import (
 	"context"
 	"io"
-	"log/slog"
-	"net/netip"
 	"strings"
-	"time"
 
 	"github.com/emersion/go-smtp"
 	"github.com/loftmail/loft/rfc/rfc3463"
-	"github.com/loftmail/loft/server/directory"
-	"github.com/loftmail/loft/store"
+	"github.com/loftmail/loft/server/sieve"
 )
 
 // Filter decides, for one account, where a message goes, and stores it
-// there: Loft's Sieve engine (server/sieve) satisfies it. The server calls
-// Deliver once per account after the whole message has been received, and
-// answers that account's RCPTs from what it returns.
+// there: *sieve.Engine satisfies it (server/sieve). The server calls
+// Deliver once per account after the whole message has been received,
+// and answers that account's RCPTs from what it returns.
 //
 // Deliver returns only once every copy it stored is durable (DESIGN rule
 // 6). A nil error with Outcome.Reject set refuses the message for the
@@ -26,51 +22,12 @@ import (
 // reply like a failed append (statusFor: store.ErrOverQuota gives 452
 // 4.2.2 or 552 5.2.2, anything else a temporary failure), so the client
 // keeps the message and tries again.
+//
+// The Delivery's Message is the account's copy: the Return-Path and
+// Received fields, then the octets the client sent, CRLF line ends; its
+// To is the forward-path of the first RCPT that reached the account.
 type Filter interface {
-	Deliver(ctx context.Context, d *Delivery) (Outcome, error)
-}
-
-// Delivery is one account's copy of a message, as Filter.Deliver gets it.
-type Delivery struct {
-	// Account is the recipient's directory entry; Store its store account.
-	Account *directory.Account
-	Store   *store.Account
-	// From is the envelope sender (the reverse-path of MAIL FROM, without
-	// angle brackets), "" for the null sender <>.
-	From string
-	// To is the forward-path of the first RCPT TO that reached the account,
-	// without angle brackets: the envelope recipient Sieve's envelope and
-	// subaddress tests see (RFC 5228 §5.4, RFC 5233 §4).
-	To string
-	// Message is the copy the account gets: the Return-Path and Received
-	// fields, then the octets the client sent, CRLF line ends; Size octets.
-	Message io.ReaderAt
-	Size    int64
-	// InternalDate is the time the message arrived.
-	InternalDate time.Time
-	// Quota reports store.ErrOverQuota when storing size more octets would
-	// take the account past its quota.
-	Quota func(size int64) error
-	// ID is the transaction's id, for logs; Peer and Helo name the client
-	// (Peer is invalid for a Unix-domain socket).
-	ID   string
-	Peer netip.Addr
-	Helo string
-	// Logger has the session's attributes.
-	Logger *slog.Logger
-}
-
-// Outcome is what a Filter did with a message.
-type Outcome struct {
-	// Reject refuses the message for this account with Reason: the server
-	// answers 550 5.7.1 (RFC 5429 §2.5). Reason is printable US-ASCII;
-	// line ends in it become spaces.
-	Reject bool
-	Reason string
-	// Mailboxes are the mailboxes that received a copy, for the log.
-	Mailboxes []string
-	// UID is the UID of the copy in the first of Mailboxes, for the log.
-	UID uint32
+	Deliver(ctx context.Context, d *sieve.Delivery) (sieve.Outcome, error)
 }
 
 // maxReason bounds the reject reason in the reply, so that the reply

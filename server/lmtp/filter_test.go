@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/loftmail/loft/server/sieve"
 	"github.com/loftmail/loft/store"
 )
 
@@ -17,14 +18,14 @@ import (
 type fakeFilter struct {
 	mu     sync.Mutex
 	action map[string]string
-	seen   []Delivery
+	seen   []sieve.Delivery
 	copies map[string][]byte
 }
 
-func (f *fakeFilter) Deliver(_ context.Context, d *Delivery) (Outcome, error) {
+func (f *fakeFilter) Deliver(_ context.Context, d *sieve.Delivery) (sieve.Outcome, error) {
 	msg, err := io.ReadAll(io.NewSectionReader(d.Message, 0, d.Size))
 	if err != nil {
-		return Outcome{}, err
+		return sieve.Outcome{}, err
 	}
 	f.mu.Lock()
 	f.seen = append(f.seen, *d)
@@ -33,22 +34,22 @@ func (f *fakeFilter) Deliver(_ context.Context, d *Delivery) (Outcome, error) {
 	f.mu.Unlock()
 	switch act {
 	case "reject":
-		return Outcome{Reject: true, Reason: "Not\r\nwanted   here"}, nil
+		return sieve.Outcome{Reject: true, Reason: "Not\r\nwanted   here"}, nil
 	case "fail":
-		return Outcome{}, io.ErrUnexpectedEOF
+		return sieve.Outcome{}, io.ErrUnexpectedEOF
 	}
 	if err := d.Quota(d.Size); err != nil {
-		return Outcome{}, err
+		return sieve.Outcome{}, err
 	}
 	mb, err := d.Store.Mailbox("INBOX")
 	if err != nil {
-		return Outcome{}, err
+		return sieve.Outcome{}, err
 	}
 	m, err := mb.Append(strings.NewReader(string(msg)), store.AppendOptions{InternalDate: d.InternalDate})
 	if err != nil {
-		return Outcome{}, err
+		return sieve.Outcome{}, err
 	}
-	return Outcome{Mailboxes: []string{"INBOX"}, UID: m.UID}, nil
+	return sieve.Outcome{Mailboxes: []string{"INBOX"}, UID: m.UID}, nil
 }
 
 // TestFilter: with a Filter, every account's copy goes through it, also

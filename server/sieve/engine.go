@@ -188,8 +188,8 @@ func (e *Engine) compile(src []byte) (*rfc5228.Script, error) {
 	return e.cache.get(src, func() (*rfc5228.Script, error) { return rfc5228.Compile(src, e.opts) })
 }
 
-// Delivery is one account's copy of a message (see lmtp.Delivery, which
-// server.New passes on field by field).
+// Delivery is one account's copy of a message, as LMTP hands it over
+// (server/lmtp builds it for each account after the data).
 type Delivery struct {
 	// Account and Store are the recipient's directory entry and store
 	// account.
