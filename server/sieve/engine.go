@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/loftmail/loft/rfc/rfc5228"
@@ -94,6 +95,9 @@ type Engine struct {
 	cache   *scriptCache
 	relay   *relay
 	scripts ScriptSource
+	// swept holds, by login, when the account's vacation memory was last
+	// swept (time.Time).
+	swept sync.Map
 }
 
 // New returns an Engine for cfg with defaults filled in, or an error

@@ -108,6 +108,7 @@ func (e *Engine) vacation(ctx context.Context, d *Delivery, msg *message, v *rfc
 		return nil
 	}
 	now := d.InternalDate
+	e.sweepVacation(d, now)
 	claim, ok, err := d.Store.ClaimVacation(v.Handle, strings.ToLower(d.From), now, e.vacationPeriod(v.Period))
 	if err != nil {
 		return err
@@ -218,4 +219,26 @@ func (e *Engine) vacationReply(d *Delivery, orig *textproto.Header, v *rfc5228.V
 		return nil, err
 	}
 	return crlf(b.Bytes()), nil
+}
+
+// sweepEvery is how often an account's expired vacation memory is
+// removed, at most: on the first vacation action after that long.
+const sweepEvery = time.Hour
+
+// sweepVacation removes the account's expired vacation records
+// (store.Account.SweepVacation) if that was last done more than
+// sweepEvery ago by this engine. Failures are logged only: the memory
+// then merely grows until the next sweep.
+func (e *Engine) sweepVacation(d *Delivery, now time.Time) {
+	last, loaded := e.swept.LoadOrStore(d.Account.Login, now)
+	if loaded {
+		if now.Sub(last.(time.Time)) < sweepEvery || !e.swept.CompareAndSwap(d.Account.Login, last, now) {
+			return
+		}
+	}
+	if n, err := d.Store.SweepVacation(now); err != nil {
+		d.logger().Warn("sieve: vacation memory not swept", "err", err)
+	} else if n > 0 {
+		d.logger().Info("sieve: vacation memory swept", "forgotten", n)
+	}
 }

@@ -166,3 +166,20 @@ func TestVacationPeriod(t *testing.T) {
 		}
 	}
 }
+
+// TestVacationSweep: the first vacation action of an account removes its
+// expired records.
+func TestVacationSweep(t *testing.T) {
+	x := newFixture(t)
+	x.activate(`require "vacation"; vacation "away";`)
+	long := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, ok, err := x.sa.ClaimVacation("h", "old@example.com", long, time.Hour); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	x.mustDeliver("bob@example.com", "alice@example.org", hello)
+	// Swept: the pair may be answered again at a time inside its old
+	// period.
+	if _, ok, err := x.sa.ClaimVacation("h", "old@example.com", long.Add(30*time.Minute), time.Hour); err != nil || !ok {
+		t.Errorf("the expired record was not swept: %v, %v", ok, err)
+	}
+}
