@@ -28,9 +28,10 @@ type runState struct {
 	redirects  int
 	counted    int // actions counted against MaxActions
 	stopped    bool
-	headers    map[string][]string // decoded header values by lower-case name
-	once       map[string]bool     // scripts included with :once
-	includes   []string            // the include stack, for loops
+	headers    map[string][]string  // decoded header values by lower-case name
+	addresses  map[string][]address // the addresses of a raw header value
+	once       map[string]bool      // scripts included with :once
+	includes   []string             // the include stack, for loops
 	rejected   bool
 	vacationed bool
 }

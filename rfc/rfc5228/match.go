@@ -138,6 +138,24 @@ type matcher struct {
 	rel      relation
 	keys     []*strVal
 	captures bool // set match variables (RFC 5229 §3.2)
+	// For constant keys, compiled once: the key as the comparator sees
+	// it, and its :matches pattern.
+	folded []string
+	globs  [][]globTok
+}
+
+// prepare compiles the constant keys.
+func (m *matcher) prepare() {
+	m.folded = make([]string, len(m.keys))
+	m.globs = make([][]globTok, len(m.keys))
+	for i, k := range m.keys {
+		if k.parts == nil {
+			m.folded[i] = m.cmp.fold(k.raw)
+			if m.kind == matchMatches {
+				m.globs[i] = compileGlob(m.folded[i])
+			}
+		}
+	}
 }
 
 // matchTags are the tags of COMPARATOR and MATCH-TYPE.
@@ -193,6 +211,7 @@ func (c *checker) matcher(k *call, keys argument) (*matcher, bool) {
 		c.errorf(k.pos, "comparator \"i;ascii-numeric\" cannot do substring matches (RFC 5228 §2.7.3)")
 		ok = false
 	}
+	m.prepare()
 	return m, ok
 }
 
@@ -209,11 +228,14 @@ func (m *matcher) match(f *frame, values []string) bool {
 		}
 		return false
 	}
-	for _, k := range m.keys {
-		key := k.expand(f)
-		var pat []globTok
-		if m.kind == matchMatches {
-			pat = compileGlob(m.cmp.fold(key))
+	for i, k := range m.keys {
+		key, folded, pat := k.raw, m.folded[i], m.globs[i]
+		if k.parts != nil {
+			key = k.expand(f)
+			folded = m.cmp.fold(key)
+			if m.kind == matchMatches {
+				pat = compileGlob(folded)
+			}
 		}
 		for _, v := range values {
 			switch m.kind {
@@ -222,7 +244,7 @@ func (m *matcher) match(f *frame, values []string) bool {
 					return true
 				}
 			case matchContains:
-				if strings.Contains(m.cmp.fold(v), m.cmp.fold(key)) {
+				if strings.Contains(m.cmp.fold(v), folded) {
 					return true
 				}
 			case matchValue:

@@ -130,6 +130,20 @@ func (p addressPart) of(a address, sep string) (string, bool) {
 
 var addressParser = &mail.AddressParser{WordDecoder: wordDecoder}
 
+// addressesOf returns the addresses of a raw header value, cached for the
+// run.
+func (f *frame) addressesOf(v string) []address {
+	if as, ok := f.addresses[v]; ok {
+		return as
+	}
+	as := parseAddresses(v)
+	if f.addresses == nil {
+		f.addresses = map[string][]address{}
+	}
+	f.addresses[v] = as
+	return as
+}
+
 // parseAddresses reads the addresses of one header value (an address-list
 // of RFC 5322 §3.4, groups included). Malformed input never fails: each
 // comma-separated element that does not parse on its own is kept as raw

@@ -210,7 +210,7 @@ func tstAddress(c *checker, k *call) testFunc {
 	return func(f *frame) (bool, error) {
 		var values []string
 		for _, field := range f.fields(names, false, n, last) {
-			for _, a := range parseAddresses(field) {
+			for _, a := range f.addressesOf(field) {
 				if v, ok := part.of(a, sep); ok {
 					values = append(values, v)
 				}

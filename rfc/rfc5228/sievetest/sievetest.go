@@ -24,6 +24,9 @@
 //	-- actions --
 //	redirect "bart@example.com"
 //
+// "message: FILE" takes the message from the file messages/FILE beside
+// the case instead of a section.
+//
 // extensions lists the capabilities the compiler may use (all that
 // rfc5228 supports when absent, "none" for none). The message's lines get
 // CRLF ends; a case without one uses the empty message. "actions" lists
@@ -74,6 +77,7 @@ var All = []rfc5228.Extension{
 // Case is one parsed case file.
 type Case struct {
 	Name     string
+	Dir      string // where the case file is, for "message: FILE"
 	Head     map[string]string
 	Sections map[string]string
 }
@@ -141,6 +145,13 @@ func (c *Case) Options() rfc5228.Options {
 // Env returns the environment the case describes.
 func (c *Case) Env(t testing.TB) *rfc5228.MessageEnv {
 	msg := c.Sections["message"]
+	if file, ok := c.Head["message"]; ok {
+		b, err := os.ReadFile(filepath.Join(c.Dir, "messages", file))
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		msg = string(b)
+	}
 	msg = strings.ReplaceAll(strings.ReplaceAll(msg, "\r\n", "\n"), "\n", "\r\n")
 	env := &rfc5228.MessageEnv{Raw: []byte(msg), From: c.Head["from"], To: c.Head["to"]}
 	env.Time = time.Date(2008, 6, 13, 10, 0, 0, 0, time.UTC)
@@ -337,6 +348,7 @@ func Run(t *testing.T, dir string) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			c.Dir = dir
 			c.Check(t)
 		})
 	}
