@@ -58,6 +58,9 @@ listen = [%q]
 
 [pop3s]
 listen = [%q]
+
+[managesieve]
+listen = []
 `, filepath.Join(dir, "var"), lmtpAddr, pop3Addr, pop3sAddr), 0o644)
 	if err != nil {
 		t.Fatal(err)

@@ -39,18 +39,21 @@ type Config struct {
 	// "localhost".
 	Hostname string `toml:"hostname"`
 
-	Log       LogConfig       `toml:"log"`
-	TLS       TLSConfig       `toml:"tls"`
-	Auth      AuthConfig      `toml:"auth"`
-	Limits    LimitsConfig    `toml:"limits"`
-	LMTP      LMTPConfig      `toml:"lmtp"`
-	IMAP      IMAPConfig      `toml:"imap"`
-	IMAPS     ListenersConfig `toml:"imaps"`
-	POP3      ListenersConfig `toml:"pop3"`
-	POP3S     ListenersConfig `toml:"pop3s"`
-	Store     StoreConfig     `toml:"store"`
-	Directory DirectoryConfig `toml:"directory"`
-	Sieve     SieveConfig     `toml:"sieve"`
+	Log    LogConfig       `toml:"log"`
+	TLS    TLSConfig       `toml:"tls"`
+	Auth   AuthConfig      `toml:"auth"`
+	Limits LimitsConfig    `toml:"limits"`
+	LMTP   LMTPConfig      `toml:"lmtp"`
+	IMAP   IMAPConfig      `toml:"imap"`
+	IMAPS  ListenersConfig `toml:"imaps"`
+	POP3   ListenersConfig `toml:"pop3"`
+	POP3S  ListenersConfig `toml:"pop3s"`
+	// ManageSieve lists where ManageSieve (RFC 5804) listens, with
+	// STARTTLS. Default ["127.0.0.1:4190"].
+	ManageSieve ListenersConfig `toml:"managesieve"`
+	Store       StoreConfig     `toml:"store"`
+	Directory   DirectoryConfig `toml:"directory"`
+	Sieve       SieveConfig     `toml:"sieve"`
 }
 
 // LogConfig selects what the server logs and how.
@@ -150,6 +153,13 @@ type LimitsConfig struct {
 	// MaxRecipients is the most recipients one LMTP transaction may name;
 	// RFC 5321 §4.5.3.1.8 asks for at least 100. Default 100.
 	MaxRecipients int `toml:"max_recipients"`
+	// MaxScriptSize is the largest Sieve script a user may upload over
+	// ManageSieve, in octets (size); a larger one is refused with
+	// QUOTA/MAXSIZE (RFC 5804 §1.3). Default 1 MiB.
+	MaxScriptSize ByteSize `toml:"max_script_size"`
+	// MaxScripts is the most Sieve scripts one account may have; one more
+	// is refused with QUOTA/MAXSCRIPTS (RFC 5804 §1.3). Default 100.
+	MaxScripts int `toml:"max_scripts"`
 }
 
 // ListenersConfig lists where one protocol listens.
@@ -233,8 +243,6 @@ type SieveConfig struct {
 	Relay string `toml:"relay"`
 	// RelayTimeout bounds one message sent to the relay. Default "2m".
 	RelayTimeout Duration `toml:"relay_timeout"`
-	// MaxScriptSize is the largest script accepted (size). Default 1 MiB.
-	MaxScriptSize ByteSize `toml:"max_script_size"`
 	// MaxRedirects is the most redirects one script run may take (RFC 5228
 	// §4.2). Default 8.
 	MaxRedirects int `toml:"max_redirects"`
@@ -291,7 +299,7 @@ type DirectoryConfig struct {
 // DefaultConfig returns the embedded default: data under ./var, the file
 // directory, a self-signed certificate, clear-text passwords only from
 // loopback, and the unprivileged loopback ports LMTP 2424, IMAP 1143,
-// IMAPS 1993, POP3 1110 and POP3S 1995.
+// IMAPS 1993, POP3 1110, POP3S 1995 and ManageSieve 4190.
 func DefaultConfig() *Config {
 	return defaultConfig(os.Hostname)
 }
@@ -321,18 +329,20 @@ func defaultConfig(osHostname func() (string, error)) *Config {
 			LoginTimeout:        Duration(time.Minute),
 			IMAPIdleTimeout:     Duration(30 * time.Minute),
 			MaxRecipients:       100,
+			MaxScriptSize:       1 << 20,
+			MaxScripts:          100,
 		},
-		LMTP:      LMTPConfig{Listen: []string{"127.0.0.1:2424"}, DetailSeparator: "+", Postmaster: "postmaster"},
-		IMAP:      IMAPConfig{Listen: []string{"127.0.0.1:1143"}},
-		IMAPS:     ListenersConfig{Listen: []string{"127.0.0.1:1993"}},
-		POP3:      ListenersConfig{Listen: []string{"127.0.0.1:1110"}},
-		POP3S:     ListenersConfig{Listen: []string{"127.0.0.1:1995"}},
-		Store:     StoreConfig{PollInterval: Duration(2 * time.Second)},
-		Directory: DirectoryConfig{Backend: "file"},
+		LMTP:        LMTPConfig{Listen: []string{"127.0.0.1:2424"}, DetailSeparator: "+", Postmaster: "postmaster"},
+		IMAP:        IMAPConfig{Listen: []string{"127.0.0.1:1143"}},
+		IMAPS:       ListenersConfig{Listen: []string{"127.0.0.1:1993"}},
+		POP3:        ListenersConfig{Listen: []string{"127.0.0.1:1110"}},
+		POP3S:       ListenersConfig{Listen: []string{"127.0.0.1:1995"}},
+		ManageSieve: ListenersConfig{Listen: []string{"127.0.0.1:4190"}},
+		Store:       StoreConfig{PollInterval: Duration(2 * time.Second)},
+		Directory:   DirectoryConfig{Backend: "file"},
 		Sieve: SieveConfig{
 			Enabled:         true,
 			RelayTimeout:    Duration(2 * time.Minute),
-			MaxScriptSize:   1 << 20,
 			MaxRedirects:    8,
 			MaxActions:      64,
 			MaxNesting:      32,
@@ -485,6 +495,12 @@ func (c *Config) Validate() error {
 	if l.MaxRecipients < 1 {
 		bad("limits.max_recipients", "must be at least 1")
 	}
+	if l.MaxScriptSize <= 0 {
+		bad("limits.max_script_size", "must be positive")
+	}
+	if l.MaxScripts < 1 {
+		bad("limits.max_scripts", "must be at least 1")
+	}
 
 	seen := make(map[string]string) // listen address → key that names it
 	for _, ls := range c.listenerSets() {
@@ -544,9 +560,6 @@ func (c SieveConfig) validate(detailSeparator string, bad func(key, format strin
 	if c.RelayTimeout <= 0 {
 		bad("sieve.relay_timeout", "must be positive")
 	}
-	if c.MaxScriptSize <= 0 {
-		bad("sieve.max_script_size", "must be positive")
-	}
 	for _, l := range []struct {
 		key      string
 		v, least int
@@ -584,7 +597,7 @@ func (c SieveConfig) validate(detailSeparator string, bad func(key, format strin
 
 // listenerSet is one protocol's listen addresses.
 type listenerSet struct {
-	proto       string // "lmtp", "imap", "imaps", "pop3", "pop3s": the key in Server.Addrs
+	proto       string // "lmtp", "imap", "imaps", "pop3", "pop3s", "managesieve": the key in Server.Addrs
 	addrs       []string
 	implicitTLS bool
 }
@@ -596,6 +609,7 @@ func (c *Config) listenerSets() []listenerSet {
 		{proto: "imaps", addrs: c.IMAPS.Listen, implicitTLS: true},
 		{proto: "pop3", addrs: c.POP3.Listen},
 		{proto: "pop3s", addrs: c.POP3S.Listen, implicitTLS: true},
+		{proto: "managesieve", addrs: c.ManageSieve.Listen},
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/loftmail/loft/server/directory"
 	"github.com/loftmail/loft/server/imap"
 	"github.com/loftmail/loft/server/lmtp"
+	"github.com/loftmail/loft/server/managesieve"
 	"github.com/loftmail/loft/server/pop3"
 	"github.com/loftmail/loft/server/sieve"
 	"github.com/loftmail/loft/store"
@@ -35,7 +36,10 @@ type Server struct {
 	imap      *imap.Server
 	pop3      *pop3.Server
 	lmtp      *lmtp.Server
-	sieve     *sieve.Engine // nil when sieve.enabled is false
+	sieve     *managesieve.Server
+	// engine runs Sieve at delivery and checks scripts for ManageSieve;
+	// LMTP uses it only when sieve.enabled is true.
+	engine *sieve.Engine
 
 	mu        sync.Mutex
 	started   bool // Start was called
@@ -130,17 +134,15 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
 		AuthFailureDelay:    authFailureDelay(cfg.Auth.FailureDelay),
 	})
-	if cfg.Sieve.Enabled {
-		s.sieve, err = newSieve(cfg, logger)
-		if err != nil {
-			dir.Close()
-			st.Close()
-			return nil, err
-		}
+	s.engine, err = newSieve(cfg, logger)
+	if err != nil {
+		dir.Close()
+		st.Close()
+		return nil, err
 	}
 	var filter lmtp.Filter
-	if s.sieve != nil {
-		filter = s.sieve
+	if cfg.Sieve.Enabled {
+		filter = s.engine
 	}
 	s.lmtp = lmtp.New(lmtp.Config{
 		Filter:              filter,
@@ -161,12 +163,29 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		MaxConnections:      lim.MaxConnections,
 		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
 	})
+	s.sieve = managesieve.New(managesieve.Config{
+		Store:               st,
+		Directory:           dir,
+		Checker:             s.engine,
+		TLSConfig:           tlsConfig,
+		AllowInsecureAuth:   plaintextPolicy(cfg.Auth.Plaintext),
+		Implementation:      implementation,
+		MaxRedirects:        cfg.Sieve.MaxRedirects,
+		MaxScriptSize:       int64(lim.MaxScriptSize),
+		MaxScripts:          lim.MaxScripts,
+		MaxLineLength:       lim.MaxLineLength,
+		Logger:              logger, // the package adds proto=managesieve
+		LoginTimeout:        lim.LoginTimeout.Duration(),
+		MaxConnections:      lim.MaxConnections,
+		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
+		AuthFailureDelay:    authFailureDelay(cfg.Auth.FailureDelay),
+	})
 	return s, nil
 }
 
-// newSieve builds the Sieve engine from the [sieve] section: the one
-// place where the extension list and the limits are configured, for
-// delivery and for ManageSieve's checks alike.
+// newSieve builds the Sieve engine from the [sieve] section and
+// limits.max_script_size: the one place where the extension list and the
+// limits are configured, for delivery and for ManageSieve's checks alike.
 func newSieve(cfg *Config, logger *slog.Logger) (*sieve.Engine, error) {
 	sc := cfg.Sieve
 	e, err := sieve.New(sieve.Config{
@@ -178,7 +197,7 @@ func newSieve(cfg *Config, logger *slog.Logger) (*sieve.Engine, error) {
 		Scripts:             nil,
 		Relay:               sieve.RelayConfig{Addr: sc.Relay, Hostname: cfg.Hostname, Timeout: sc.RelayTimeout.Duration()},
 		Hostname:            cfg.Hostname,
-		MaxScriptSize:       int(sc.MaxScriptSize),
+		MaxScriptSize:       int(cfg.Limits.MaxScriptSize),
 		MaxNesting:          sc.MaxNesting,
 		MaxRedirects:        sc.MaxRedirects,
 		MaxActions:          sc.MaxActions,
@@ -260,6 +279,8 @@ func (s *Server) serve(proto string, ln net.Listener, implicitTLS bool) {
 		err = s.imap.Serve(ln, implicitTLS)
 	case "pop3", "pop3s":
 		err = s.pop3.Serve(ln, implicitTLS)
+	case "managesieve":
+		err = s.sieve.Serve(ln)
 	default:
 		err = fmt.Errorf("no server for protocol %q", proto)
 	}
@@ -281,7 +302,7 @@ func (s *Server) serve(proto string, ln net.Listener, implicitTLS bool) {
 }
 
 // Addrs returns the addresses the server listens on, by protocol ("lmtp",
-// "imap", "imaps", "pop3", "pop3s"). With port 0 in the configuration, they hold the ports
+// "imap", "imaps", "pop3", "pop3s", "managesieve"). With port 0 in the configuration, they hold the ports
 // the system chose. It is empty before Start.
 func (s *Server) Addrs() map[string][]net.Addr {
 	s.mu.Lock()
@@ -294,12 +315,14 @@ func (s *Server) Addrs() map[string][]net.Addr {
 }
 
 // ActiveConnections returns the number of open connections by protocol;
-// IMAP and IMAPS share the count under "imap", POP3 and POP3S under "pop3".
+// IMAP and IMAPS share the count under "imap", POP3 and POP3S under "pop3";
+// ManageSieve's is under "managesieve".
 func (s *Server) ActiveConnections() map[string]int {
 	return map[string]int{
-		"lmtp": s.lmtp.ActiveConnections(),
-		"imap": s.imap.ActiveConnections(),
-		"pop3": s.pop3.ActiveConnections(),
+		"lmtp":        s.lmtp.ActiveConnections(),
+		"imap":        s.imap.ActiveConnections(),
+		"pop3":        s.pop3.ActiveConnections(),
+		"managesieve": s.sieve.ActiveConnections(),
 	}
 }
 
@@ -333,10 +356,11 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 
 	var wg sync.WaitGroup
-	var lmtpErr, imapErr, pop3Err error
+	var lmtpErr, imapErr, pop3Err, sieveErr error
 	wg.Go(func() { lmtpErr = s.lmtp.Shutdown(ctx) })
 	wg.Go(func() { imapErr = s.imap.Shutdown(ctx) })
 	wg.Go(func() { pop3Err = s.pop3.Shutdown(ctx) })
+	wg.Go(func() { sieveErr = s.sieve.Shutdown(ctx) })
 	wg.Wait()
 	s.serving.Wait()
 
@@ -351,6 +375,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 	if pop3Err != nil && !errors.Is(pop3Err, net.ErrClosed) {
 		errs = append(errs, fmt.Errorf("pop3: %w", pop3Err))
+	}
+	if sieveErr != nil && !errors.Is(sieveErr, net.ErrClosed) {
+		errs = append(errs, fmt.Errorf("managesieve: %w", sieveErr))
 	}
 	if err := s.dir.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close directory: %w", err))
