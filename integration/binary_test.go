@@ -28,23 +28,15 @@ func TestLoftServe(t *testing.T) {
 	}
 	python := needProgram(t, "python3", "python3")
 	curl := needProgram(t, "curl", "curl")
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to build loft: %v", err)
-	}
 	dir := t.TempDir()
-	loft := filepath.Join(dir, "loft")
-	build := exec.Command(goCmd, "build", "-o", loft, "github.com/loftmail/loft/cmd/loft")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	loft := buildLoft(t, dir)
 
 	ports := freePorts(t, 3)
 	lmtpAddr := "127.0.0.1:" + strconv.Itoa(ports[0])
 	pop3Addr := "127.0.0.1:" + strconv.Itoa(ports[1])
 	pop3sAddr := "127.0.0.1:" + strconv.Itoa(ports[2])
 	config := filepath.Join(dir, "loft.toml")
-	err = os.WriteFile(config, fmt.Appendf(nil, `data_dir = %q
+	err := os.WriteFile(config, fmt.Appendf(nil, `data_dir = %q
 hostname = "loft.example.org"
 
 [auth]
@@ -66,47 +58,9 @@ listen = []
 		t.Fatal(err)
 	}
 
-	serve := exec.Command(loft, "serve", "--config", config)
-	serve.Dir = dir
-	var logs syncBuffer
-	serve.Stdout = &logs
-	serve.Stderr = &logs
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var waitErr error // set before done is closed
-	done := make(chan struct{})
-	go func() {
-		waitErr = serve.Wait()
-		close(done)
-	}()
-	defer func() {
-		select {
-		case <-done:
-		default:
-			serve.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("loft serve output:\n%s", logs.String())
-		}
-	}()
+	serve := startLoft(t, loft, dir, config, lmtpAddr, pop3Addr, pop3sAddr)
 
-	// Wait until every listener accepts connections.
-	for _, addr := range []string{lmtpAddr, pop3Addr, pop3sAddr} {
-		if err := waitListening(addr, done); err != nil {
-			t.Fatalf("loft serve: %s: %v", addr, err)
-		}
-	}
-
-	// loft adm user add, the password on standard input.
-	add := exec.Command(loft, "adm", "--config", config, "user", "add", "alice",
-		"--password-stdin", "--address", "alice@example.org")
-	add.Dir = dir
-	add.Stdin = strings.NewReader("secret\n")
-	if out, err := add.CombinedOutput(); err != nil {
-		t.Fatalf("loft adm user add: %v\n%s", err, out)
-	}
+	addUser(t, loft, dir, config, "alice", "secret", "alice@example.org")
 
 	// Python's smtplib.LMTP delivers.
 	script := filepath.Join(dir, "deliver.py")
@@ -133,16 +87,86 @@ with smtplib.LMTP(host, port, local_hostname="client.example.org") as c:
 	}
 
 	// SIGTERM: the server drains and exits 0.
-	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := serve.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case <-done:
-		if waitErr != nil {
-			t.Errorf("loft serve after SIGTERM: %v, want exit status 0", waitErr)
+	case <-serve.done:
+		if serve.waitErr != nil {
+			t.Errorf("loft serve after SIGTERM: %v, want exit status 0", serve.waitErr)
 		}
 	case <-time.After(2 * time.Minute):
 		t.Fatal("loft serve did not exit within two minutes of SIGTERM")
+	}
+}
+
+// buildLoft builds the loft binary into dir and returns its path.
+func buildLoft(t *testing.T, dir string) string {
+	t.Helper()
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to build loft: %v", err)
+	}
+	loft := filepath.Join(dir, "loft")
+	build := exec.Command(goCmd, "build", "-o", loft, "github.com/loftmail/loft/cmd/loft")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return loft
+}
+
+// loftProcess is a running `loft serve`.
+type loftProcess struct {
+	cmd     *exec.Cmd
+	logs    syncBuffer
+	done    chan struct{} // closed when the process has exited
+	waitErr error         // set before done is closed
+}
+
+// startLoft runs `loft serve --config config` in dir and returns once
+// every one of addrs accepts connections. At the end of the test a server
+// still running is killed, and its output is logged if the test failed.
+func startLoft(t *testing.T, loft, dir, config string, addrs ...string) *loftProcess {
+	t.Helper()
+	p := &loftProcess{cmd: exec.Command(loft, "serve", "--config", config), done: make(chan struct{})}
+	p.cmd.Dir = dir
+	p.cmd.Stdout = &p.logs
+	p.cmd.Stderr = &p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		p.waitErr = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			p.cmd.Process.Kill()
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("loft serve output:\n%s", p.logs.String())
+		}
+	})
+	for _, addr := range addrs {
+		if err := waitListening(addr, p.done); err != nil {
+			t.Fatalf("loft serve: %s: %v", addr, err)
+		}
+	}
+	return p
+}
+
+// addUser runs `loft adm user add`, the password on standard input.
+func addUser(t *testing.T, loft, dir, config, login, password, address string) {
+	t.Helper()
+	add := exec.Command(loft, "adm", "--config", config, "user", "add", login,
+		"--password-stdin", "--address", address)
+	add.Dir = dir
+	add.Stdin = strings.NewReader(password + "\n")
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("loft adm user add: %v\n%s", err, out)
 	}
 }
 
