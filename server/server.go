@@ -134,7 +134,7 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
 		AuthFailureDelay:    authFailureDelay(cfg.Auth.FailureDelay),
 	})
-	s.engine, err = newSieve(cfg, logger)
+	s.engine, err = newSieve(cfg, dir, logger)
 	if err != nil {
 		dir.Close()
 		st.Close()
@@ -186,15 +186,22 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 // newSieve builds the Sieve engine from the [sieve] section and
 // limits.max_script_size: the one place where the extension list and the
 // limits are configured, for delivery and for ManageSieve's checks alike.
-func newSieve(cfg *Config, logger *slog.Logger) (*sieve.Engine, error) {
+//
+// A directory that keeps Sieve scripts (sieve.DirectoryScripts: the LDAP
+// backend's shared entry and per-user attribute) is asked first; the
+// global script file and the store's active script apply where it has
+// none.
+func newSieve(cfg *Config, dir directory.Directory, logger *slog.Logger) (*sieve.Engine, error) {
 	sc := cfg.Sieve
+	var scripts sieve.ScriptSource
+	if ds, ok := dir.(sieve.DirectoryScripts); ok {
+		scripts = sieve.DirectorySource(ds, sc.GlobalScript)
+	}
 	e, err := sieve.New(sieve.Config{
-		Extensions:   sc.Extensions,
-		GlobalScript: sc.GlobalScript,
-		GlobalDir:    sc.GlobalDir,
-		// The seam for a directory that holds scripts (LDAP): a
-		// sieve.ScriptSource set here replaces the file and the store.
-		Scripts:             nil,
+		Extensions:          sc.Extensions,
+		GlobalScript:        sc.GlobalScript,
+		GlobalDir:           sc.GlobalDir,
+		Scripts:             scripts,
 		Relay:               sieve.RelayConfig{Addr: sc.Relay, Hostname: cfg.Hostname, Timeout: sc.RelayTimeout.Duration()},
 		Hostname:            cfg.Hostname,
 		MaxScriptSize:       int(cfg.Limits.MaxScriptSize),

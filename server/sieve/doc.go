@@ -6,10 +6,11 @@
 //
 // # Scripts
 //
-// A delivery runs up to two scripts: the global script (Config.GlobalScript,
-// or the ScriptSource that replaces it, such as a directory's shared
-// entry), then the user's active script (the one ManageSieve made active,
-// from the store; or the ScriptSource's). Scripts are compiled with the
+// A delivery runs up to two scripts: the global script (Config.GlobalScript),
+// then the user's active script (the one ManageSieve made active, from the
+// store). A directory that keeps scripts (DirectoryScripts: LDAP's shared
+// configuration entry and per-user attribute) is asked first through
+// DirectorySource; any other origin is a ScriptSource in Config.Scripts. Scripts are compiled with the
 // configured extensions and limits and kept compiled by the SHA-256 of
 // their source, up to Config.CacheSize scripts, the least recently used
 // going first; a change of a script is a new key, so nothing is ever
