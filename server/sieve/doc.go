@@ -44,9 +44,10 @@
 //   - discard (§4.4) stores nothing.
 //   - redirect (§4.2) sends the octets the account received (less the
 //     Return-Path field final delivery adds) to the new address through
-//     the relay, with the original envelope sender. It adds a
-//     "Delivered-To: <recipient>" field; a message that already carries one
-//     naming the account is not redirected again (a loop), and is kept.
+//     the relay, with the original envelope sender. It adds an
+//     "X-Loft-Loop: <the account's address>" field; a message that already
+//     carries one naming the account is not redirected again (a loop), and
+//     is kept.
 //     The number of redirects of one run is bounded by MaxRedirects.
 //   - reject and ereject (RFC 5429) refuse the message at the LMTP level,
 //     550 5.7.1 for that recipient only (§2.1.1, §2.5), when nothing else

@@ -189,7 +189,7 @@ else { reject "Pas aujourd'hui, désolé"; }`)
 }
 
 // TestRedirect: the relay gets the message as the account received it,
-// less Return-Path, with Delivered-To first, from the original envelope
+// less Return-Path, with X-Loft-Loop first, from the original envelope
 // sender (RFC 5228 §4.2); :copy keeps a copy (RFC 3894).
 func TestRedirect(t *testing.T) {
 	x := newFixture(t)
@@ -199,7 +199,7 @@ func TestRedirect(t *testing.T) {
 		t.Errorf("redirect without :copy stored in %v", out.Mailboxes)
 	}
 	msgs := x.relay.Wait(t, 2, relayTimeout)
-	want := "Delivered-To: alice@example.org\r\n" + strings.ReplaceAll(hello, "\n", "\r\n")
+	want := "X-Loft-Loop: alice@example.org\r\n" + strings.ReplaceAll(hello, "\n", "\r\n")
 	for i, to := range []string{"carol@example.net", "dave@example.net"} {
 		m := msgs[i]
 		if m.From != "bob@example.com" || !slices.Equal(m.To, []string{to}) || string(m.Data) != want {
@@ -214,7 +214,7 @@ func TestRedirect(t *testing.T) {
 func TestRedirectLoopAndFailure(t *testing.T) {
 	x := newFixture(t)
 	x.activate(`redirect "carol@example.net";`)
-	out := x.mustDeliver("bob@example.com", "alice@example.org", "Delivered-To: alice@example.org\n"+hello)
+	out := x.mustDeliver("bob@example.com", "alice@example.org", "X-Loft-Loop: al@example.net\n"+hello)
 	if !slices.Equal(out.Mailboxes, []string{"INBOX"}) || len(x.relay.Messages()) != 0 {
 		t.Errorf("looping redirect: %+v, relay got %d", out, len(x.relay.Messages()))
 	}

@@ -19,17 +19,19 @@ import (
 )
 
 // loopField is the header field redirect adds to each message it sends
-// on: "Delivered-To: <recipient>". A message that arrives already
-// carrying one naming the account is not redirected again, which stops a
-// loop between two accounts that redirect to each other.
-const loopField = "Delivered-To"
+// on: "X-Loft-Loop: <the account's address>". A message that arrives
+// already carrying one naming the account is not redirected again, which
+// stops a loop between accounts that redirect to each other, however
+// many servers the loop crosses. (Delivered-To is not used: MTAs add it
+// themselves on the way in, which would make every redirect a loop.)
+const loopField = "X-Loft-Loop"
 
 // errLoop is the failure of a redirect that would loop.
-var errLoop = errors.New("mail loop: the message was delivered to this account before (Delivered-To)")
+var errLoop = errors.New("mail loop: this account redirected the message before (" + loopField + ")")
 
 // redirect sends the message on to addr (RFC 5228 §4.2): the octets the
 // account received, less the Return-Path field final delivery added, with
-// a Delivered-To field in front, and the original envelope sender. The
+// an X-Loft-Loop field in front, and the original envelope sender. The
 // relay's acceptance is the redirect's success.
 func (e *Engine) redirect(ctx context.Context, d *Delivery, msg *message, addr string) error {
 	for _, v := range msg.header().Values(loopField) {
@@ -39,7 +41,7 @@ func (e *Engine) redirect(ctx context.Context, d *Delivery, msg *message, addr s
 	}
 	skip := returnPathLength(d.Message, d.Size)
 	body := io.MultiReader(
-		strings.NewReader(loopField+": "+d.To+"\r\n"),
+		strings.NewReader(loopField+": "+userAddress(d)+"\r\n"),
 		io.NewSectionReader(d.Message, skip, d.Size-skip))
 	return e.relay.send(ctx, envelope{from: d.From, to: []string{addr}}, body)
 }
