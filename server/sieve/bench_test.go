@@ -2,26 +2,14 @@ package sieve
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/server/sieve/sievetest"
 	"github.com/loftmail/loft/store"
 )
-
-// rulesScript returns a script of n rules, each a header test and a
-// fileinto, that a message with another subject passes through entirely
-// before its implicit keep: the worst case for a script of that size.
-func rulesScript(n int) string {
-	var b strings.Builder
-	b.WriteString(`require ["fileinto", "imap4flags"];` + "\n")
-	for i := range n {
-		fmt.Fprintf(&b, "if anyof (header :contains \"subject\" \"topic-%d\", address :is \"from\" \"list-%d@example.com\") { fileinto :flags \"$T%d\" \"Folder%d\"; stop; }\n", i, i, i, i)
-	}
-	return b.String()
-}
 
 // BenchmarkDeliver measures deliveries per second through the engine
 // into the store (without fsync, so that the figure is the cost of Sieve
@@ -35,7 +23,7 @@ func BenchmarkDeliver(b *testing.B) {
 		script string
 	}{
 		{"none", ""},
-		{"rules200", rulesScript(200)},
+		{"rules200", sievetest.RulesScript(200)},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			st, err := store.Open(b.TempDir(), store.Options{NoSync: true})
