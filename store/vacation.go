@@ -131,7 +131,9 @@ func (c *VacationClaim) Release() error {
 }
 
 // latestVacation returns the highest generation in dir and when its period
-// ends; generation 0 when there is none (or no dir).
+// ends; generation 0 when there is none (or no dir). A record whose
+// content does not parse (only media damage makes one: a record is whole
+// before its link) counts as ended, so that the next claim replaces it.
 func latestVacation(dir string) (gen uint64, end time.Time, err error) {
 	for {
 		gen, err = highestGeneration(dir)
@@ -139,12 +141,18 @@ func latestVacation(dir string) (gen uint64, end time.Time, err error) {
 			return gen, time.Time{}, err
 		}
 		end, _, err = readVacation(filepath.Join(dir, strconv.FormatUint(gen, 10)))
-		if errors.Is(err, fs.ErrNotExist) {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			continue // released or swept meanwhile: list again
+		case errors.Is(err, errBadVacation):
+			return gen, time.Time{}, nil
 		}
 		return gen, end, err
 	}
 }
+
+// errBadVacation is the error of a record whose content does not parse.
+var errBadVacation = errors.New("store: bad vacation record")
 
 // highestGeneration lists dir and returns the highest generation named in
 // it, or 0.
@@ -176,11 +184,11 @@ func readVacation(path string) (until time.Time, nonce string, err error) {
 	line, ok := bytes.CutSuffix(data, []byte("\n"))
 	secs, n, found := bytes.Cut(line, []byte(" "))
 	if !ok || !found || len(n) != 32 || !isLowerHex(n) {
-		return time.Time{}, "", fmt.Errorf("store: bad vacation record %s", path)
+		return time.Time{}, "", fmt.Errorf("%w %s", errBadVacation, path)
 	}
 	u, err := strconv.ParseInt(string(secs), 10, 64)
 	if err != nil {
-		return time.Time{}, "", fmt.Errorf("store: bad vacation record %s", path)
+		return time.Time{}, "", fmt.Errorf("%w %s", errBadVacation, path)
 	}
 	return time.Unix(u, 0), string(n), nil
 }

@@ -143,3 +143,23 @@ func TestSweepVacation(t *testing.T) {
 		t.Error("rmdir of a directory holding a record succeeded")
 	}
 }
+
+// TestVacationDamagedRecord: a record that does not parse counts as
+// ended, and the next claim replaces it.
+func TestVacationDamagedRecord(t *testing.T) {
+	_, a := newTestAccount(t)
+	now := time.Unix(1_700_000_000, 0)
+	if _, ok, err := a.ClaimVacation("h", "bob@example.org", now, time.Hour); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	p := filepath.Join(a.path(vacationDirName, vacationKey("h", "bob@example.org")), "1")
+	if err := os.WriteFile(p, []byte("garbage"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := a.ClaimVacation("h", "bob@example.org", now, time.Hour); err != nil || !ok {
+		t.Fatalf("ClaimVacation over a damaged record = %v, %v; want true", ok, err)
+	}
+	if _, ok, _ := a.ClaimVacation("h", "bob@example.org", now, time.Hour); ok {
+		t.Fatal("the replacing record is not remembered")
+	}
+}

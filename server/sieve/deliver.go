@@ -47,9 +47,9 @@ func (p *plan) fail(err error) {
 // what happens when something fails.
 //
 // Errors: an error only when the message could not be stored at all
-// (store.ErrOverQuota, or an I/O error from the store); nothing else was
-// done then that a retry would repeat, except a redirect or vacation
-// already sent.
+// (store.ErrOverQuota, or an I/O error from the store). Copies are stored
+// before anything is sent, so nothing was sent then, and a retry repeats
+// nothing.
 func (e *Engine) Deliver(ctx context.Context, d *Delivery) (Outcome, error) {
 	msg := newMessage(d)
 	p := e.decide(ctx, d, msg)
