@@ -212,8 +212,8 @@ type Delivery struct {
 	// Quota reports store.ErrOverQuota when size more octets would take
 	// the account past its quota; nil checks nothing.
 	Quota func(size int64) error
-	// ID names the transaction in logs; Peer and Helo the client, for the
-	// environment items "remote-ip" and "remote-host" (RFC 5183 §4).
+	// ID names the transaction in logs; Peer and Helo the client (Peer
+	// is the environment item "remote-ip", RFC 5183 §4.1).
 	ID   string
 	Peer netip.Addr
 	Helo string

@@ -298,3 +298,18 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvironment: the items of RFC 5183 §4.1 a script sees.
+func TestEnvironment(t *testing.T) {
+	x := newFixture(t)
+	x.activate(`require ["environment", "fileinto", "mailbox", "variables"];
+if allof (environment :is "domain" "example.org", environment :is "host" "mx.example.org",
+          environment :is "location" "MDA", environment :is "phase" "during",
+          environment :is "name" "Loft", environment :is "remote-ip" "192.0.2.1",
+          not environment :matches "remote-host" "*") {
+  fileinto :create "Matched";
+}`)
+	if out := x.mustDeliver("bob@example.com", "alice@example.org", hello); !slices.Equal(out.Mailboxes, []string{"Matched"}) {
+		t.Errorf("environment items: went to %v", out.Mailboxes)
+	}
+}

@@ -104,14 +104,20 @@ func (v *env) Body() []byte { return v.msg.bodyOctets() }
 
 func (v *env) Now() time.Time { return v.d.InternalDate }
 
-// Environment answers the items of RFC 5183 §4 that Loft knows.
+// Environment answers the items of RFC 5183 §4.1 that Loft knows.
+// "remote-host" is not known: LMTP gives only the client's unverified
+// LHLO name, which is not its host name.
 func (v *env) Environment(name string) (string, bool) {
 	switch strings.ToLower(name) {
 	case "domain":
-		if i := strings.LastIndexByte(v.d.To, '@'); i >= 0 {
-			return v.d.To[i+1:], true
+		// The host name less its first label, when that leaves a
+		// domain of two labels or more ("usually but not always a
+		// proper suffix of the host name").
+		h := v.e.cfg.Hostname
+		if _, rest, ok := strings.Cut(h, "."); ok && strings.Contains(rest, ".") {
+			return rest, true
 		}
-		return "", false
+		return h, true
 	case "host":
 		return v.e.cfg.Hostname, true
 	case "location":
@@ -120,11 +126,6 @@ func (v *env) Environment(name string) (string, bool) {
 		return "Loft", true
 	case "phase":
 		return "during", true // the message is being delivered (§4.1)
-	case "remote-host":
-		if v.d.Helo == "" {
-			return "", false
-		}
-		return v.d.Helo, true
 	case "remote-ip":
 		if !v.d.Peer.IsValid() {
 			return "", false
