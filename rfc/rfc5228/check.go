@@ -86,7 +86,8 @@ type checker struct {
 	errs    Errors
 	cmds    map[string]*spec
 	tsts    map[string]*spec
-	globals map[string]bool
+	globals map[string]bool // declared with global (RFC 6609 §3.4.1)
+	locals  map[string]bool // set before any global declaration
 }
 
 func (c *checker) errorf(p pos, format string, args ...any) {
@@ -206,7 +207,7 @@ func Compile(src []byte, opts Options) (*Script, error) {
 	if opts.MaxNesting <= 0 {
 		opts.MaxNesting = DefaultMaxNesting
 	}
-	c := &checker{opts: &opts, allowed: map[string]bool{}, exts: map[string]bool{}, cmds: commandSpecs, tsts: testSpecs, globals: map[string]bool{}}
+	c := &checker{opts: &opts, allowed: map[string]bool{}, exts: map[string]bool{}, cmds: commandSpecs, tsts: testSpecs, globals: map[string]bool{}, locals: map[string]bool{}}
 	for _, e := range opts.Extensions {
 		name := strings.ToLower(e.Name())
 		if !Supported(name) {

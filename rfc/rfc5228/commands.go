@@ -237,7 +237,11 @@ func (c *checker) variableName(l strLit) (string, bool) {
 	if !ok {
 		return "", false
 	}
+	before := len(c.errs)
 	p, ok := c.ref(l.pos, name)
+	if len(c.errs) > before {
+		return "", false // ref has said what is wrong
+	}
 	if !ok || p.match >= 0 {
 		c.errorf(l.pos, "%q is not a variable name that can be set (RFC 5229 §3)", name)
 		return "", false
@@ -247,25 +251,29 @@ func (c *checker) variableName(l strLit) (string, bool) {
 
 // cmdSet compiles set (RFC 5229 §4), its modifiers applied in the order
 // of §4.1's precedence: :lower/:upper, :lowerfirst/:upperfirst,
-// :quotewildcard, :length.
+// :quotewildcard, :length. The case modifiers change A–Z and a–z only
+// (§4.1.3).
 func cmdSet(c *checker, k *call) cmdFunc {
 	name, ok := c.variableName(k.args[0].strs[0])
 	if !ok {
 		return nil
 	}
+	if !c.globals[name] {
+		c.locals[name] = true
+	}
 	value := c.str(k.args[1].strs[0])
 	var mods []func(string) string
 	switch {
 	case k.has("lower"):
-		mods = append(mods, strings.ToLower)
+		mods = append(mods, foldASCII)
 	case k.has("upper"):
-		mods = append(mods, strings.ToUpper)
+		mods = append(mods, upperASCII)
 	}
 	switch {
 	case k.has("lowerfirst"):
-		mods = append(mods, func(s string) string { return changeFirst(s, strings.ToLower) })
+		mods = append(mods, func(s string) string { return changeFirst(s, foldASCII) })
 	case k.has("upperfirst"):
-		mods = append(mods, func(s string) string { return changeFirst(s, strings.ToUpper) })
+		mods = append(mods, func(s string) string { return changeFirst(s, upperASCII) })
 	}
 	if k.has("quotewildcard") {
 		mods = append(mods, quoteWildcard)
@@ -303,9 +311,28 @@ func cmdGlobal(c *checker, k *call) cmdFunc {
 			c.errorf(l.pos, "global takes a name without namespace, not %q", name)
 			continue
 		}
+		if c.locals[name] {
+			c.errorf(l.pos, "variable %q was set before it was declared global (RFC 6609 §3.4.1)", name)
+			continue
+		}
 		c.globals[name] = true
 	}
 	return func(*frame) error { return nil }
+}
+
+// validScriptName reports whether name is a script name of RFC 5804 §1.6:
+// not empty, without control characters (U+0000–U+001F, U+007F–U+009F) or
+// line and paragraph separators (U+2028, U+2029).
+func validScriptName(name string) bool {
+	if name == "" || !utf8.ValidString(name) {
+		return false
+	}
+	for _, r := range name {
+		if r <= 0x1f || r >= 0x7f && r <= 0x9f || r == 0x2028 || r == 0x2029 {
+			return false
+		}
+	}
+	return true
 }
 
 // cmdInclude compiles include (RFC 6609 §3.2).
@@ -314,8 +341,8 @@ func cmdInclude(c *checker, k *call) cmdFunc {
 	if !ok {
 		return nil
 	}
-	if name == "" || strings.ContainsAny(name, "/\x00") {
-		c.errorf(k.args[0].pos, "%q is not a script name (RFC 6609 §3.2)", name)
+	if !validScriptName(name) {
+		c.errorf(k.args[0].pos, "%q is not a script name (RFC 5804 §1.6)", name)
 		return nil
 	}
 	loc := Personal
@@ -326,13 +353,13 @@ func cmdInclude(c *checker, k *call) cmdFunc {
 	maxDepth := orDefault(c.opts.MaxIncludeDepth, DefaultMaxIncludeDepth)
 	return func(f *frame) error {
 		key := string(loc) + "/" + name
+		if once && f.once[key] {
+			return nil // included before, or being included (RFC 6609 §3.2)
+		}
 		for _, open := range f.includes {
 			if open == key {
 				return f.errorf(k.pos, "include of %s script %q loops (RFC 6609 §3.2)", loc, name)
 			}
-		}
-		if once && f.once[key] {
-			return nil
 		}
 		if len(f.includes) >= maxDepth {
 			return f.errorf(k.pos, "includes nested more than %d deep", maxDepth)
@@ -355,22 +382,44 @@ func cmdInclude(c *checker, k *call) cmdFunc {
 		sub := &frame{runState: f.runState, script: s}
 		err = sub.runBlock(s.commands)
 		f.includes = f.includes[:len(f.includes)-1]
-		return err
+		if err != nil {
+			// The position is the include's; the included script's
+			// position is in the message.
+			return f.errorf(k.pos, "in %s script %q: %v", loc, name, err)
+		}
+		return nil
 	}
 }
 
 // normalizeFlags splits flag lists at spaces and drops repetitions, ASCII
-// case-insensitively (RFC 5232 §3).
+// case-insensitively, and flags that are not valid IMAP flags or that
+// cannot be set, such as \Recent (RFC 5232 §2, §3).
 func normalizeFlags(lists []string) []string {
 	var out []string
 	for _, l := range lists {
 		for _, fl := range strings.Fields(l) {
-			if !containsFold(out, fl) {
+			if validFlag(fl) && !containsFold(out, fl) {
 				out = append(out, fl)
 			}
 		}
 	}
 	return out
+}
+
+// validFlag reports whether fl is a flag of RFC 3501 §9 that a script may
+// set: an atom, or "\" and an atom, other than \Recent.
+func validFlag(fl string) bool {
+	atom := strings.TrimPrefix(fl, "\\")
+	if atom == "" || strings.EqualFold(fl, "\\Recent") {
+		return false
+	}
+	for i := 0; i < len(atom); i++ {
+		c := atom[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`(){%*"\]`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func containsFold(list []string, s string) bool {
@@ -414,6 +463,18 @@ func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func utf8Len(s string) int { return utf8.RuneCountInString(s) }
+
+// upperASCII maps a–z to A–Z and leaves every other character alone (RFC
+// 5229 §4.1.3).
+func upperASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		}
+	}
+	return string(b)
+}
 
 // changeFirst applies change to the first character of s.
 func changeFirst(s string, change func(string) string) string {

@@ -140,18 +140,18 @@ func (f *frame) addAction(p pos, a Action, cancel bool) error {
 
 // merge returns the union of two actions that deliver to the same place
 // (RFC 5228 §2.10.3): keep and keep, fileinto of one mailbox, redirect to
-// one address. Flags are joined; :copy holds only if both had it, :create
-// if either had it.
+// one address. The later flags win (RFC 5232 §3); :copy holds only if
+// both had it, :create if either had it.
 func merge(old, new Action) (Action, bool) {
 	switch o := old.(type) {
 	case Keep:
 		if n, ok := new.(Keep); ok {
-			o.Flags = unionFlags(o.Flags, n.Flags)
+			o.Flags = n.Flags
 			return o, true
 		}
 	case FileInto:
 		if n, ok := new.(FileInto); ok && n.Mailbox == o.Mailbox {
-			o.Flags = unionFlags(o.Flags, n.Flags)
+			o.Flags = n.Flags
 			o.Copy = o.Copy && n.Copy
 			o.Create = o.Create || n.Create
 			return o, true

@@ -264,6 +264,16 @@ func (m *matcher) match(f *frame, values []string) bool {
 	return false
 }
 
+// matchKeys is match with keys given at run time.
+func (m *matcher) matchKeys(f *frame, values, keys []string) bool {
+	n := &matcher{cmp: m.cmp, kind: m.kind, rel: m.rel, captures: m.captures}
+	for _, k := range keys {
+		n.keys = append(n.keys, &strVal{raw: k})
+	}
+	n.prepare()
+	return n.match(f, values)
+}
+
 // globTok is one token of a :matches pattern (RFC 5228 §2.7.1): "*", "?"
 // or literal text, in which "\" has quoted the next character.
 type globTok struct {

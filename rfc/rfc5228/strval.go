@@ -134,11 +134,14 @@ func (c *checker) ref(at pos, name string) (strPart, bool) {
 		return strPart{}, false
 	}
 	if isDigits(name) {
-		n, err := strconv.Atoi(strings.TrimLeft(name, "0") + "0")
-		if err != nil || n/10 > 9 {
-			return strPart{}, false // an index beyond 9 is no match variable
+		n := strings.TrimLeft(name, "0")
+		if len(n) > 1 {
+			// RFC 5229 §6: an index beyond those supported is an error.
+			c.errorf(at, "match variable ${%s}: only ${0} to ${9} exist (RFC 5229 §6)", name)
+			return strPart{}, false
 		}
-		return strPart{ref: true, match: n / 10}, true
+		idx, _ := strconv.Atoi("0" + n)
+		return strPart{ref: true, match: idx}, true
 	}
 	segs := strings.Split(name, ".")
 	for _, s := range segs {
@@ -195,8 +198,20 @@ func (f *frame) variable(p strPart) string {
 	return f.vars[p.name]
 }
 
+// MaxVariableSize is the most octets a variable holds; a longer value is
+// truncated at a character boundary, not an error (RFC 5229 §6 asks for at
+// least 4000 characters).
+const MaxVariableSize = 64 << 10
+
 // setVariable sets a variable (RFC 5229 §4, RFC 6609 §3.3 for globals).
 func (f *frame) setVariable(name, value string) {
+	if len(value) > MaxVariableSize {
+		cut := MaxVariableSize
+		for cut > 0 && !utf8.RuneStart(value[cut]) {
+			cut--
+		}
+		value = value[:cut]
+	}
 	if g, ok := strings.CutPrefix(name, "global."); ok {
 		f.globals[g] = value
 		return

@@ -259,7 +259,11 @@ func tstEnvelope(c *checker, k *call) testFunc {
 					continue
 				}
 			}
-			if v, ok := part.of(envelopeAddress(path), sep); ok {
+			a := envelopeAddress(path)
+			if a.null && m.kind == matchCount {
+				continue // RFC 5231 §4.2: an empty MAIL FROM counts 0
+			}
+			if v, ok := part.of(a, sep); ok {
 				values = append(values, v)
 			}
 		}
@@ -349,7 +353,8 @@ func tstHasflag(c *checker, k *call) testFunc {
 			}
 			flags = normalizeFlags(lists)
 		}
-		return m.match(f, flags), nil
+		// A key holding several flags stands for each of them (RFC 5232 §2, §4).
+		return m.matchKeys(f, flags, strings.Fields(strings.Join(expandAll(f, m.keys), " "))), nil
 	}
 }
 
@@ -368,7 +373,7 @@ func tstMailboxExists(c *checker, k *call) testFunc {
 }
 
 // tstEnvironment matches an environment item (RFC 5183 §4); an item the
-// delivery does not know makes the test false.
+// delivery does not know makes the test false, and counts 0.
 func tstEnvironment(c *checker, k *call) testFunc {
 	name := c.str(k.args[0].strs[0])
 	m, ok := c.matcher(k, k.args[1])
@@ -378,7 +383,7 @@ func tstEnvironment(c *checker, k *call) testFunc {
 	return func(f *frame) (bool, error) {
 		v, known := f.env.Environment(strings.ToLower(name.expand(f)))
 		if !known {
-			return false, nil
+			return m.match(f, nil), nil
 		}
 		return m.match(f, []string{v}), nil
 	}

@@ -1,0 +1,10 @@
+package rfc5173_test
+
+import (
+	"testing"
+
+	"github.com/loftmail/loft/rfc/rfc5228/sievetest"
+)
+
+// TestCorpus runs testdata/*.txt: the examples of RFC 5173.
+func TestCorpus(t *testing.T) { sievetest.Run(t, "testdata") }

@@ -1,0 +1,10 @@
+package rfc5233_test
+
+import (
+	"testing"
+
+	"github.com/loftmail/loft/rfc/rfc5228/sievetest"
+)
+
+// TestCorpus runs testdata/*.txt: every example of RFC 5233.
+func TestCorpus(t *testing.T) { sievetest.Run(t, "testdata") }

@@ -1,0 +1,10 @@
+package rfc6609_test
+
+import (
+	"testing"
+
+	"github.com/loftmail/loft/rfc/rfc5228/sievetest"
+)
+
+// TestCorpus runs testdata/*.txt: the examples of RFC 6609.
+func TestCorpus(t *testing.T) { sievetest.Run(t, "testdata") }
