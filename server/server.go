@@ -134,7 +134,7 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
 		AuthFailureDelay:    authFailureDelay(cfg.Auth.FailureDelay),
 	})
-	s.engine, err = newSieve(cfg, dir, logger)
+	s.engine, err = newSieve(cfg, dir, logger.With("component", "sieve"))
 	if err != nil {
 		dir.Close()
 		st.Close()
@@ -215,12 +215,20 @@ func newSieve(cfg *Config, dir directory.Directory, logger *slog.Logger) (*sieve
 		VacationDefault:     sc.VacationDefault.Duration(),
 		ErrorReport:         sc.ErrorReport,
 		CacheSize:           sc.CacheSize,
-		Logger:              logger.With("component", "sieve"),
+		Logger:              logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sieve: %w", err)
 	}
 	return e, nil
+}
+
+// NewSieveChecker returns the Sieve engine of the configuration, for
+// checking scripts outside a running server (`loft adm sieve put`) with
+// the same extensions and limits as delivery and ManageSieve. It runs no
+// script and sends no mail. Errors: a [sieve] section the engine refuses.
+func NewSieveChecker(cfg *Config) (*sieve.Engine, error) {
+	return newSieve(cfg, nil, slog.New(slog.DiscardHandler))
 }
 
 // authFailureDelay converts auth.failure_delay, where 0 means no delay, to

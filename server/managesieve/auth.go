@@ -157,8 +157,7 @@ func (c *conn) login(acct *directory.Account, mech string) error {
 		return fmt.Errorf("opening account %q: %w", acct.Login, err)
 	}
 	c.user, c.account, c.state = acct.Login, sa, stateAuth
-	c.log = c.log.With("user", acct.Login)
-	c.log.Info("logged in", "method", mech, "tls", c.tlsActive)
+	c.log.Info("logged in", "user", acct.Login, "method", mech, "tls", c.tlsActive)
 	c.ok("Authenticated")
 	return nil
 }
@@ -169,7 +168,6 @@ func (c *conn) login(acct *directory.Account, mech string) error {
 func (c *conn) unauthenticate([]rfc5804.Arg) error {
 	c.log.Info("unauthenticated", "user", c.user)
 	c.user, c.account, c.state = "", nil, stateNonAuth
-	c.log = c.s.log.With("conn", c.id, "remote", c.raw.RemoteAddr().String())
 	if c.s.cfg.LoginTimeout > 0 {
 		c.loginDeadline = time.Now().Add(c.s.cfg.LoginTimeout)
 	}

@@ -1,4 +1,4 @@
-package managesieve
+package managesieve_test
 
 import (
 	"io"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loftmail/loft/server/managesieve"
 )
 
 // FuzzSession feeds arbitrary octets to an authenticated session: whatever
@@ -21,7 +23,7 @@ func FuzzSession(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	env := newEnv(f, insecureAuth, func(cfg *Config) { cfg.MaxScriptSize = 64 })
+	env := newEnv(f, insecureAuth, func(cfg *managesieve.Config) { cfg.MaxScriptSize = 64 })
 	f.Fuzz(func(t *testing.T, data []byte) {
 		nc, err := net.DialTimeout("tcp", env.addr, ioTimeout)
 		if err != nil {

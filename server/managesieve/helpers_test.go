@@ -1,4 +1,4 @@
-package managesieve
+package managesieve_test
 
 import (
 	"bufio"
@@ -18,6 +18,7 @@ import (
 	"github.com/loftmail/loft/conformance/harness"
 	"github.com/loftmail/loft/rfc/rfc5804"
 	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/server/managesieve"
 	"github.com/loftmail/loft/store"
 )
 
@@ -78,7 +79,7 @@ type testEnv struct {
 	t     testing.TB
 	store *store.Store
 	dir   *flakyDirectory
-	srv   *Server
+	srv   *managesieve.Server
 	addr  string
 	roots *tls.Config
 	logs  *syncBuffer
@@ -101,9 +102,11 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-type envOption func(*Config)
+type envOption func(*managesieve.Config)
 
-func insecureAuth(cfg *Config) { cfg.AllowInsecureAuth = func(net.Addr) bool { return true } }
+func insecureAuth(cfg *managesieve.Config) {
+	cfg.AllowInsecureAuth = func(net.Addr) bool { return true }
+}
 
 func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	t.Helper()
@@ -136,7 +139,7 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	}
 	env := &testEnv{t: t, store: st, dir: &flakyDirectory{Directory: fd}, logs: &syncBuffer{},
 		roots: &tls.Config{RootCAs: roots, ServerName: "localhost"}}
-	cfg := Config{
+	cfg := managesieve.Config{
 		Store:            st,
 		Directory:        env.dir,
 		Checker:          fakeChecker{},
@@ -148,7 +151,7 @@ func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	env.srv = New(cfg)
+	env.srv = managesieve.New(cfg)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

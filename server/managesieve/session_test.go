@@ -1,4 +1,4 @@
-package managesieve
+package managesieve_test
 
 import (
 	"encoding/base64"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/loftmail/loft/rfc/rfc5804"
+	"github.com/loftmail/loft/server/managesieve"
 	"github.com/loftmail/loft/store"
 )
 
@@ -119,7 +120,7 @@ func TestTooManyFailures(t *testing.T) {
 // TestScripts runs every script command through its success and failure
 // answers, and checks with a second session that changes are seen.
 func TestScripts(t *testing.T) {
-	env := newEnv(t, insecureAuth, func(cfg *Config) { cfg.MaxScripts, cfg.MaxScriptSize = 3, 200 })
+	env := newEnv(t, insecureAuth, func(cfg *managesieve.Config) { cfg.MaxScripts, cfg.MaxScriptSize = 3, 200 })
 	c, _ := env.dial()
 	c.login()
 	if data := c.ok("LISTSCRIPTS"); len(data) != 0 {
@@ -233,7 +234,7 @@ func TestNoopAndErrors(t *testing.T) {
 // The server's timer is short, the client's wait generous: the test waits
 // on the server's answer, never on a clock.
 func TestLoginTimeout(t *testing.T) {
-	env := newEnv(t, func(cfg *Config) { cfg.LoginTimeout = 3 * time.Second })
+	env := newEnv(t, func(cfg *managesieve.Config) { cfg.LoginTimeout = 3 * time.Second })
 	c, _ := env.dial()
 	_, r := c.read()
 	if r.Status != rfc5804.BYE {
@@ -242,7 +243,7 @@ func TestLoginTimeout(t *testing.T) {
 }
 
 func TestConnectionLimitPerIP(t *testing.T) {
-	env := newEnv(t, func(cfg *Config) { cfg.MaxConnectionsPerIP = 1 })
+	env := newEnv(t, func(cfg *managesieve.Config) { cfg.MaxConnectionsPerIP = 1 })
 	env.dial()
 	c := &client{t: t}
 	nc, err := dialRaw(env.addr)
