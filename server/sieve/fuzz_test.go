@@ -13,9 +13,9 @@ import (
 // FuzzDeliver feeds arbitrary messages and envelopes through a script that
 // reads headers, addresses, the envelope and the body and takes every
 // kind of action that needs no relay (vacation fails for want of one).
-// Whatever the input, Deliver must
-// not fail and must store the message's exact octets in each mailbox it
-// names, and in at least one unless the script discarded it.
+// Whatever the input, Deliver must not fail and must store the message's
+// exact octets in each mailbox it names, and in at least one unless the
+// script discarded it.
 //
 //	go test ./server/sieve -run '^$' -fuzz FuzzDeliver -fuzztime 60s
 func FuzzDeliver(f *testing.F) {
