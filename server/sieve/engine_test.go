@@ -1,9 +1,13 @@
 package sieve
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/loftmail/loft/store"
 )
 
 // TestNoScript: without scripts the message is kept in INBOX, exactly as
@@ -311,5 +315,66 @@ if allof (environment :is "domain" "example.org", environment :is "host" "mx.exa
 }`)
 	if out := x.mustDeliver("bob@example.com", "alice@example.org", hello); !slices.Equal(out.Mailboxes, []string{"Matched"}) {
 		t.Errorf("environment items: went to %v", out.Mailboxes)
+	}
+}
+
+// TestRejectWithDelivery: a rejection that comes with a delivery (the
+// global script files a copy, the personal one refuses) cannot be an LMTP
+// refusal, so it is sent as a message: a DSN for ereject (RFC 5429
+// §2.1.2, RFC 3464 §2.3.3 Action "failed").
+func TestRejectWithDelivery(t *testing.T) {
+	dir := t.TempDir()
+	global := writeFile(t, dir, "global.sieve", `require ["fileinto", "copy", "mailbox"]; fileinto :copy :create "Archive";`)
+	x := newFixture(t, withConfig(func(c *Config) { c.GlobalScript = global }))
+	x.activate(`require "ereject"; ereject "Not for me";`)
+	out := x.mustDeliver("bob@example.com", "alice@example.org", hello)
+	if out.Reject || !slices.Equal(out.Mailboxes, []string{"Archive"}) {
+		t.Fatalf("%+v, want the Archive copy and no protocol refusal", out)
+	}
+	m := x.relay.Wait(t, 1, relayTimeout)[0]
+	data := string(m.Data)
+	if m.From != "" || !slices.Equal(m.To, []string{"bob@example.com"}) || !slices.Equal(m.NotifyNever, []bool{true}) {
+		t.Errorf("DSN envelope: from %q to %q notify-never %v", m.From, m.To, m.NotifyNever)
+	}
+	for _, want := range []string{"report-type=delivery-status", "Reporting-MTA: dns; mx.example.org",
+		"Final-Recipient: rfc822; alice@example.org", "Action: failed", "Status: 5.7.1", "Not for me"} {
+		if !strings.Contains(data, want) {
+			t.Errorf("DSN lacks %q:\n%s", want, data)
+		}
+	}
+	if f := header(data, "From"); !strings.Contains(f, "MAILER-DAEMON@mx.example.org") {
+		t.Errorf("DSN From %q", f)
+	}
+}
+
+// TestOverQuota: when no copy fits, Deliver fails with store.ErrOverQuota
+// (LMTP answers 452 or 552 and the client keeps the message); when one of
+// several does, the message is delivered and the user told.
+func TestOverQuota(t *testing.T) {
+	x := newFixture(t)
+	x.activate(`require ["fileinto", "copy", "mailbox"]; fileinto :copy :create "A";`)
+	full := func(int64) error { return store.ErrOverQuota }
+	data := returnPath("bob@example.com") + strings.ReplaceAll(hello, "\n", "\r\n")
+	d := &Delivery{Account: x.acct, Store: x.sa, From: "bob@example.com", To: "alice@example.org",
+		Message: strings.NewReader(data), Size: int64(len(data)), Quota: full}
+	if _, err := x.engine.Deliver(context.Background(), d); !errors.Is(err, store.ErrOverQuota) {
+		t.Fatalf("Deliver into a full account: %v, want ErrOverQuota", err)
+	}
+	if len(x.mailbox("INBOX")) != 0 || len(x.mailbox("A")) != 0 {
+		t.Fatal("something was stored in a full account")
+	}
+	n := 0
+	d.Quota = func(int64) error { // room for one copy
+		if n++; n > 1 {
+			return store.ErrOverQuota
+		}
+		return nil
+	}
+	out, err := x.engine.Deliver(context.Background(), d)
+	if err != nil || !slices.Equal(out.Mailboxes, []string{"A"}) {
+		t.Fatalf("one copy fits: %+v, %v", out, err)
+	}
+	if len(x.notices()) != 1 {
+		t.Errorf("the user was not told of the copy that did not fit")
 	}
 }
