@@ -181,21 +181,38 @@ func (e *Engine) execute(ctx context.Context, d *Delivery, msg *message, p *plan
 	if err != nil {
 		return Outcome{}, err
 	}
+	// keep files the message into INBOX when an action that was to take
+	// it elsewhere failed. Its own failure is Deliver's error only when
+	// the message is nowhere else, so that the client keeps it.
+	delivered := 0 // redirects the relay accepted
+	keep := func() error {
+		if _, err := e.storeIn(d, target{mailbox: inbox}, &out); err != nil {
+			if len(out.Mailboxes) == 0 && delivered == 0 {
+				return err
+			}
+			p.problems = append(p.problems, err)
+		}
+		return nil
+	}
 	for _, r := range redirects {
 		if err := e.redirect(ctx, d, msg, r.Address); err != nil {
 			p.problems = append(p.problems, fmt.Errorf("redirect to %s: %w; the message is kept in INBOX", r.Address, err))
-			if !slices.ContainsFunc(out.Mailboxes, func(m string) bool { return sameMailbox(m, inbox) }) {
-				if _, err := e.storeIn(d, target{mailbox: inbox}, &out); err != nil {
-					return out, err
-				}
+			if err := keep(); err != nil {
+				return Outcome{}, err
 			}
 			continue
 		}
+		delivered++
 		log.Info("sieve: redirected", "to", r.Address)
 	}
 	if reject != nil {
 		if err := e.sendRejection(ctx, d, msg, reject); err != nil {
-			p.problems = append(p.problems, fmt.Errorf("%s: %w", reject.Kind(), err))
+			// RFC 5429 §2.1: fall back when the preferred way fails;
+			// the last way that loses nothing is to keep the message.
+			p.problems = append(p.problems, fmt.Errorf("%s: %w; the message is kept in INBOX", reject.Kind(), err))
+			if err := keep(); err != nil {
+				return Outcome{}, err
+			}
 		}
 	}
 	if vacation != nil {

@@ -55,7 +55,8 @@
 //     together with an action that delivers (possible only across the two
 //     scripts), is sent to the envelope sender as a message instead: a
 //     failure MDN for reject (§2.2.1), a DSN for ereject (§2.1.2); never
-//     to the null sender.
+//     to the null sender. A rejection message the relay does not take
+//     leaves the message in INBOX.
 //   - vacation (RFC 5230, RFC 3834) is described below.
 //
 // Copies are stored first and are durable before anything is sent, so
@@ -66,7 +67,8 @@
 // # Never losing a message
 //
 // A script that cannot be read, does not compile or fails at run time; a
-// fileinto the store refuses; a redirect the relay does not accept: each
+// fileinto the store refuses; a redirect or rejection message the relay
+// does not accept: each
 // leaves the message in INBOX (the failed script's decision is unknown,
 // so its implicit keep is forced), is logged, and, with ErrorReport
 // "inbox", is reported to the user by a short notice appended to INBOX.

@@ -378,3 +378,18 @@ func TestOverQuota(t *testing.T) {
 		t.Errorf("the user was not told of the copy that did not fit")
 	}
 }
+
+// TestRejectRelayDown: a rejection that must go by mail and cannot (the
+// relay refuses it) keeps the message in INBOX.
+func TestRejectRelayDown(t *testing.T) {
+	x := newFixture(t)
+	x.activate(`require "reject"; reject "Pas aujourd'hui, désolé";`)
+	x.relay.Refuse("bob@example.com")
+	out := x.mustDeliver("bob@example.com", "alice@example.org", hello)
+	if out.Reject || !slices.Equal(out.Mailboxes, []string{"INBOX"}) {
+		t.Fatalf("%+v, want the message kept in INBOX", out)
+	}
+	if len(x.notices()) != 1 {
+		t.Error("the user was not told")
+	}
+}
