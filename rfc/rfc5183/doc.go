@@ -3,7 +3,8 @@
 //
 // Status: full on the language side: the environment test (§4) matches an
 // item that rfc5228.Env.Environment answers; an item the delivery does not
-// know makes the test false. Which items exist ("domain", "host",
+// know makes the test false, even with "" as key, and counts 0 for
+// :count. Which items exist ("domain", "host",
 // "location", "name", "phase", "remote-host", "remote-ip", "version", §4.1)
 // is the delivery's to say. The compiler is rfc/rfc5228's (tests.go).
 //

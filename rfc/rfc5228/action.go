@@ -12,7 +12,9 @@ type Action interface {
 	Kind() string
 }
 
-// Keep files the message into the user's default mailbox (RFC 5228 §4.3),
+// Keep files the message into the user's default mailbox (RFC 5228 §4.3;
+// a fileinto of that mailbox in the same Result is the same delivery,
+// §2.10.3),
 // with the flags of RFC 5232 §5 when imap4flags is in use (nil means the
 // store's default: no flags). Implicit is true for the implicit keep
 // (§2.10.2), which carries the internal flags variable's value at the end

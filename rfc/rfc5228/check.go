@@ -42,7 +42,7 @@ type spec struct {
 	args    []param // positional arguments
 	minArgs int     // when fewer than len(args) are given, they are the last ones
 	tests   int     // 0: none; 1: exactly one test; 2: a test list
-	block   bool    // a command that takes a block
+	block   bool    // a command that takes a block (none yet but if, elsif, else)
 	command func(c *checker, k *call) cmdFunc
 	test    func(c *checker, k *call) testFunc
 }
@@ -54,7 +54,6 @@ type call struct {
 	tags  map[string]argument // by tag name; the parameter, or the tag itself
 	args  []argument          // positional, aligned with spec.args when all are given
 	tests []*test
-	block []*command
 }
 
 func (k *call) has(tag string) bool { _, ok := k.tags[tag]; return ok }
@@ -193,13 +192,14 @@ func fits(a argument, p param) bool {
 }
 
 // Compile checks a script (RFC 5228 §8) and returns it compiled, or an
-// Errors value listing every error found: a syntax error stops the check
-// at its position (what follows it cannot be read reliably); other errors
-// (unknown commands, tests and tags, arguments of the wrong kind or
-// number, require of an extension not in opts.Extensions or used without
-// require, require after other commands, elsif or else without if, invalid
-// comparators, addresses, variable names and date parts) are all reported.
-// A script larger than opts.MaxScriptSize is refused unread.
+// Errors value, sorted by position. With syntax errors, it lists the first
+// of each command (a lexical error, such as an unclosed string, ends the
+// list). Otherwise it lists every error of meaning: unknown commands,
+// tests and tags, arguments of the wrong kind or number, require of an
+// extension not in opts.Extensions or use of one without require, require
+// after other commands, elsif or else without if, invalid comparators,
+// addresses, variable names, zones and date parts. A script larger than
+// opts.MaxScriptSize is refused unread.
 func Compile(src []byte, opts Options) (*Script, error) {
 	if opts.MaxScriptSize > 0 && len(src) > opts.MaxScriptSize {
 		return nil, Errors{{Line: 1, Column: 1, Msg: fmt.Sprintf("script of %d octets exceeds the limit of %d", len(src), opts.MaxScriptSize)}}
@@ -215,9 +215,9 @@ func Compile(src []byte, opts Options) (*Script, error) {
 		}
 		c.allowed[name] = true
 	}
-	tree, perr := parse(string(src), opts.MaxNesting)
-	if perr != nil {
-		return nil, Errors{perr}
+	tree, perrs := parse(string(src), opts.MaxNesting)
+	if perrs != nil {
+		return nil, perrs
 	}
 	cmds := c.block(tree, true)
 	if len(c.errs) > 0 {
@@ -229,7 +229,7 @@ func Compile(src []byte, opts Options) (*Script, error) {
 		})
 		return nil, c.errs
 	}
-	return &Script{opts: opts, exts: c.exts, commands: cmds, globals: c.globals, size: len(src)}, nil
+	return &Script{opts: opts, exts: c.exts, commands: cmds, globals: c.globals}, nil
 }
 
 // block checks a list of commands; top is true for the script's own list,
@@ -298,15 +298,25 @@ func (c *checker) require(cmd *command) {
 	}
 }
 
+// lookup finds the spec of a command or test, reporting an unknown name
+// or one whose extension the script did not require.
+func (c *checker) lookup(kind string, table map[string]*spec, at pos, name string) *spec {
+	sp, known := table[name]
+	switch {
+	case !known:
+		c.errorf(at, "unknown %s %q", kind, name)
+		return nil
+	case !c.has(sp.ext):
+		c.errorf(at, "%s %q needs require %q", kind, name, sp.ext)
+		return nil
+	}
+	return sp
+}
+
 // command checks one command other than require, if, elsif and else.
 func (c *checker) command(cmd *command) *cmdNode {
-	sp, known := c.cmds[cmd.name]
-	if !known || !c.has(sp.ext) {
-		if known {
-			c.errorf(cmd.pos, "command %q needs require %q", cmd.name, sp.ext)
-		} else {
-			c.errorf(cmd.pos, "unknown command %q", cmd.name)
-		}
+	sp := c.lookup("command", c.cmds, cmd.pos, cmd.name)
+	if sp == nil {
 		c.block(cmd.block, false)
 		return nil
 	}
@@ -319,7 +329,6 @@ func (c *checker) command(cmd *command) *cmdNode {
 		}
 		ok = false
 	}
-	k.block = cmd.block
 	if !ok {
 		c.block(cmd.block, false)
 		return nil
@@ -333,13 +342,8 @@ func (c *checker) command(cmd *command) *cmdNode {
 
 // test checks one test.
 func (c *checker) test(t *test) testFunc {
-	sp, known := c.tsts[t.name]
-	if !known || !c.has(sp.ext) {
-		if known {
-			c.errorf(t.pos, "test %q needs require %q", t.name, sp.ext)
-		} else {
-			c.errorf(t.pos, "unknown test %q", t.name)
-		}
+	sp := c.lookup("test", c.tsts, t.pos, t.name)
+	if sp == nil {
 		for _, sub := range t.tests {
 			c.test(sub)
 		}

@@ -90,19 +90,24 @@ func cmdKeep(c *checker, k *call) cmdFunc {
 
 func cmdFileInto(c *checker, k *call) cmdFunc {
 	mailbox := c.str(k.args[0].strs[0])
-	if mailbox.parts == nil && mailbox.raw == "" {
-		c.errorf(mailbox.pos, "fileinto needs a mailbox name")
+	if mailbox.parts == nil && !validMailbox(mailbox.raw) {
+		c.errorf(mailbox.pos, "%q is not a mailbox name: empty, or not UTF-8 (RFC 5228 §4.1)", mailbox.raw)
 	}
 	flags := c.flagsOf(k)
 	cp, create := k.has("copy"), k.has("create")
 	return func(f *frame) error {
 		name := mailbox.expand(f)
-		if name == "" {
-			return f.errorf(mailbox.pos, "fileinto with an empty mailbox name")
+		if !validMailbox(name) {
+			return f.errorf(mailbox.pos, "%q is not a mailbox name: empty, or not UTF-8 (RFC 5228 §4.1)", name)
 		}
 		return f.addAction(k.pos, FileInto{Mailbox: name, Flags: flags(f), Copy: cp, Create: create}, !cp)
 	}
 }
+
+// validMailbox reports whether a fileinto mailbox name is one Loft
+// accepts (RFC 5228 §4.1 lets implementations restrict names): not empty,
+// UTF-8.
+func validMailbox(name string) bool { return name != "" && utf8.ValidString(name) }
 
 // parseRedirect checks a redirect or vacation :from address (RFC 5228
 // §4.2: an RFC 5322 address) and returns its addr-spec.
@@ -351,6 +356,7 @@ func cmdInclude(c *checker, k *call) cmdFunc {
 	}
 	once, optional := k.has("once"), k.has("optional")
 	maxDepth := orDefault(c.opts.MaxIncludeDepth, DefaultMaxIncludeDepth)
+	maxIncludes := orDefault(c.opts.MaxIncludes, DefaultMaxIncludes)
 	return func(f *frame) error {
 		key := string(loc) + "/" + name
 		if once && f.once[key] {
@@ -363,6 +369,9 @@ func cmdInclude(c *checker, k *call) cmdFunc {
 		}
 		if len(f.includes) >= maxDepth {
 			return f.errorf(k.pos, "includes nested more than %d deep", maxDepth)
+		}
+		if f.included++; f.included > maxIncludes {
+			return f.errorf(k.pos, "more than %d includes in one run", maxIncludes)
 		}
 		s, err := f.env.Include(loc, name)
 		if err != nil {

@@ -79,13 +79,13 @@ func (c *checker) zoneFor(k *call) (func(f *frame, t time.Time) time.Time, bool)
 			if loc, ok := parseZone(z.expand(f)); ok {
 				return t.In(loc)
 			}
-			return t.In(f.env.Now().Location())
+			return t.In(f.currentTime().Location())
 		}, true
 	}
 	if k.has("originalzone") {
 		return func(_ *frame, t time.Time) time.Time { return t }, true
 	}
-	return func(f *frame, t time.Time) time.Time { return t.In(f.env.Now().Location()) }, true
+	return func(f *frame, t time.Time) time.Time { return t.In(f.currentTime().Location()) }, true
 }
 
 // datePart compiles a date-part argument (RFC 5260 §4.2).
@@ -140,7 +140,7 @@ func tstCurrentDate(c *checker, k *call) testFunc {
 	return func(f *frame) (bool, error) {
 		var values []string
 		if p := part(f); p != nil {
-			values = append(values, p(zone(f, f.env.Now())))
+			values = append(values, p(zone(f, f.currentTime())))
 		}
 		return m.match(f, values), nil
 	}

@@ -27,9 +27,8 @@
 // (relational), rfc5232 (imap4flags), rfc5233 (subaddress), rfc5260 (date,
 // index), rfc5429 (reject, ereject), rfc5490 (mailbox), rfc6609 (include).
 //
-// Compile reports every error with its line and column (Errors); a syntax
-// error stops the check where it is, since what follows cannot be read
-// reliably. Run returns the actions in the order they were taken, with
+// Compile reports every error with its line and column (Errors). Run
+// returns the actions in the order they were taken, with
 // identical deliveries merged (§2.10.3) and the implicit keep last (§2.10.2);
 // on a run-time error it returns only the implicit keep and the error
 // (§2.10.6). Limits: Options.MaxScriptSize, MaxNesting (blocks and test
@@ -37,15 +36,25 @@
 //
 // Deviations and choices:
 //   - Lines may end in LF as well as CRLF; multi-line strings hold CRLF
-//     line ends whatever the script used.
+//     line ends whatever the script used. A bare CR, and NUL anywhere, are
+//     errors (§2.2).
+//   - Strings may hold octets that are not UTF-8, as §2.4.2 requires; a
+//     fileinto mailbox name must be UTF-8 and not empty (§4.1 allows the
+//     restriction).
+//   - Syntax errors: each command's first is reported (the parser skips
+//     to the command's end and goes on); a lexical error (an unclosed
+//     string or comment) ends the parse. The checker runs only on a script
+//     without syntax errors, and reports all of its errors.
 //   - The address test is refused at compile time on a constant header
 //     name that holds no addresses (§5.1 "MUST restrict"): the fields of RFC
 //     5322 §3.6.2, §3.6.3 and §3.6.6 and common delivery fields.
-//   - envelope knows the parts "from", "to" and "auth" (§5.4); any other
-//     constant part is a compile-time error.
+//   - envelope knows the parts "from" and "to" (§5.4); any other constant
+//     part is a compile-time error, as §5.4 recommends.
 //   - "?" in :matches is one UTF-8 character, with every comparator.
-//   - Duplicate keep and fileinto of one mailbox merge into the first,
-//     their flags joined; identical redirects merge likewise.
+//   - Duplicate keep, and duplicate fileinto of one mailbox, merge into
+//     the first, with the last one's flags (RFC 5232 §3); identical
+//     redirects merge likewise. keep and fileinto "INBOX" stay two
+//     actions: the delivery, which knows where keep files, delivers once.
 //   - reject and ereject are incompatible with keep, fileinto and redirect
 //     (RFC 5429 §2.4 does not recommend allowing them): a run-time error,
 //     hence an implicit keep.

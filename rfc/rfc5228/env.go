@@ -14,7 +14,7 @@ type MessageEnv struct {
 	Raw      []byte    // the message, header and body, CRLF or LF line ends
 	From, To string    // the envelope's reverse-path and forward-path, without angle brackets
 	Time     time.Time // Now's answer
-	// Extra envelope parts ("auth", "orcpt") by lower-case name.
+	// Envelope parts beyond from and to, by lower-case name.
 	EnvelopeParts map[string]string
 	// Items are the environment items of RFC 5183 by name.
 	Items map[string]string
@@ -95,7 +95,7 @@ func (m *MessageEnv) Envelope(part string) (string, bool) {
 	return v, ok
 }
 
-// Body returns the octets after the header's blank line.
+// Body returns the octets after the header's empty line, nil without one.
 func (m *MessageEnv) Body() []byte { m.parse(); return m.body }
 
 // Now returns Time.

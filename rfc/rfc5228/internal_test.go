@@ -92,6 +92,7 @@ func TestAddresses(t *testing.T) {
 		{"just text, a@x.example", []string{"just text", "a@x.example"}},
 		{"=?utf-8?q?J=C3=B6rg?= <j@x.example>", []string{"j@x.example"}},
 		{"=?x-unknown?q?abc?= <j@x.example>", []string{"j@x.example"}},
+		{"Routed <@relay.example:u@x.example>, ", []string{"u@x.example"}},
 	} {
 		var got []string
 		for _, a := range parseAddresses(tc.in) {
@@ -119,6 +120,48 @@ func TestVacationHandle(t *testing.T) {
 	} {
 		if other == base {
 			t.Error("different arguments give the same handle")
+		}
+	}
+}
+
+// FuzzBody walks fuzzed bodies as multipart, message/rfc822 and encoded
+// text: the walker never panics and never returns more strings than the
+// part limit allows.
+func FuzzBody(f *testing.F) {
+	f.Add("multipart/mixed; boundary=b", "", []byte("pre\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--\r\npost"))
+	f.Add("message/rfc822", "", []byte("Content-Type: multipart/alternative; boundary=x\r\n\r\n--x\r\n--x\r\n--x--"))
+	f.Add("text/plain; charset=iso-8859-1", "quoted-printable", []byte("caf=E9=\r\n"))
+	f.Add("text/plain", "base64", []byte("aGVs bG8=\r\n"))
+	f.Fuzz(func(t *testing.T, contentType, encoding string, body []byte) {
+		w := &bodyWalker{want: []string{""}}
+		w.walk(contentType, encoding, body, 0)
+		if len(w.values) > 2*maxBodyParts {
+			t.Fatalf("%d strings", len(w.values))
+		}
+	})
+}
+
+// TestSplitMultipart checks the prologue, parts and epilogue of RFC 2046
+// §5.1.1, and bodies that end early or repeat delimiters.
+func TestSplitMultipart(t *testing.T) {
+	for _, tc := range []struct {
+		body, pro, epi string
+		parts          []string
+	}{
+		{"pre\r\n--b\r\none\r\n--b\r\ntwo\r\n--b--\r\npost", "pre", "post", []string{"one", "two"}},
+		{"--b\nx\n--b--", "", "", []string{"x"}},
+		{"--b\n--b\n--b--\n", "", "", []string{"", ""}},
+		{"pre\n--b\nunclosed", "pre", "", []string{"unclosed"}},
+		{"no delimiter", "no delimiter", "", nil},
+		{"--bb\n--b \nx\n--b--", "--bb", "", []string{"x"}},
+	} {
+		pro, parts, epi := splitMultipart([]byte(tc.body), "b")
+		var got []string
+		for _, p := range parts {
+			got = append(got, string(p))
+		}
+		if string(pro) != tc.pro || string(epi) != tc.epi || !slices.Equal(got, tc.parts) {
+			t.Errorf("%q: got %q %q %q, want %q %q %q", tc.body, pro, got, epi, tc.pro, tc.parts, tc.epi)
 		}
 	}
 }

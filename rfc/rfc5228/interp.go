@@ -1,9 +1,9 @@
 package rfc5228
 
 import (
-	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // The interpreter: Run executes the closures the checker built, collecting
@@ -32,8 +32,20 @@ type runState struct {
 	addresses  map[string][]address // the addresses of a raw header value
 	once       map[string]bool      // scripts included with :once
 	includes   []string             // the include stack, for loops
+	included   int                  // includes run, for MaxIncludes
 	rejected   bool
 	vacationed bool
+	now        time.Time // Env.Now, asked once (RFC 5260 §5)
+	hasNow     bool
+}
+
+// currentTime returns Env.Now, the same for the whole run: RFC 5260 §5
+// makes every currentdate test of a run refer to one point in time.
+func (st *runState) currentTime() time.Time {
+	if !st.hasNow {
+		st.now, st.hasNow = st.env.Now(), true
+	}
+	return st.now
 }
 
 // frame is one script's execution: its own variables (RFC 6609 §3.4 keeps
@@ -123,12 +135,11 @@ func (f *frame) addAction(p pos, a Action, cancel bool) error {
 			return nil
 		}
 	}
-	if r, ok := a.(Redirect); ok {
+	if _, ok := a.(Redirect); ok {
 		f.redirects++
-		if max := f.opts.MaxRedirects; f.redirects > orDefault(max, DefaultMaxRedirects) {
-			return f.errorf(p, "more than %d redirects (RFC 5228 §4.2)", orDefault(max, DefaultMaxRedirects))
+		if max := orDefault(f.opts.MaxRedirects, DefaultMaxRedirects); f.redirects > max {
+			return f.errorf(p, "more than %d redirects (RFC 5228 §4.2)", max)
 		}
-		_ = r
 	}
 	f.counted++
 	if max := orDefault(f.opts.MaxActions, DefaultMaxActions); f.counted > max {
@@ -223,9 +234,6 @@ func (c *checker) ifChain(cmds []*command) *cmdNode {
 		return nil
 	}}
 }
-
-// errLoop and friends are run-time errors of include.
-var errLoop = errors.New("include loop")
 
 func wrapf(p pos, err error, format string, args ...any) error {
 	return &Error{Line: p.line, Column: p.col, Msg: fmt.Sprintf(format, args...) + ": " + err.Error()}

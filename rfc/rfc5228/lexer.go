@@ -35,7 +35,18 @@ type lexer struct {
 	err  *Error
 }
 
-func newLexer(src string) *lexer { return &lexer{src: src, line: 1, col: 1} }
+// newLexer starts a lexer. NUL is never permitted in a script (RFC 5228
+// §2.2), in strings and comments included: a NUL stops the lexer at its
+// position.
+func newLexer(src string) *lexer {
+	l := &lexer{src: src, line: 1, col: 1}
+	if i := strings.IndexByte(src, 0); i >= 0 {
+		at := &lexer{src: src, line: 1, col: 1}
+		at.advance(i)
+		l.err = at.here().errorf("NUL in the script")
+	}
+	return l
+}
 
 func (l *lexer) here() pos { return pos{l.line, l.col} }
 
@@ -224,8 +235,6 @@ func (l *lexer) quoted(p pos) token {
 			}
 			b.WriteString("\r\n")
 			l.advance(n)
-		case c == 0:
-			return l.fail(l.here(), "NUL in string")
 		default:
 			b.WriteByte(c)
 			l.advance(1)
@@ -267,9 +276,6 @@ func (l *lexer) multiline(p pos) token {
 		if strings.IndexByte(line, '\r') >= 0 {
 			return l.fail(l.here(), "carriage return without line feed")
 		}
-		if strings.IndexByte(line, 0) >= 0 {
-			return l.fail(l.here(), "NUL in string")
-		}
 		if end < 0 {
 			return l.fail(p, "multi-line string not closed by a line holding \".\"")
 		}
@@ -282,11 +288,9 @@ func (l *lexer) multiline(p pos) token {
 	}
 }
 
-// str checks that a string's value is UTF-8 (RFC 5228 §2.4.2.4 makes
-// scripts UTF-8 text).
+// str makes a string token. Its value may be any octets but NUL: RFC 5228
+// §2.4.2 requires accepting strings that are not UTF-8; the commands that
+// need UTF-8 (fileinto's mailbox) check for it.
 func (l *lexer) str(p pos, s string) token {
-	if !utf8.ValidString(s) {
-		return l.fail(p, "string is not valid UTF-8")
-	}
 	return token{kind: tokString, pos: p, text: s}
 }

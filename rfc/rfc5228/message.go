@@ -170,7 +170,7 @@ func parseAddresses(v string) []address {
 		if i := strings.LastIndexByte(part, '<'); i >= 0 {
 			if j := strings.IndexByte(part[i:], '>'); j > 0 {
 				if spec := strings.TrimSpace(part[i+1 : i+j]); strings.Contains(spec, "@") {
-					out = append(out, splitAddress(spec))
+					out = append(out, envelopeAddress(spec)) // drops an obsolete route
 					continue
 				}
 			}

@@ -43,29 +43,68 @@ type command struct {
 	hasBlock bool
 }
 
-// parser builds the tree; the first syntax error stops it, since what
-// follows a syntax error cannot be read reliably.
+// parser builds the tree. After a syntax error it skips to the end of the
+// command (its ";" or its block) and goes on, so that every command's
+// first syntax error is reported; a lexical error (an unclosed string or
+// comment, a character outside the grammar) ends the parse, since what
+// follows it cannot be read reliably.
 type parser struct {
 	lx       *lexer
 	tok      token
 	maxDepth int
-	err      *Error
+	errs     Errors
+	failed   bool // a syntax error in the current command
+	fatal    bool // a lexical error
 }
 
-func parse(src string, maxDepth int) ([]*command, *Error) {
+func parse(src string, maxDepth int) ([]*command, Errors) {
 	p := &parser{lx: newLexer(src), maxDepth: maxDepth}
 	p.next()
-	cmds := p.commands(0)
-	if p.err == nil && p.tok.kind != tokEOF {
-		p.fail(p.tok.pos, "unexpected %s", p.tok.describe())
+	var cmds []*command
+	for {
+		cmds = append(cmds, p.commands(0)...)
+		if p.fatal || p.tok.kind == tokEOF {
+			break
+		}
+		p.fail(p.tok.pos, "unexpected %s", p.tok.describe()) // a "}" too many
+		p.failed = false
+		p.next()
 	}
-	if p.err == nil && p.lx.err != nil {
-		p.err = p.lx.err
-	}
-	if p.err != nil {
-		return nil, p.err
+	if len(p.errs) > 0 {
+		return nil, p.errs
 	}
 	return cmds, nil
+}
+
+// sync skips the rest of a command after a syntax error: up to and
+// including its ";", or its block, or up to the "}" that ends the
+// enclosing block.
+func (p *parser) sync() {
+	for !p.fatal && p.tok.kind != tokEOF {
+		switch {
+		case p.is(";"):
+			p.next()
+			return
+		case p.is("}"):
+			return
+		case p.is("{"):
+			for depth := 0; !p.fatal && p.tok.kind != tokEOF; {
+				switch {
+				case p.is("{"):
+					depth++
+				case p.is("}"):
+					depth--
+				}
+				p.next()
+				if depth == 0 {
+					return
+				}
+			}
+			return
+		default:
+			p.next()
+		}
+	}
 }
 
 func (t token) describe() string {
@@ -86,14 +125,17 @@ func (t token) describe() string {
 
 func (p *parser) next() {
 	p.tok = p.lx.next()
-	if p.lx.err != nil && p.err == nil {
-		p.err = p.lx.err
+	if p.lx.err != nil && !p.fatal {
+		p.errs = append(p.errs, p.lx.err)
+		p.fatal, p.failed = true, true
 	}
 }
 
+// fail records the first syntax error of a command.
 func (p *parser) fail(at pos, format string, args ...any) {
-	if p.err == nil {
-		p.err = at.errorf(format, args...)
+	if !p.failed {
+		p.errs = append(p.errs, at.errorf(format, args...))
+		p.failed = true
 	}
 }
 
@@ -102,12 +144,16 @@ func (p *parser) is(punct string) bool { return p.tok.kind == tokPunct && p.tok.
 // commands reads commands up to the end of the script or a "}".
 func (p *parser) commands(depth int) []*command {
 	var cmds []*command
-	for p.err == nil && p.tok.kind != tokEOF && !p.is("}") {
+	for !p.fatal && p.tok.kind != tokEOF && !p.is("}") {
 		if p.tok.kind != tokIdentifier {
 			p.fail(p.tok.pos, "expected a command, found %s", p.tok.describe())
-			return nil
+		} else {
+			cmds = append(cmds, p.command(depth))
 		}
-		cmds = append(cmds, p.command(depth))
+		if p.failed && !p.fatal {
+			p.sync()
+			p.failed = false
+		}
 	}
 	return cmds
 }
@@ -117,7 +163,7 @@ func (p *parser) command(depth int) *command {
 	p.next()
 	c.args, c.tests, c.list = p.arguments(0)
 	switch {
-	case p.err != nil:
+	case p.failed:
 	case p.is(";"):
 		p.next()
 	case p.is("{"):
@@ -128,8 +174,9 @@ func (p *parser) command(depth int) *command {
 		p.next()
 		c.hasBlock = true
 		c.block = p.commands(depth + 1)
-		if p.err == nil && !p.is("}") {
+		if !p.is("}") {
 			p.fail(p.tok.pos, "expected \"}\", found %s", p.tok.describe())
+			return c
 		}
 		p.next()
 	default:
@@ -141,7 +188,7 @@ func (p *parser) command(depth int) *command {
 // arguments reads "*argument [test / test-list]"; depth is the nesting of
 // the tests that hold them.
 func (p *parser) arguments(depth int) (args []argument, tests []*test, list bool) {
-	for p.err == nil {
+	for !p.failed {
 		t := p.tok
 		switch {
 		case t.kind == tokTag:
@@ -169,7 +216,7 @@ func (p *parser) arguments(depth int) (args []argument, tests []*test, list bool
 func (p *parser) stringList() argument {
 	a := argument{pos: p.tok.pos, kind: argStringList}
 	p.next()
-	for p.err == nil {
+	for !p.failed {
 		if p.tok.kind != tokString {
 			p.fail(p.tok.pos, "expected a string in the string list, found %s", p.tok.describe())
 			break
@@ -207,9 +254,9 @@ func (p *parser) test(depth int) *test {
 func (p *parser) testList(depth int) []*test {
 	p.next()
 	var tests []*test
-	for p.err == nil {
+	for !p.failed {
 		tests = append(tests, p.test(depth+1))
-		if p.err != nil {
+		if p.failed {
 			break
 		}
 		if p.is(")") {

@@ -43,6 +43,10 @@ type Options struct {
 	// MaxIncludeDepth is how deeply "include" may nest (RFC 6609 §3.2); 0
 	// means DefaultMaxIncludeDepth.
 	MaxIncludeDepth int
+	// MaxIncludes is how many times one run may include a script, in all
+	// (RFC 6609 §3.1 allows limits), so that includes repeated at every
+	// level cannot multiply; 0 means DefaultMaxIncludes.
+	MaxIncludes int
 	// SubaddressSeparator separates user and detail in a local part for
 	// RFC 5233's :user and :detail; "" means "+". The detail follows the
 	// first occurrence.
@@ -55,6 +59,7 @@ const (
 	DefaultMaxRedirects    = 8
 	DefaultMaxActions      = 64
 	DefaultMaxIncludeDepth = 8
+	DefaultMaxIncludes     = 64
 )
 
 // Script is a compiled script, ready to Run any number of times, from any
@@ -64,7 +69,6 @@ type Script struct {
 	exts     map[string]bool // the extensions the script required
 	commands []*cmdNode
 	globals  map[string]bool // variables declared global (RFC 6609 §3.3)
-	size     int
 }
 
 // Requires returns the capability names the script requires, sorted.
@@ -114,15 +118,18 @@ type Env interface {
 	// EnvelopeTo is the forward-path of the RCPT command that caused this
 	// delivery, without angle brackets (RFC 5228 §5.4).
 	EnvelopeTo() string
-	// Envelope returns another envelope part ("auth", "orcpt", …) and
-	// whether it is known; the envelope test treats an unknown part as
-	// absent.
+	// Envelope returns an envelope part other than "from" and "to" and
+	// whether it is known, for parts that extensions define (RFC 6009's
+	// "orcpt", …); the envelope test treats an unknown part as absent.
+	// The base language never calls it.
 	Envelope(part string) (string, bool)
-	// Body returns the message body: the octets after the blank line that
-	// ends the header (RFC 5173). Called only by the body test.
+	// Body returns the message body: the octets after the empty line that
+	// ends the header (RFC 5173 §4), nil when there is no such line (an
+	// empty body is non-nil). Called only by the body test.
 	Body() []byte
-	// Now is the time of delivery, for currentdate (RFC 5260 §5) and
-	// nothing else.
+	// Now is the time of delivery, for currentdate (RFC 5260 §5), asked at
+	// most once per run so that every test sees one point in time; its
+	// location is the "local time zone" of the date tests (§4.1).
 	Now() time.Time
 	// Environment returns an environment item of RFC 5183 §4 ("domain",
 	// "host", "name", "phase", "remote-ip", …) and whether it is known.

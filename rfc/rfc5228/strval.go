@@ -22,19 +22,39 @@ type strPart struct {
 	match int    // ≥ 0 for a match variable
 }
 
+// expand substitutes the variables. What the variables add to a string is
+// bounded by MaxVariableSize, so that a script of many references cannot
+// build strings larger than its own text and one variable.
 func (s *strVal) expand(f *frame) string {
 	if s.parts == nil {
 		return s.raw
 	}
 	var b strings.Builder
+	budget := MaxVariableSize
 	for _, p := range s.parts {
 		if !p.ref {
 			b.WriteString(p.lit)
-		} else {
-			b.WriteString(f.variable(p))
+			continue
 		}
+		v := f.variable(p)
+		if len(v) > budget {
+			v = truncate(v, budget)
+		}
+		budget -= len(v)
+		b.WriteString(v)
 	}
 	return b.String()
+}
+
+// truncate cuts s to at most n octets, at a character boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // expandAll expands a list of strings.
@@ -198,20 +218,15 @@ func (f *frame) variable(p strPart) string {
 	return f.vars[p.name]
 }
 
-// MaxVariableSize is the most octets a variable holds; a longer value is
-// truncated at a character boundary, not an error (RFC 5229 §6 asks for at
-// least 4000 characters).
+// MaxVariableSize is the most octets a variable holds, and the most that
+// variable references add to one expanded string; a longer value is
+// truncated at a character boundary, not an error (RFC 5229 §6 asks for
+// at least 4000 characters).
 const MaxVariableSize = 64 << 10
 
 // setVariable sets a variable (RFC 5229 §4, RFC 6609 §3.3 for globals).
 func (f *frame) setVariable(name, value string) {
-	if len(value) > MaxVariableSize {
-		cut := MaxVariableSize
-		for cut > 0 && !utf8.RuneStart(value[cut]) {
-			cut--
-		}
-		value = value[:cut]
-	}
+	value = truncate(value, MaxVariableSize)
 	if g, ok := strings.CutPrefix(name, "global."); ok {
 		f.globals[g] = value
 		return

@@ -7,10 +7,15 @@
 // asked of rfc5228.Env.Include, compiled by the caller; it runs with its
 // own local variables and shares the actions, the implicit keep, the
 // flags and the global variables. An include of a script already on the
-// include stack (a loop) and nesting beyond Options.MaxIncludeDepth are
-// run-time errors; a missing script is one too, unless :optional. stop in
-// an included script ends the whole run. The compiler is rfc/rfc5228's
-// (commands.go). Loading and caching scripts is server/sieve's.
+// include stack (a loop), nesting beyond Options.MaxIncludeDepth and more
+// than Options.MaxIncludes includes in one run are run-time errors, and so is a missing script unless :optional; :once
+// skips a script included before or being included, without error. stop
+// in an included script ends the whole run. Script names must be constant
+// and valid names of RFC 5804 §1.6. global refuses a name the script set
+// before declaring it (§3.4.1). A run-time error inside an included script
+// is reported at the include command, the included script's position in
+// the message. The compiler is rfc/rfc5228's (commands.go). Loading,
+// compiling and caching scripts is server/sieve's.
 //
 // Tests: testdata/*.txt, the examples of §3.
 package rfc6609

@@ -14,7 +14,7 @@
 //	now: 2008-06-13T10:00:00-05:00
 //	mailboxes: INBOX Trash
 //	env: name=Loft phase=during
-//	envelope: auth=coyote
+//	envelope: orcpt=rfc822;coyote@example.org
 //	separator: +
 //	-- script --
 //	redirect "bart@example.com";
@@ -134,7 +134,7 @@ func (c *Case) Options() rfc5228.Options {
 			}
 		}
 	}
-	for key, p := range map[string]*int{"max-redirects": &opts.MaxRedirects, "max-actions": &opts.MaxActions, "max-nesting": &opts.MaxNesting, "max-size": &opts.MaxScriptSize, "max-include-depth": &opts.MaxIncludeDepth} {
+	for key, p := range map[string]*int{"max-redirects": &opts.MaxRedirects, "max-actions": &opts.MaxActions, "max-nesting": &opts.MaxNesting, "max-size": &opts.MaxScriptSize, "max-include-depth": &opts.MaxIncludeDepth, "max-includes": &opts.MaxIncludes} {
 		if v, ok := c.Head[key]; ok {
 			*p, _ = strconv.Atoi(v)
 		}
