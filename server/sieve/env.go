@@ -25,6 +25,9 @@ type message struct {
 	bodyStart int64 // offset of the body: after the blank line ending the header
 	body      []byte
 	bodyRead  bool
+	// values caches Header's answers by lower-case field name: a script
+	// of many rules asks for the same fields again and again.
+	values map[string][]string
 }
 
 func newMessage(d *Delivery) *message { return &message{d: d} }
@@ -83,10 +86,18 @@ type env struct {
 var _ rfc5228.Env = (*env)(nil)
 
 func (v *env) Header(name string) []string {
+	key := strings.ToLower(name)
+	if vals, ok := v.msg.values[key]; ok {
+		return vals
+	}
 	vals := v.msg.header().Values(name)
 	if len(vals) == 0 {
-		return nil
+		vals = nil
 	}
+	if v.msg.values == nil {
+		v.msg.values = make(map[string][]string)
+	}
+	v.msg.values[key] = vals
 	return vals
 }
 
