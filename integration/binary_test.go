@@ -15,7 +15,7 @@ import (
 )
 
 // TestLoftServe is the README's story with the real binary: build loft,
-// run `loft serve` with a configuration file (startLoft), add a user with
+// run `loft serve` with a configuration file (serveLoft), add a user with
 // `loft adm user add`, deliver with Python's smtplib.LMTP, retrieve with
 // curl octet for octet, and stop the server with SIGTERM, which must exit
 // 0.
@@ -25,7 +25,7 @@ func TestLoftServe(t *testing.T) {
 	}
 	python := needProgram(t, "python3", "python3")
 	curl := needProgram(t, "curl", "curl")
-	p := startLoft(t, "lmtp", "pop3", "pop3s")
+	p := serveLoft(t, "lmtp", "pop3", "pop3s")
 	dir, pop3Addr := p.Dir, p.Addr["pop3"]
 	_, lmtpPort, _ := net.SplitHostPort(p.Addr["lmtp"])
 
@@ -55,7 +55,7 @@ with smtplib.LMTP(host, port, local_hostname="client.example.org") as c:
 	if len(stored) != 1 || !bytes.Equal(stored[0], got) {
 		t.Errorf("curl RETR differs from POP3 RETR")
 	}
-	// startLoft's cleanup sends SIGTERM: the server drains and must exit 0.
+	// serveLoft's cleanup sends SIGTERM: the server drains and must exit 0.
 }
 
 // freePorts returns n TCP ports on 127.0.0.1 that were free a moment ago:

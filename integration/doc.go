@@ -3,7 +3,7 @@
 // (POP3, POP3S, IMAP and IMAPS), fetchmail, swaks, mbsync (isync), mutt
 // driven through tmux, sieve-connect (ManageSieve), and the loft binary
 // itself. The tests start the server in-process with conformance/harness,
-// except those that build and run `loft serve` (startLoft in
+// except those that build and run `loft serve` (serveLoft in
 // loftbin_test.go).
 //
 // A test whose client program is missing skips, saying which package to

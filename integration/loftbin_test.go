@@ -12,21 +12,6 @@ import (
 	"time"
 )
 
-// buildLoft builds the loft binary into dir and returns its path.
-func buildLoft(t *testing.T, dir string) string {
-	t.Helper()
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to build loft: %v", err)
-	}
-	loft := filepath.Join(dir, "loft")
-	build := exec.Command(goCmd, "build", "-o", loft, "github.com/loftmail/loft/cmd/loft")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return loft
-}
-
 // loftProcess is the real loft binary serving in a temporary working
 // directory: the embedded default configuration (self-signed certificate
 // generated on first start in DIR/var/tls, the file directory, the store)
@@ -44,10 +29,10 @@ type loftProcess struct {
 // loftProtocols are the configuration tables of every listener.
 var loftProtocols = []string{"lmtp", "imap", "imaps", "pop3", "pop3s", "managesieve"}
 
-// startLoft builds loft, starts `loft serve` with protos listening, waits
+// serveLoft builds loft, starts `loft serve` with protos listening, waits
 // until each accepts connections, and stops it (SIGTERM, which must exit 0)
 // when the test ends; the server's output is logged if the test failed.
-func startLoft(t *testing.T, protos ...string) *loftProcess {
+func serveLoft(t *testing.T, protos ...string) *loftProcess {
 	t.Helper()
 	return startLoftConfig(t, "", protos...)
 }
@@ -57,7 +42,7 @@ func startLoft(t *testing.T, protos ...string) *loftProcess {
 func startLoftConfig(t *testing.T, extra string, protos ...string) *loftProcess {
 	t.Helper()
 	dir := t.TempDir()
-	p := &loftProcess{Loft: buildLoft(t, dir), Dir: dir, Config: filepath.Join(dir, "loft.toml"),
+	p := &loftProcess{Loft: buildLoft(t), Dir: dir, Config: filepath.Join(dir, "loft.toml"),
 		Addr: map[string]string{}, CertFile: filepath.Join(dir, "var", "tls", "cert.pem"), logs: &syncBuffer{}}
 	ports := freePorts(t, len(protos))
 	var conf strings.Builder
@@ -74,7 +59,7 @@ func startLoftConfig(t *testing.T, extra string, protos ...string) *loftProcess 
 	}
 	conf.WriteString("\n" + extra)
 	if len(p.Addr) != len(protos) {
-		t.Fatalf("startLoft: unknown protocol among %q", protos)
+		t.Fatalf("serveLoft: unknown protocol among %q", protos)
 	}
 	if err := os.WriteFile(p.Config, []byte(conf.String()), 0o644); err != nil {
 		t.Fatal(err)

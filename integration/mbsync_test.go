@@ -124,23 +124,33 @@ func TestMbsync(t *testing.T) {
 // once.
 func mbsyncRunner(t *testing.T, mbsync string, srv *harness.Server, dir string) func(what string) {
 	t.Helper()
-	mail := filepath.Join(dir, "mail")
-	if err := os.MkdirAll(mail, 0o700); err != nil {
-		t.Fatal(err)
-	}
 	_, port, _ := net.SplitHostPort(srv.Addr[harness.IMAPS])
-	rc := filepath.Join(dir, "mbsyncrc")
 	// The certificate names localhost (and 127.0.0.1, but isync 1.4 checks
 	// host names only).
-	err := os.WriteFile(rc, fmt.Appendf(nil, `IMAPAccount loft
-Host localhost
+	account := fmt.Sprintf(`Host localhost
 Port %s
 User alice
 Pass secret
 SSLType IMAPS
 CertificateFile %s
 AuthMechs LOGIN
+`, port, srv.Config.TLS.CertFile)
+	return mbsyncWith(t, mbsync, dir, account, "*")
+}
 
+// mbsyncWith writes an mbsync configuration that synchronises the folders
+// matching patterns of the IMAP account (the lines of its IMAPAccount
+// section) with a Maildir in dir/mail, both ways, and returns a function
+// that runs mbsync once with it.
+func mbsyncWith(t *testing.T, mbsync, dir, account, patterns string) func(what string) {
+	t.Helper()
+	mail := filepath.Join(dir, "mail")
+	if err := os.MkdirAll(mail, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	rc := filepath.Join(dir, "mbsyncrc")
+	err := os.WriteFile(rc, fmt.Appendf(nil, `IMAPAccount loft
+%s
 IMAPStore far
 Account loft
 
@@ -152,11 +162,11 @@ SubFolders Verbatim
 Channel loft
 Far :far:
 Near :near:
-Patterns *
+Patterns %s
 Create Both
 Expunge Both
 SyncState *
-`, port, srv.Config.TLS.CertFile, mail, mail), 0o600)
+`, account, mail, mail, patterns), 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func TestSieveConnect(t *testing.T) {
 		t.Skip("builds the loft binary")
 	}
 	sc := needProgram(t, "sieve-connect", "sieve-connect")
-	p := startLoft(t, "lmtp", "managesieve")
+	p := serveLoft(t, "lmtp", "managesieve")
 	p.addUser(t, "alice", "secret", "alice@example.org")
 
 	script := "require [\"fileinto\"];\r\nif header :contains \"subject\" \"lists\" {\r\n  fileinto \"Lists\";\r\n}\r\n"

@@ -108,7 +108,8 @@ type LimitsConfig struct {
 	// MaxConnectionsPerIP is the most connections one client IP address
 	// may have open to one protocol at once, counted as MaxConnections
 	// is; further connections from that address are refused (IMAP
-	// "* BYE [UNAVAILABLE]", POP3 "-ERR [SYS/TEMP]", LMTP 421 4.7.0), so
+	// "* BYE [UNAVAILABLE]", POP3 "-ERR [SYS/TEMP]", LMTP 421 4.7.0,
+	// ManageSieve "BYE (TRYLATER)"), so
 	// that one client cannot take the whole of MaxConnections. Loopback
 	// addresses are counted like any other; connections through unix
 	// sockets are not counted. Clients behind one NAT address share it, as
@@ -134,7 +135,7 @@ type LimitsConfig struct {
 	// RFC 1939 §3 asks POP3 servers to wait at least 10 minutes.
 	// Default 10 minutes.
 	IdleTimeout Duration `toml:"idle_timeout"`
-	// LoginTimeout is how long an IMAP or POP3 client has to
+	// LoginTimeout is how long an IMAP, POP3 or ManageSieve client has to
 	// authenticate, counted from the moment its connection is accepted;
 	// the TLS handshake of an implicit-TLS port falls within it. When it
 	// has passed, the session is told so ("* BYE", "-ERR") and closed.
@@ -143,13 +144,22 @@ type LimitsConfig struct {
 	// quickly; after it, IdleTimeout (IMAPIdleTimeout for IMAP) alone
 	// applies (the autologout timers of RFC 1939 §3 and RFC 3501 §5.4 are
 	// for the authenticated session). LMTP, which has no login, keeps
-	// IdleTimeout. Integer seconds or a duration string. Default 60
-	// seconds.
+	// IdleTimeout; ManageSieve's autologout after authentication is 30
+	// minutes, the least RFC 5804 §1.2 allows. Integer seconds or a
+	// duration string. Default 60 seconds.
 	LoginTimeout Duration `toml:"login_timeout"`
 	// IMAPIdleTimeout is IMAP's autologout timer: how long an IMAP
 	// session may stay silent before the server closes it. RFC 3501 §5.4
 	// requires at least 30 minutes. Default 30 minutes.
 	IMAPIdleTimeout Duration `toml:"imap_idle_timeout"`
+	// IMAPLiteralPlus makes IMAP announce LITERAL+ instead of LITERAL-
+	// (RFC 7888; a server announces one, never both, §5): with LITERAL+ a
+	// client may send a non-synchronizing literal of any size, and one
+	// over max_literal_size (or, outside APPEND, over max_line_length) is
+	// read to its end and thrown away before the command is refused; with
+	// LITERAL- it may do so only up to 4096 octets, so an APPEND too large
+	// is refused before its octets are sent. Default false (LITERAL-).
+	IMAPLiteralPlus bool `toml:"imap_literal_plus"`
 	// MaxRecipients is the most recipients one LMTP transaction may name;
 	// RFC 5321 §4.5.3.1.8 asks for at least 100. Default 100.
 	MaxRecipients int `toml:"max_recipients"`

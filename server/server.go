@@ -113,6 +113,7 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		MaxLineLength:       lim.MaxLineLength,
 		MaxLiteralSize:      int64(lim.MaxLiteralSize),
 		IdleTimeout:         lim.IMAPIdleTimeout.Duration(),
+		LiteralPlus:         lim.IMAPLiteralPlus,
 		LoginTimeout:        lim.LoginTimeout.Duration(),
 		MaxConnections:      lim.MaxConnections,
 		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,

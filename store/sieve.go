@@ -208,7 +208,7 @@ func (a *Account) SieveScript(name string) ([]byte, error) {
 // from then on. The store does not check the Sieve syntax (the caller
 // does) and keeps no quota. The octets are durable when it returns; a
 // reader sees the old script or the new one, never a mixture. Errors:
-// ErrInvalid (a bad name).
+// ErrInvalid (a bad name), ErrNotFound (the account was deleted).
 func (a *Account) PutSieveScript(name string, data []byte) error {
 	if err := a.s.checkOpen(); err != nil {
 		return err
@@ -217,7 +217,16 @@ func (a *Account) PutSieveScript(name string, data []byte) error {
 		return err
 	}
 	dir := a.path(sieveDir)
-	if err := a.s.fs.mkdirAll(dir); err != nil {
+	// Mkdir, not MkdirAll: an account deleted meanwhile must not come
+	// back as a directory without its account file.
+	switch err := os.Mkdir(dir, 0o750); {
+	case err == nil:
+		if err := a.s.fs.syncDir(a.dir); err != nil {
+			return err
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: account %q", ErrNotFound, a.name)
+	case !errors.Is(err, fs.ErrExist):
 		return err
 	}
 	if err := a.s.fs.writeRename(a.path("tmp"), filepath.Join(dir, sieveFile(name)), marshalSieve(name, data)); err != nil {
@@ -279,7 +288,7 @@ func (a *Account) DeleteSieveScript(name string) error {
 }
 
 // RenameSieveScript renames the script oldName to newName (RFC 5804
-// §2.11.1); an active script stays active under its new name. Errors:
+// §2.11); an active script stays active under its new name. Errors:
 // ErrNotFound (no oldName), ErrExists (newName exists, also when it equals
 // oldName), ErrInvalid.
 func (a *Account) RenameSieveScript(oldName, newName string) error {
@@ -399,7 +408,9 @@ func (a *Account) setActive(file string) error {
 
 // ActiveSieveScript returns the name and octets of the active script (RFC
 // 5804 §1.4), read with one open so that name and octets belong together.
-// With no active script it returns "", nil, nil. Errors: I/O errors only.
+// With no active script it returns "", nil, nil. Errors: I/O errors, and
+// an error for a damaged link or script file (which `loft adm check`
+// reports).
 func (a *Account) ActiveSieveScript() (name string, data []byte, err error) {
 	if err := a.s.checkOpen(); err != nil {
 		return "", nil, err
@@ -407,6 +418,10 @@ func (a *Account) ActiveSieveScript() (name string, data []byte, err error) {
 	target, err := a.activeTarget()
 	if err != nil || target == "" {
 		return "", nil, err
+	}
+	if !isSieveFile(target) {
+		// Only damage makes this: the link is never made otherwise.
+		return "", nil, fmt.Errorf("store: active Sieve link names %q, not a script file", target)
 	}
 	name, data, err = readSieve(a.path(sieveDir, sieveActive), "")
 	switch {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -247,4 +248,42 @@ func TestCheckSieve(t *testing.T) {
 	if _, err := os.Lstat(a.path(sieveDir, sieveActive)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("dangling active link not removed: %v", err)
 	}
+}
+
+// TestSieveDeletedAccount: storing a script in an account deleted
+// meanwhile fails and does not make the account's directory again.
+func TestSieveDeletedAccount(t *testing.T) {
+	s, a := newTestAccount(t)
+	if err := s.DeleteAccount("alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.PutSieveScript("x", []byte("keep;")); err == nil {
+		t.Fatal("PutSieveScript in a deleted account succeeded")
+	}
+	if _, err := os.Stat(a.dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the deleted account's directory is back: %v", err)
+	}
+	if l, err := a.SieveScripts(); err != nil || len(l) != 0 {
+		t.Errorf("SieveScripts of a deleted account = %v, %v", l, err)
+	}
+}
+
+// FuzzSieveHeader: the header parser accepts exactly what marshalSieve
+// writes for a valid name, and never panics.
+func FuzzSieveHeader(f *testing.F) {
+	f.Add([]byte(sieveMagic + "vacation\nkeep;"))
+	f.Add([]byte(sieveMagic + "\nkeep;"))
+	f.Add([]byte("LOFTSIEVE1 a\u2028b\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		name, n, err := readSieveHeader(bytes.NewReader(data), "")
+		if err != nil {
+			return
+		}
+		if CheckSieveName(name) != nil {
+			t.Fatalf("accepted the invalid name %q", name)
+		}
+		if got := marshalSieve(name, data[n:]); !bytes.Equal(got, data) {
+			t.Fatalf("%q: header of %d octets, name %q, does not write back", data, n, name)
+		}
+	})
 }

@@ -104,7 +104,10 @@ func TestTorture(t *testing.T) {
 
 	// What writers were told.
 	created := map[boxUID]string{} // -> Message-ID, "" until resolved
-	type copyPair struct{ src, dst boxUID }
+	type copyPair struct {
+		src, dst boxUID
+		move     bool
+	}
 	var copies []copyPair
 	gone := map[boxUID]bool{}
 	type flagAck struct {
@@ -136,7 +139,7 @@ func TestTorture(t *testing.T) {
 			case "C", "M": // C src dst modseq s:d …
 				for _, pair := range f[4:] {
 					sd := strings.Split(pair, ":")
-					cp := copyPair{boxUID{f[1], atou32(t, sd[0])}, boxUID{f[2], atou32(t, sd[1])}}
+					cp := copyPair{boxUID{f[1], atou32(t, sd[0])}, boxUID{f[2], atou32(t, sd[1])}, f[0] == "M"}
 					create(cp.dst, "")
 					copies = append(copies, cp)
 					if f[0] == "M" {
@@ -255,6 +258,13 @@ func TestTorture(t *testing.T) {
 		if len(lines) < 10 {
 			t.Errorf("reader %d made only %d observations", r, len(lines))
 		}
+		// Sweeps: P sweep order box UIDNEXT live-UIDs… (see tortureReader).
+		type boxView struct {
+			order   int
+			uidNext uint32
+			live    map[uint32]bool
+		}
+		sweeps := map[string]map[string]boxView{}
 		// Re-check the observations: S box HIGHESTMODSEQ UIDNEXT new-UIDs…
 		hms := map[string]uint64{}
 		uidNext := map[string]uint32{}
@@ -263,6 +273,15 @@ func TestTorture(t *testing.T) {
 			switch f[0] {
 			case "V":
 				t.Errorf("reader %d: %s", r, strings.Join(f[1:], " "))
+			case "P":
+				if sweeps[f[1]] == nil {
+					sweeps[f[1]] = map[string]boxView{}
+				}
+				v := boxView{order: int(atou32(t, f[2])), uidNext: atou32(t, f[4]), live: map[uint32]bool{}}
+				for _, u := range f[5:] {
+					v.live[atou32(t, u)] = true
+				}
+				sweeps[f[1]][f[3]] = v
 			case "S":
 				b, h, n := f[1], atou64(t, f[2]), atou32(t, f[3])
 				if h < hms[b] || n < uidNext[b] {
@@ -278,6 +297,30 @@ func TestTorture(t *testing.T) {
 				}
 			}
 		}
+		// A moved message is never in neither mailbox (RFC 6851 §3.3,
+		// FORMAT.md "Move"). The destination's copy is linked before the
+		// source's X record, and an acknowledged move's X record is the
+		// one that removed the source UID. So a sweep that found the
+		// source UID assigned (below UIDNEXT) but gone, and then looked
+		// at the destination, must find the copy there, unless something
+		// later removed the copy.
+		moveChecks := 0
+		for _, sw := range sweeps {
+			for _, cp := range copies {
+				src, ok1 := sw[cp.src.box]
+				dst, ok2 := sw[cp.dst.box]
+				if !cp.move || !ok1 || !ok2 || src.order >= dst.order || gone[cp.dst] {
+					continue
+				}
+				if cp.src.uid < src.uidNext && !src.live[cp.src.uid] {
+					moveChecks++
+					if !dst.live[cp.dst.uid] {
+						t.Errorf("reader %d: %s UID %d moved to %s UID %d was in neither mailbox", r, cp.src.box, cp.src.uid, cp.dst.box, cp.dst.uid)
+					}
+				}
+			}
+		}
+		t.Logf("reader %d: %d sweeps, %d moved messages checked in them", r, len(sweeps), moveChecks)
 	}
 	rep, err := a2.Check(false)
 	if err != nil || !rep.Clean() {
@@ -519,5 +562,18 @@ func tortureReader(t *testing.T, s *Store, id int, stop string, rng *rand.Rand, 
 			newUIDs = append(newUIDs, msg.UID)
 		}
 		fmt.Fprintf(out, "S %s %d %d%s\n", b, snap.HighestModSeq, snap.UIDNext, joinUIDs(newUIDs))
+		if n%5 == 4 {
+			// A sweep: every mailbox, one after the other in a random
+			// order, each with its UIDNEXT and live UIDs.
+			for i, k := range rng.Perm(len(tortureBoxes)) {
+				sb := tortureBoxes[k]
+				ss := mustSnapshot(t, mustMailbox(t, a, sb))
+				var live []uint32
+				for _, msg := range ss.Messages {
+					live = append(live, msg.UID)
+				}
+				fmt.Fprintf(out, "P %d %d %s %d%s\n", n, i, sb, ss.UIDNext, joinUIDs(live))
+			}
+		}
 	}
 }

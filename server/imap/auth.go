@@ -44,7 +44,8 @@ func (c *conn) capStartTLS() []string {
 	return []string{"STARTTLS"}
 }
 
-// capAuth announces the SASL mechanisms (RFC 3501 §6.2.2) before login.
+// capAuth announces the SASL mechanisms (RFC 3501 §6.2.2) before login, and
+// SASL-IR with them.
 func (c *conn) capAuth() []string {
 	if c.state != stateNotAuthenticated {
 		return nil
@@ -52,6 +53,9 @@ func (c *conn) capAuth() []string {
 	var caps []string
 	for _, m := range c.mechanisms() {
 		caps = append(caps, "AUTH="+m)
+	}
+	if len(caps) > 0 {
+		caps = append(caps, capSASLIR) // RFC 4959 §3
 	}
 	return caps
 }
@@ -162,11 +166,21 @@ func (c *conn) login(tag string, dec *rfc3501.Decoder) error {
 
 // authenticate implements AUTHENTICATE (RFC 3501 §6.2.2) with PLAIN (RFC
 // 4616) and LOGIN: each challenge is a continuation request with base64 data,
-// each client response one line of base64, and "*" cancels with BAD.
+// each client response one line of base64, and "*" cancels with BAD. With
+// SASL-IR (RFC 4959 §3) the first client response may follow the mechanism
+// name on the command line.
 func (c *conn) authenticate(tag string, dec *rfc3501.Decoder) error {
 	var mech string
-	if !dec.SP() || !dec.Atom(&mech) || !dec.CRLF() {
+	if !dec.SP() || !dec.Atom(&mech) {
 		return dec.Err()
+	}
+	// RFC 4959 §3: SASL-IR's initial response (saslir.go).
+	resp, irErr := initialResponse(dec)
+	if dec.Err() != nil || !dec.CRLF() {
+		return dec.Err()
+	}
+	if irErr != nil {
+		return irErr
 	}
 	mech = strings.ToUpper(mech)
 	var acct *directory.Account
@@ -200,7 +214,6 @@ func (c *conn) authenticate(tag string, dec *rfc3501.Decoder) error {
 		return errPrivacyRequired
 	}
 	method := "AUTHENTICATE " + mech
-	var resp []byte
 	for {
 		challenge, done, err := server.Next(resp)
 		if err != nil {

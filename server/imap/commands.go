@@ -32,7 +32,9 @@ const (
 	mayExpunge
 )
 
-// command is one row of the command table.
+// command is one row of the command table. A row without run and name only
+// announces a capability: an extension of the grammar that no command
+// carries (LITERAL+).
 type command struct {
 	name   string // upper case; "UID FETCH" for the UID forms (RFC 3501 §6.4.8)
 	run    handler
@@ -100,9 +102,28 @@ func newCommandTable() commandTable {
 		// RFC 2342 §5.
 		{name: "NAMESPACE", run: (*conn).namespace, states: authenticated, flags: mayExpunge,
 			capability: func(*conn) []string { return []string{"NAMESPACE"} }},
+		// RFC 2177 §3 IDLE (idle.go).
+		{name: "IDLE", run: (*conn).idle, states: authenticated, flags: mayExpunge, capability: capIdle},
+		// RFC 3691 §2 UNSELECT (unselect.go).
+		{name: "UNSELECT", run: (*conn).unselect, states: stateSelected, flags: mayExpunge,
+			capability: func(*conn) []string { return []string{"UNSELECT"} }},
+		// RFC 5161 §3.1 ENABLE (enable.go).
+		{name: "ENABLE", run: (*conn).enable, states: authenticated, flags: mayExpunge, capability: capEnable},
+		// RFC 2971 §3.1 ID, in any state (id.go).
+		{name: "ID", run: (*conn).idCmd, states: anyState, flags: mayExpunge, capability: capID},
+		// RFC 6851 §3.1, §3.2 MOVE and UID MOVE (move.go).
+		{name: "MOVE", run: (*conn).move, states: stateSelected, flags: usesSeqNums | mayExpunge,
+			capability: func(*conn) []string { return []string{"MOVE"} }},
+		{name: "UID MOVE", run: (*conn).uidMove, states: stateSelected, flags: mayExpunge},
+		// RFC 7888 LITERAL+ or LITERAL- (literal.go): no command, a row
+		// for the capability alone.
+		{name: "", capability: (*conn).capLiteral},
 	}
 	t := commandTable{list: list, byName: make(map[string]*command, len(list))}
 	for _, cmd := range list {
+		if cmd.run == nil {
+			continue // a capability-only row
+		}
 		if t.byName[cmd.name] != nil {
 			panic("imap: command " + cmd.name + " is in the table twice")
 		}

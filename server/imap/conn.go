@@ -82,7 +82,8 @@ type conn struct {
 	state   state
 	user    string
 	account *store.Account
-	sel     *selected // the selected mailbox, in the selected state
+	sel     *selected  // the selected mailbox, in the selected state
+	enabled enabledSet // extensions enabled with ENABLE (enable.go, RFC 5161)
 
 	// literalMax is the largest literal the command being decoded may send;
 	// appendLiteral marks an APPEND message literal (NO [TOOBIG] rather
@@ -375,12 +376,16 @@ func (c *conn) flush() error {
 // literal is the decoder's LiteralFunc: the literal policy (RFC 3501 §7.5).
 // An accepted synchronising literal gets its continuation request; a refused
 // one gets none, so the client does not send it and the command ends at the
-// announcement (the tagged response follows).
+// announcement (the tagged response follows). A non-synchronizing literal
+// (RFC 7888, literal.go) gets no continuation request; a refused one is
+// read and thrown away by the decoder, and the command is answered.
 func (c *conn) literal(size int64, nonSync, binary bool) error {
+	if nonSync {
+		if err := c.nonSyncRefusal(size); err != nil {
+			return err
+		}
+	}
 	switch {
-	case nonSync:
-		// LITERAL+ (RFC 7888) is not announced.
-		return bad("non-synchronizing literals are not supported")
 	case binary:
 		// BINARY (RFC 3516) is not announced.
 		return bad("literal8 is not supported")
@@ -396,6 +401,9 @@ func (c *conn) literal(size int64, nonSync, binary bool) error {
 		if err := c.literalCheck(size); err != nil {
 			return err
 		}
+	}
+	if nonSync {
+		return nil
 	}
 	c.enc.Continuation("Ready for literal data").CRLF()
 	if err := c.flush(); err != nil {

@@ -36,32 +36,13 @@ var errCopyExpunged = no(codeExpungeIssued, "some of the messages have been expu
 // hear of the expunge (NOOP) and try again; when one disappears during the
 // copy, the copies made are expunged again before the same answer.
 func (c *conn) copyMessages(dec *rfc3501.Decoder, uid bool) error {
-	var set rfc3501.SeqSet
-	var name string
-	if !dec.SP() || !dec.SeqSet(&set) || !dec.SP() || !dec.Mailbox(&name) || !dec.CRLF() {
-		return dec.Err()
-	}
-	seqs, err := c.sel.resolve(set, uid)
-	if err != nil {
+	seqs, dst, err := c.copyArgs(dec, uid)
+	if err != nil || len(seqs) == 0 {
 		return err
-	}
-	dst, err := c.openMailbox(name)
-	if errors.Is(err, store.ErrNotFound) {
-		return no(imap.ResponseCodeTryCreate, "no mailbox %s", name)
-	}
-	if err != nil {
-		return err
-	}
-	if len(seqs) == 0 {
-		return nil
 	}
 	var octets int64
 	for _, seq := range seqs {
-		m := c.sel.msg(seq)
-		if m.expunged {
-			return errCopyExpunged
-		}
-		octets += m.Size
+		octets += c.sel.msg(seq).Size
 	}
 	if err := c.checkCopyQuota(octets, int64(len(seqs))); err != nil {
 		return err
@@ -78,10 +59,7 @@ func (c *conn) copyMessages(dec *rfc3501.Decoder, uid bool) error {
 		}
 		return errCopyExpunged
 	}
-	// RFC 4315 §3 COPYUID: the destination's UIDVALIDITY, and the source
-	// UIDs with the UIDs of their copies in the same order (the store pairs
-	// them by position, ascending source UID).
-	snap, err := dst.Snapshot()
+	args, err := copyUIDArgs(dst, res)
 	if err != nil {
 		return err
 	}
@@ -89,8 +67,50 @@ func (c *conn) copyMessages(dec *rfc3501.Decoder, uid bool) error {
 	if uid {
 		cmd = "UID COPY"
 	}
+	return okCode(rfc4315.CodeCopyUID, args, cmd+" completed")
+}
+
+// copyArgs decodes the arguments of COPY and MOVE and their UID forms
+// (sequence set, mailbox, CRLF) and returns the messages' sequence numbers
+// and the destination. A destination that does not exist is NO [TRYCREATE]
+// (RFC 3501 §6.4.7); a message that another session expunged, while this
+// one still knows it, is NO [EXPUNGEISSUED] (errCopyExpunged).
+func (c *conn) copyArgs(dec *rfc3501.Decoder, uid bool) ([]uint32, *store.Mailbox, error) {
+	var set rfc3501.SeqSet
+	var name string
+	if !dec.SP() || !dec.SeqSet(&set) || !dec.SP() || !dec.Mailbox(&name) || !dec.CRLF() {
+		return nil, nil, dec.Err()
+	}
+	seqs, err := c.sel.resolve(set, uid)
+	if err != nil {
+		return nil, nil, err
+	}
+	dst, err := c.openMailbox(name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, no(imap.ResponseCodeTryCreate, "no mailbox %s", name)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, seq := range seqs {
+		if c.sel.msg(seq).expunged {
+			return nil, nil, errCopyExpunged
+		}
+	}
+	return seqs, dst, nil
+}
+
+// copyUIDArgs returns the arguments of RFC 4315 §3 COPYUID for a copy or
+// move into dst: the destination's UIDVALIDITY, and the source UIDs with the
+// UIDs of their copies in the same order (the store pairs them by position,
+// ascending source UID).
+func copyUIDArgs(dst *store.Mailbox, res store.CopyResult) (func(*rfc3501.Encoder), error) {
+	snap, err := dst.Snapshot()
+	if err != nil {
+		return nil, err
+	}
 	code := rfc4315.CopyUID{UIDValidity: snap.UIDValidity, Src: res.SrcUIDs, Dst: res.DstUIDs}
-	return okCode(rfc4315.CodeCopyUID, func(e *rfc3501.Encoder) { e.Atom(code.Args()) }, cmd+" completed")
+	return func(e *rfc3501.Encoder) { e.Atom(code.Args()) }, nil
 }
 
 // checkCopyQuota refuses copies of count messages and octets octets that

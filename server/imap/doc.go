@@ -14,7 +14,11 @@
 // expunge.go (CHECK, CLOSE, EXPUNGE, UID EXPUNGE), namespace.go (NAMESPACE,
 // RFC 2342), selected.go (the selected mailbox), fetch.go (FETCH, UID FETCH;
 // its choices are in its comments), msgcache/ (the server's cache of parsed
-// message structures, in memory and in Config.CacheDir).
+// message structures, in memory and in Config.CacheDir), idle.go (IDLE, RFC
+// 2177), unselect.go (UNSELECT, RFC 3691), enable.go (ENABLE, RFC 5161, and
+// the connection's enabled extensions), id.go (ID, RFC 2971), move.go (MOVE,
+// UID MOVE, RFC 6851), saslir.go (SASL-IR, RFC 4959), literal.go (LITERAL-
+// and LITERAL+, RFC 7888).
 //
 // # A command
 //
@@ -102,11 +106,13 @@
 //     by another session stays selected (the store keeps it by its GUID).
 //     RENAME INBOX creates the new mailbox and moves INBOX's messages to it
 //     (store.Mailbox.MoveTo), leaving INBOX and its children in place.
-//   - Literals: synchronising literals only (LITERAL+ and BINARY are not
-//     announced). APPEND's message literal may have up to MaxLiteralSize
-//     octets, other literals up to MaxLineLength; a larger one is refused
-//     before it is sent (no continuation request): NO [TOOBIG] for APPEND,
-//     BAD otherwise. APPEND also refuses, before the literal, a mailbox that
+//   - Literals: APPEND's message literal may have up to MaxLiteralSize
+//     octets, other literals up to MaxLineLength; a larger synchronising
+//     literal is refused before it is sent (no continuation request): NO
+//     [TOOBIG] for APPEND, BAD otherwise. Non-synchronising literals (RFC
+//     7888) are taken under LITERAL- (the default: up to 4096 octets) or
+//     LITERAL+ (Config.LiteralPlus); a refused one is read and thrown away
+//     before the answer (literal.go). BINARY's literal8 is not announced. APPEND also refuses, before the literal, a mailbox that
 //     does not exist (NO [TRYCREATE]), an empty message, \Recent or an unknown
 //     system flag, and a message over the account's quota (NO [OVERQUOTA]).
 //   - LOGIN and AUTHENTICATE PLAIN/LOGIN send passwords in the clear: without

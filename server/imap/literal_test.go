@@ -9,7 +9,8 @@ import (
 // accepted one gets "+" before the client sends it; a refused one gets the
 // tagged answer at once, with no continuation, and the session stays in step
 // (the client never sends the octets). Non-synchronising literals (RFC 7888)
-// are not offered: their octets, which the client sends anyway, are skipped.
+// are taken without a continuation request (TestNonSyncLiterals has their
+// limits).
 func TestLiterals(t *testing.T) {
 	env := newEnv(t, insecureAuth, func(cfg *Config) {
 		cfg.MaxLineLength = 1000
@@ -18,7 +19,7 @@ func TestLiterals(t *testing.T) {
 	c := env.dial()
 	c.expect("a1 LOGIN {5}", "+ Ready for literal data")
 	c.expect("alice {15}", "+ Ready for literal data")
-	c.expect(alicePassword, "a1 OK [CAPABILITY IMAP4rev1 UIDPLUS NAMESPACE] LOGIN completed")
+	c.expect(alicePassword, "a1 OK [CAPABILITY IMAP4rev1 UIDPLUS NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed")
 
 	// Over MaxLineLength outside APPEND: BAD, no continuation.
 	c.expect("a2 CREATE {1001}", "a2 BAD literal larger than 1000 octets")
@@ -27,9 +28,9 @@ func TestLiterals(t *testing.T) {
 	c.expect("a4 APPEND INBOX {65}", "a4 NO [TOOBIG] message larger than 64 octets")
 	c.expect("a5 APPEND INBOX (\\Seen) {0}", "a5 NO [CANNOT] empty message")
 	c.expect("a6 NOOP", "a6 OK NOOP completed")
-	// A non-synchronising literal is refused, and its octets skipped.
+	// A non-synchronising literal needs no continuation request.
 	c.write("a7 CREATE {3+}\r\nfoo\r\na8 NOOP\r\n")
-	if got := c.until("a8 "); strings.Join(got, "|") != "a7 BAD non-synchronizing literals are not supported|a8 OK NOOP completed" {
+	if got := c.until("a8 "); strings.Join(got, "|") != "a7 OK CREATE completed|a8 OK NOOP completed" {
 		t.Errorf("non-synchronising literal: %q", got)
 	}
 	c.write("a9 APPEND INBOX ~{3}\r\na10 NOOP\r\n")
@@ -41,7 +42,7 @@ func TestLiterals(t *testing.T) {
 	if got := c.cmd("a\x00b"); len(got) != 1 || !strings.HasPrefix(got[0], "a11 BAD syntax error at octet 17: ") {
 		t.Errorf("NUL in a literal: %q", got)
 	}
-	c.expect("a12 LIST \"\" *", `* LIST (\HasNoChildren) "/" INBOX`, "a12 OK LIST completed")
+	c.expect("a12 LIST \"\" *", `* LIST (\HasNoChildren) "/" INBOX`, `* LIST (\HasNoChildren) "/" foo`, "a12 OK LIST completed")
 }
 
 // TestLongLines checks that a line over MaxLineLength gets BAD and that the
@@ -71,7 +72,7 @@ func TestPipelining(t *testing.T) {
 	c.write("p1 NOOP\r\np2 LOGIN alice \"" + alicePassword + "\"\r\np3 CREATE box\r\np4 LIST \"\" box\r\n")
 	want := []string{
 		"p1 OK NOOP completed",
-		"p2 OK [CAPABILITY IMAP4rev1 UIDPLUS NAMESPACE] LOGIN completed",
+		"p2 OK [CAPABILITY IMAP4rev1 UIDPLUS NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed",
 		"p3 OK CREATE completed",
 		`* LIST (\HasNoChildren) "/" box`,
 		"p4 OK LIST completed",

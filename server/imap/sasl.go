@@ -23,6 +23,12 @@ func newLoginServer(check func(username, password string) error) sasl.Server {
 func (m *loginMech) Next(response []byte) ([]byte, bool, error) {
 	switch m.state {
 	case 0:
+		if response != nil {
+			// An initial response (RFC 4959) is the user name, as a
+			// client-first exchange of LOGIN carries it.
+			m.username, m.state = string(response), 2
+			return []byte("Password:"), false, nil
+		}
 		m.state = 1
 		return []byte("Username:"), false, nil
 	case 1:

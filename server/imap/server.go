@@ -43,6 +43,9 @@ type Config struct {
 	// literal is refused before any octet of it is read (RFC 3501 §7.5: no
 	// continuation request is sent), with "NO [TOOBIG]". Default 50 MiB.
 	MaxLiteralSize int64
+	// LiteralPlus announces LITERAL+ instead of LITERAL- (RFC 7888 §5:
+	// never both; literal.go says what each means here). Default false.
+	LiteralPlus bool
 	// IdleTimeout is the autologout timer: a session that sends nothing for
 	// this long is closed with "* BYE" (RFC 3501 §5.4: at least 30 minutes).
 	// Default 30 minutes; shorter values are for tests.
@@ -103,7 +106,9 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	commands commandTable
-	cache    *msgcache.Cache // parsed message structures (fetch.go)
+	// enableable is the table of extensions ENABLE can enable (enable.go).
+	enableable []enableable
+	cache      *msgcache.Cache // parsed message structures (fetch.go)
 
 	ctx    context.Context // cancelled when Shutdown gives up waiting
 	cancel context.CancelFunc
@@ -149,9 +154,10 @@ func New(cfg Config) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
-		cfg:      cfg,
-		log:      log.With("proto", "imap"),
-		commands: newCommandTable(),
+		cfg:        cfg,
+		log:        log.With("proto", "imap"),
+		commands:   newCommandTable(),
+		enableable: newEnableTable(),
 		cache: msgcache.New(msgcache.Options{
 			MaxEntries: cfg.CacheEntries,
 			MaxBytes:   cfg.CacheBytes,

@@ -53,6 +53,11 @@ func (c *conn) authenticate(args []rfc5804.Arg) error {
 			return check(username, password)
 		})
 	case sasl.Login:
+		if len(args) == 2 {
+			// §2.1: a mechanism whose server speaks first takes no
+			// initial response; LOGIN asks for the user name first.
+			return noText("LOGIN takes no initial response")
+		}
 		server = &loginMechanism{check: check}
 	default:
 		return noText("unsupported SASL mechanism " + args[0].Str)
@@ -93,10 +98,13 @@ func (c *conn) authenticate(args []rfc5804.Arg) error {
 		}
 		line, err := c.dec.ReadResponse()
 		var se *rfc5804.SyntaxError
+		var lt *rfc5804.LiteralTooBigError
 		switch {
 		case err == nil:
-		case errors.As(err, &se):
+		case errors.As(err, &se), errors.As(err, &lt) && lt.Discarded:
 			return c.authFailed(attempted, mech, errBadExchange)
+		case errors.As(err, &lt):
+			return &byeError{rfc5804.Response{Status: rfc5804.BYE, Code: &rfc5804.Code{Name: rfc5804.CodeQuotaMaxSize}, Text: "authentication response far too long"}}
 		case isTimeout(err) && c.s.conns.ShuttingDown():
 			return errShutdown
 		case isTimeout(err) && c.loginExpired():
@@ -213,8 +221,7 @@ func (c *conn) starttls([]rfc5804.Arg) error {
 
 // loginMechanism is the server side of the LOGIN mechanism
 // (draft-murchison-sasl-login-00 §2), which go-sasl offers only as a
-// client. It asks for the user name, then the password; an initial
-// response is the user name.
+// client. It asks for the user name, then the password.
 type loginMechanism struct {
 	step     int // 0: nothing yet, 1: user name asked, 2: password asked
 	username string
@@ -223,14 +230,14 @@ type loginMechanism struct {
 
 // Next implements sasl.Server.
 func (l *loginMechanism) Next(response []byte) ([]byte, bool, error) {
-	switch {
-	case l.step == 0 && response == nil:
+	switch l.step {
+	case 0:
 		l.step = 1
 		return []byte("Username:"), false, nil
-	case l.step <= 1:
+	case 1:
 		l.username, l.step = string(response), 2
 		return []byte("Password:"), false, nil
-	case l.step == 2:
+	case 2:
 		l.step = 3
 		return nil, true, l.check(l.username, string(response))
 	}

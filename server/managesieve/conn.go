@@ -2,6 +2,7 @@ package managesieve
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -75,12 +76,18 @@ func newConn(s *Server, raw net.Conn, accepted time.Time) *conn {
 	return c
 }
 
+// minLiteral is the least literal the decoder accepts whatever the
+// script size limit, so that SASL responses and names fit.
+const minLiteral = 64 << 10
+
 // newDecoder sets up the command decoder on c.r with the server's limits:
-// a literal may hold the largest script allowed.
+// a literal may hold the largest script allowed (PUTSCRIPT checks that
+// limit itself, so that a script between it and minLiteral gets the same
+// QUOTA/MAXSIZE).
 func (c *conn) newDecoder() {
 	c.dec = rfc5804.NewReader(c.r)
 	c.dec.MaxLine = c.s.cfg.MaxLineLength
-	c.dec.MaxLiteral = c.s.cfg.MaxScriptSize
+	c.dec.MaxLiteral = max(c.s.cfg.MaxScriptSize, minLiteral)
 }
 
 // interrupt wakes a session blocked reading a command, so that it sees the
@@ -126,8 +133,8 @@ func (c *conn) serve() {
 	c.send(rfc5804.AppendResponse(nil, rfc5804.Response{Status: rfc5804.OK, Text: "Loft ManageSieve ready"}))
 	for {
 		// Pipelined commands (§2) get their answers in one write: the
-		// buffer is flushed when no further input is waiting.
-		if c.r.Buffered() == 0 {
+		// buffer is flushed unless a whole further line is waiting.
+		if !c.lineBuffered() {
 			if err := c.flush(); err != nil {
 				c.log.Info("write failed", "user", c.user, "err", err)
 				return
@@ -162,10 +169,10 @@ func (c *conn) readFailed(err error) bool {
 	case errors.As(err, &lt) && lt.Discarded:
 		// §1.3 QUOTA/MAXSIZE: the only literal that can be this long is
 		// a script.
-		c.reply(noCode(rfc5804.CodeQuotaMaxSize, fmt.Sprintf("a script may have at most %d octets", c.s.cfg.MaxScriptSize)).resp)
+		c.reply(noCode(rfc5804.CodeQuotaMaxSize, fmt.Sprintf("a literal may have at most %d octets", c.dec.MaxLiteral)).resp)
 		return false
 	case errors.As(err, &lt):
-		c.bye(rfc5804.CodeQuotaMaxSize, fmt.Sprintf("literal of %d octets is far over the limit of %d", lt.Size, c.s.cfg.MaxScriptSize))
+		c.bye(rfc5804.CodeQuotaMaxSize, fmt.Sprintf("literal of %d octets is far over the limit of %d", lt.Size, c.dec.MaxLiteral))
 	case errors.Is(err, errShutdown):
 		c.bye(rfc5804.CodeTryLater, "server shutting down")
 	case isTimeout(err) && c.loginExpired():
@@ -229,6 +236,16 @@ func (c *conn) readCommand() (*rfc5804.Command, error) {
 		return nil, errShutdown
 	}
 	return cmd, err
+}
+
+// lineBuffered reports whether a whole line is already buffered.
+func (c *conn) lineBuffered() bool {
+	n := c.r.Buffered()
+	if n == 0 {
+		return false
+	}
+	b, _ := c.r.Peek(n)
+	return bytes.IndexByte(b, '\n') >= 0
 }
 
 func isTimeout(err error) bool {

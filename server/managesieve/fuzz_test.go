@@ -24,6 +24,9 @@ func FuzzSession(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	env := newEnv(f, insecureAuth, func(cfg *managesieve.Config) { cfg.MaxScriptSize = 64 })
+	env.dir.mu.Lock()
+	env.dir.cheap = true
+	env.dir.mu.Unlock()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		nc, err := net.DialTimeout("tcp", env.addr, ioTimeout)
 		if err != nil {

@@ -1,7 +1,9 @@
 package managesieve_test
 
 import (
+	"context"
 	"encoding/base64"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -91,8 +93,13 @@ func TestAuthenticate(t *testing.T) {
 	env.dir.mu.Lock()
 	env.dir.down = false
 	env.dir.mu.Unlock()
-	// LOGIN with the user name as initial response.
-	c.write("AUTHENTICATE \"LOGIN\" " + b64("alice") + "\r\n")
+	// LOGIN speaks first, so it takes no initial response (§2.1).
+	c.no("AUTHENTICATE \"LOGIN\" "+b64("alice"), "")
+	c.write("AUTHENTICATE \"LOGIN\"\r\n")
+	if l := c.line(); l != b64("Username:")+"\r\n" {
+		t.Fatalf("LOGIN challenge %q", l)
+	}
+	c.write(literal(base64.StdEncoding.EncodeToString([]byte("alice"))) + "\r\n")
 	if l := c.line(); l != b64("Password:")+"\r\n" {
 		t.Fatalf("LOGIN password challenge %q", l)
 	}
@@ -234,7 +241,7 @@ func TestNoopAndErrors(t *testing.T) {
 // The server's timer is short, the client's wait generous: the test waits
 // on the server's answer, never on a clock.
 func TestLoginTimeout(t *testing.T) {
-	env := newEnv(t, func(cfg *managesieve.Config) { cfg.LoginTimeout = 3 * time.Second })
+	env := newEnv(t, func(cfg *managesieve.Config) { cfg.LoginTimeout = 10 * time.Second })
 	c, _ := env.dial()
 	_, r := c.read()
 	if r.Status != rfc5804.BYE {
@@ -256,4 +263,53 @@ func TestConnectionLimitPerIP(t *testing.T) {
 	if r.Status != rfc5804.BYE || r.Code == nil || r.Code.Name != rfc5804.CodeTryLater {
 		t.Fatalf("second connection: %+v, want BYE (TRYLATER)", r)
 	}
+}
+
+// TestShutdown: idle sessions, authenticated or not, are told BYE
+// (TRYLATER) and closed, and the listener closes.
+func TestShutdown(t *testing.T) {
+	env := newEnv(t, insecureAuth)
+	a, _ := env.dial()
+	a.login()
+	b, _ := env.dial()
+	if n := env.srv.ActiveConnections(); n != 2 {
+		t.Errorf("ActiveConnections = %d, want 2", n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	if err := env.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	for _, c := range []*client{a, b} {
+		_, r := c.read()
+		if r.Status != rfc5804.BYE || r.Code == nil || r.Code.Name != rfc5804.CodeTryLater {
+			t.Errorf("at shutdown: %+v, want BYE (TRYLATER)", r)
+		}
+	}
+	if n := env.srv.ActiveConnections(); n != 0 {
+		t.Errorf("ActiveConnections = %d after Shutdown", n)
+	}
+	if c, err := net.Dial("tcp", env.addr); err == nil {
+		c.Close()
+		t.Error("listener still accepts after Shutdown")
+	}
+}
+
+// TestLongSASLResponse: a SASL response over the literal limit is read
+// past and fails the exchange; the session goes on.
+func TestLongSASLResponse(t *testing.T) {
+	env := newEnv(t, insecureAuth, func(cfg *managesieve.Config) { cfg.MaxScriptSize = 100 })
+	c, _ := env.dial()
+	c.write("AUTHENTICATE \"PLAIN\"\r\n")
+	if l := c.line(); l != "\"\"\r\n" {
+		t.Fatalf("PLAIN challenge %q", l)
+	}
+	c.write(literal(strings.Repeat("A", 70000)) + "\r\n")
+	if _, r := c.read(); r.Status != rfc5804.NO {
+		t.Fatalf("a response over the literal limit: %+v", r)
+	}
+	c.login()
+	// A script between MaxScriptSize and the literal limit: QUOTA/MAXSIZE.
+	c.no(`PUTSCRIPT "x" `+literal(strings.Repeat("#", 101)), rfc5804.CodeQuotaMaxSize)
+	c.ok("LOGOUT")
 }

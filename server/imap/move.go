@@ -1,0 +1,67 @@
+package imap
+
+import (
+	"github.com/emersion/go-imap/v2"
+
+	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4315"
+)
+
+// move implements MOVE (RFC 6851 §3.1).
+func (c *conn) move(tag string, dec *rfc3501.Decoder) error {
+	return c.moveMessages(dec, false)
+}
+
+// uidMove implements UID MOVE (RFC 6851 §3.2): the set holds UIDs, and UIDs
+// that name no message are left out.
+func (c *conn) uidMove(tag string, dec *rfc3501.Decoder) error {
+	return c.moveMessages(dec, true)
+}
+
+// moveMessages moves the messages a set names to the end of a mailbox, with
+// their flags and internal dates (RFC 6851 §3.3), through
+// store.Mailbox.MoveTo: each message is copied, then removed from the source
+// (store/FORMAT.md "Move" says what other sessions see meanwhile and after a
+// crash). \Deleted is never set and no FETCH is sent for the source (§3.3).
+//
+// The answer, in the order of §3.3's example and §4.3: an untagged OK with
+// COPYUID (RFC 4315 §3) naming the moved messages and their new UIDs, then
+// an EXPUNGE response for each (the engine's, at the end of the command,
+// RFC 3501 §7.4.1's numbering, with any expunges from elsewhere), then the
+// tagged OK. The arguments are checked as COPY's are (copyArgs: TRYCREATE,
+// EXPUNGEISSUED), and a mailbox selected with EXAMINE is refused, NO
+// [CANNOT], as its messages cannot be expunged (§4.2: MOVE needs the rights
+// of UID EXPUNGE). No quota is checked: a move takes no more room (§4.1).
+//
+// A message that another session expunges or moves while this MOVE runs is
+// not moved by it: the others are, the COPYUID names only those, and the
+// command ends NO [EXPUNGEISSUED] (each message moved or unaffected, §3.3).
+// The destination may be the selected mailbox: the messages get new UIDs
+// (§3.3), reported as EXPUNGE then EXISTS.
+func (c *conn) moveMessages(dec *rfc3501.Decoder, uid bool) error {
+	seqs, dst, err := c.copyArgs(dec, uid)
+	switch {
+	case err != nil:
+		return err
+	case c.sel.readOnly:
+		return no(imap.ResponseCodeCannot, "the mailbox is read-only (EXAMINE)")
+	case len(seqs) == 0:
+		return nil
+	}
+	uids := c.sel.uids(seqs)
+	res, err := c.sel.mbox.MoveTo(dst, uids)
+	if err != nil {
+		return err
+	}
+	if len(res.SrcUIDs) > 0 {
+		args, err := copyUIDArgs(dst, res)
+		if err != nil {
+			return err
+		}
+		c.enc.Untagged().Atom("OK").SP().ResponseCode(rfc4315.CodeCopyUID, args).Text("moved").CRLF()
+	}
+	if len(res.SrcUIDs) < len(uids) {
+		return no(codeExpungeIssued, "some of the messages were expunged meanwhile; the others were moved")
+	}
+	return nil
+}
