@@ -270,13 +270,12 @@ type SieveConfig struct {
 	// lmtp.detail_separator, so that Sieve sees the same detail as LMTP;
 	// "" means the first of them ("+" if details are disabled). Default "".
 	SubaddressSeparator string `toml:"subaddress_separator"`
-	// VacationMinimum, VacationMaximum and VacationDefault bound the
-	// period in which vacation answers a sender once (RFC 5230 §4.1: the
-	// minimum above zero, the maximum above 7 days, the default used when
-	// a script gives none). Defaults "24h", "2160h" (90 days), "168h".
+	// VacationMinimum and VacationMaximum bound the period in which
+	// vacation answers a sender once (RFC 5230 §4.1, RFC 6131 §2: the
+	// minimum above zero, the maximum above 7 days); a script that gives
+	// no period gets 7 days, so bounded. Defaults "24h", "2160h" (90 days).
 	VacationMinimum Duration `toml:"vacation_minimum"`
 	VacationMaximum Duration `toml:"vacation_maximum"`
-	VacationDefault Duration `toml:"vacation_default"`
 	// ErrorReport says how a user learns that their script failed (the
 	// message is always kept in INBOX and the failure logged): "none", or
 	// "inbox" for a short notice appended to INBOX. Default "inbox".
@@ -359,7 +358,6 @@ func defaultConfig(osHostname func() (string, error)) *Config {
 			MaxIncludeDepth: 8,
 			VacationMinimum: Duration(24 * time.Hour),
 			VacationMaximum: Duration(90 * 24 * time.Hour),
-			VacationDefault: Duration(7 * 24 * time.Hour),
 			ErrorReport:     SieveReportInbox,
 			CacheSize:       1000,
 		},
@@ -597,8 +595,6 @@ func (c SieveConfig) validate(detailSeparator string, bad func(key, format strin
 		bad("sieve.vacation_maximum", "must be above 7 days (RFC 5230 §4.1)")
 	case c.VacationMinimum > c.VacationMaximum:
 		bad("sieve.vacation_minimum", "is above sieve.vacation_maximum")
-	case c.VacationDefault < c.VacationMinimum || c.VacationDefault > c.VacationMaximum:
-		bad("sieve.vacation_default", "must lie between sieve.vacation_minimum and sieve.vacation_maximum")
 	}
 	if c.ErrorReport != SieveReportNone && c.ErrorReport != SieveReportInbox {
 		bad("sieve.error_report", "%q is not one of none, inbox", c.ErrorReport)

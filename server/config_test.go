@@ -228,7 +228,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"sieve nesting", "[sieve]\nmax_nesting = 10", []string{"sieve.max_nesting:"}},
 		{"sieve separator", "[sieve]\nsubaddress_separator = \"-\"", []string{"sieve.subaddress_separator:"}},
 		{"sieve vacation maximum", "[sieve]\nvacation_maximum = \"72h\"", []string{"sieve.vacation_maximum:"}},
-		{"sieve vacation default", "[sieve]\nvacation_default = \"1h\"", []string{"sieve.vacation_default:"}},
+		{"sieve vacation minimum", "[sieve]\nvacation_minimum = \"2400h\"", []string{"sieve.vacation_minimum:"}},
 		{"sieve error report", "[sieve]\nerror_report = \"mail\"", []string{"sieve.error_report:"}},
 		{"empty postmaster", "[lmtp]\npostmaster = \"\"", []string{"lmtp.postmaster: not a login name"}},
 		{"postmaster with space", "[lmtp]\npostmaster = \"post master\"", []string{"lmtp.postmaster:"}},

@@ -213,7 +213,6 @@ func newSieve(cfg *Config, dir directory.Directory, logger *slog.Logger) (*sieve
 		SubaddressSeparator: sc.Separator(cfg.LMTP.DetailSeparator),
 		VacationMinimum:     sc.VacationMinimum.Duration(),
 		VacationMaximum:     sc.VacationMaximum.Duration(),
-		VacationDefault:     sc.VacationDefault.Duration(),
 		ErrorReport:         sc.ErrorReport,
 		CacheSize:           sc.CacheSize,
 		Logger:              logger,

@@ -26,7 +26,6 @@ const (
 // Defaults for zero Config fields.
 const (
 	DefaultCacheSize       = 1000
-	DefaultVacationPeriod  = 7 * 24 * time.Hour
 	DefaultVacationMinimum = 24 * time.Hour
 	DefaultVacationMaximum = 90 * 24 * time.Hour
 	// DefaultMaxScriptSize bounds a script, in octets.
@@ -60,11 +59,12 @@ type Config struct {
 	// SubaddressSeparator separates user and detail (RFC 5233); it should
 	// be the LMTP detail separator. "" means "+".
 	SubaddressSeparator string
-	// VacationMinimum, VacationMaximum and VacationDefault bound and
-	// default the period of a vacation response (RFC 5230 §4.1: a
-	// minimum above zero, normally 1 day; a maximum above 7 days; the
-	// default 7 days or the minimum, whichever is greater).
-	VacationMinimum, VacationMaximum, VacationDefault time.Duration
+	// VacationMinimum and VacationMaximum bound the period of a vacation
+	// response (RFC 5230 §4.1: a minimum above zero, normally 1 day; a
+	// maximum above 7 days; RFC 6131 §2 for :seconds). A script that
+	// gives no period gets 7 days, which the bounds then apply to, so
+	// the default is 7 days or the minimum, whichever is greater (§4.1).
+	VacationMinimum, VacationMaximum time.Duration
 	// ErrorReport says how a user learns that their script failed:
 	// ReportNone or ReportInbox. Default ReportInbox.
 	ErrorReport string
@@ -122,16 +122,11 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.VacationMaximum <= 0 {
 		cfg.VacationMaximum = DefaultVacationMaximum
 	}
-	if cfg.VacationDefault <= 0 {
-		cfg.VacationDefault = max(DefaultVacationPeriod, cfg.VacationMinimum)
-	}
 	switch {
 	case cfg.VacationMaximum <= 7*24*time.Hour:
 		return nil, fmt.Errorf("sieve: VacationMaximum %v must be above 7 days (RFC 5230 §4.1)", cfg.VacationMaximum)
 	case cfg.VacationMinimum > cfg.VacationMaximum:
 		return nil, fmt.Errorf("sieve: VacationMinimum %v is above VacationMaximum %v", cfg.VacationMinimum, cfg.VacationMaximum)
-	case cfg.VacationDefault < cfg.VacationMinimum || cfg.VacationDefault > cfg.VacationMaximum:
-		return nil, fmt.Errorf("sieve: VacationDefault %v is outside [%v, %v]", cfg.VacationDefault, cfg.VacationMinimum, cfg.VacationMaximum)
 	}
 	switch cfg.ErrorReport {
 	case "":

@@ -28,12 +28,10 @@ var recipientFields = []string{"To", "Cc", "Bcc", "Resent-To", "Resent-Cc", "Res
 var automatedLocalParts = []string{"mailer-daemon", "listserv", "majordomo", "mailman", "noreply", "no-reply", "bounce", "bounces"}
 
 // vacationPeriod applies the site's bounds to the period a script asked
-// for (RFC 5230 §4.1): zero means the default, a shorter one the minimum,
-// a longer one the maximum.
+// for (RFC 5230 §4.1; RFC 6131 §2, where :seconds 0 also gets the
+// minimum): a shorter one gets the minimum, a longer one the maximum.
 func (e *Engine) vacationPeriod(asked time.Duration) time.Duration {
 	switch {
-	case asked <= 0:
-		return e.cfg.VacationDefault
 	case asked < e.cfg.VacationMinimum:
 		return e.cfg.VacationMinimum
 	case asked > e.cfg.VacationMaximum:

@@ -159,7 +159,7 @@ func TestVacationPeriod(t *testing.T) {
 	x := newFixture(t)
 	day := 24 * time.Hour
 	for _, tc := range []struct{ asked, want time.Duration }{
-		{0, 7 * day}, {time.Hour, day}, {3 * day, 3 * day}, {365 * day, 90 * day},
+		{0, day}, {time.Hour, day}, {7 * day, 7 * day}, {3 * day, 3 * day}, {365 * day, 90 * day},
 	} {
 		if got := x.engine.vacationPeriod(tc.asked); got != tc.want {
 			t.Errorf("vacationPeriod(%v) = %v, want %v", tc.asked, got, tc.want)
