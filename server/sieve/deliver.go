@@ -164,6 +164,12 @@ func (e *Engine) execute(ctx context.Context, d *Delivery, msg *message, p *plan
 	}
 	if p.forceKeep {
 		addTarget(target{mailbox: inbox})
+		if reject != nil {
+			// The message is kept, so it is not refused: telling the
+			// sender otherwise would be false.
+			p.problems = append(p.problems, fmt.Errorf("%s not carried out: a script failed, so the message is kept", reject.Kind()))
+			reject = nil
+		}
 	}
 
 	// RFC 5429 §2.1.1: refuse at the protocol level when nothing else

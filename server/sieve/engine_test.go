@@ -393,3 +393,19 @@ func TestRejectRelayDown(t *testing.T) {
 		t.Error("the user was not told")
 	}
 }
+
+// TestRejectAfterFailure: when one script fails, the message is kept, so
+// the other's reject is not carried out: neither refusal nor rejection
+// message.
+func TestRejectAfterFailure(t *testing.T) {
+	x := newFixture(t, withConfig(func(c *Config) { c.GlobalScript = "/nonexistent/global.sieve" }))
+	x.activate(`require "ereject"; ereject "No";`)
+	out := x.mustDeliver("bob@example.com", "alice@example.org", hello)
+	if out.Reject || !slices.Equal(out.Mailboxes, []string{"INBOX"}) {
+		t.Fatalf("%+v, want the message kept in INBOX", out)
+	}
+	// The notice is stored after the relay would have been used.
+	if n := len(x.relay.Messages()); n != 0 || len(x.notices()) != 1 {
+		t.Errorf("%d relay messages, %d notices; want 0 and 1", n, len(x.notices()))
+	}
+}
