@@ -220,6 +220,22 @@ func newSieve(cfg *Config, dir directory.Directory, logger *slog.Logger) (*sieve
 	if err != nil {
 		return nil, fmt.Errorf("sieve: %w", err)
 	}
+	// A global script that is missing or does not compile would fail
+	// every delivery (each kept in INBOX): refuse to start instead.
+	if sc.GlobalScript != "" {
+		src, err := os.ReadFile(sc.GlobalScript)
+		if err == nil {
+			err = e.Check(src)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sieve.global_script: %w", err)
+		}
+	}
+	if sc.GlobalDir != "" {
+		if fi, err := os.Stat(sc.GlobalDir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("sieve.global_dir: %s is not a directory", sc.GlobalDir)
+		}
+	}
 	return e, nil
 }
 

@@ -320,6 +320,25 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 	if _, err := New(cfg, nil); err == nil || !strings.Contains(err.Error(), "tls.cert_file") {
 		t.Errorf("New = %v, want an error naming tls.cert_file", err)
 	}
+	// A global Sieve script that is missing or does not compile would
+	// fail every delivery: the server does not start.
+	for _, content := range []string{"", "fileinto \"x\";"} {
+		cfg = testConfig(t)
+		cfg.Sieve.GlobalScript = filepath.Join(cfg.DataDir, "global.sieve")
+		if content != "" {
+			if err := os.WriteFile(cfg.Sieve.GlobalScript, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := New(cfg, nil); err == nil || !strings.Contains(err.Error(), "sieve.global_script") {
+			t.Errorf("global script %q: New = %v, want an error naming sieve.global_script", content, err)
+		}
+	}
+	cfg = testConfig(t)
+	cfg.Sieve.GlobalDir = filepath.Join(cfg.DataDir, "absent")
+	if _, err := New(cfg, nil); err == nil || !strings.Contains(err.Error(), "sieve.global_dir") {
+		t.Errorf("New = %v, want an error naming sieve.global_dir", err)
+	}
 }
 
 func TestWaitReportsListenerFailure(t *testing.T) {

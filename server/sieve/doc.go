@@ -56,7 +56,8 @@
 //     scripts), is sent to the envelope sender as a message instead: a
 //     failure MDN for reject (§2.2.1), a DSN for ereject (§2.1.2); never
 //     to the null sender. A rejection message the relay does not take
-//     leaves the message in INBOX.
+//     leaves the message in INBOX, and when a failing script forced the
+//     message into INBOX the rejection is not carried out at all.
 //   - vacation (RFC 5230, RFC 3834) is described below.
 //
 // Copies are stored first and are durable before anything is sent, so
