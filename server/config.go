@@ -237,7 +237,8 @@ type SieveConfig struct {
 	Enabled bool `toml:"enabled"`
 	// GlobalScript is the path of a script run before every user's own;
 	// its explicit actions always apply, and its implicit keep hands the
-	// message to the user's script (server/sieve). Read at each delivery.
+	// message to the user's script (server/sieve). It must exist and
+	// compile when the server starts; it is read again at each delivery.
 	// Default none.
 	GlobalScript string `toml:"global_script"`
 	// GlobalDir holds the scripts that `include :global "name"` loads, as
