@@ -24,6 +24,14 @@ func (d *Delivery) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
+// siteError is a failure of the global script: logged in full, but told
+// to the user only as such, since its details (paths, the script's text)
+// are the administrator's.
+type siteError struct{ err error }
+
+func (e siteError) Error() string { return e.err.Error() }
+func (e siteError) Unwrap() error { return e.err }
+
 // plan is what the scripts of one delivery decided, merged: the actions
 // to carry out, in order, and the failures met on the way.
 type plan struct {
@@ -67,11 +75,11 @@ func (e *Engine) decide(ctx context.Context, d *Delivery, msg *message) *plan {
 	name, src, err := e.scripts.Global(ctx)
 	switch {
 	case err != nil:
-		p.fail(fmt.Errorf("global script %s: %w", name, err))
+		p.fail(siteError{fmt.Errorf("global script %s: %w", name, err)})
 	case src != nil:
 		res, err := e.run(src, v)
 		if err != nil {
-			p.fail(fmt.Errorf("global script %s: %w", name, err))
+			p.fail(siteError{fmt.Errorf("global script %s: %w", name, err)})
 			break
 		}
 		acts := res.Actions

@@ -2,6 +2,7 @@ package sieve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -248,10 +249,16 @@ func protocolReason(reason string) (string, bool) {
 	return reason, true
 }
 
-// lines returns the text of errs, one a line.
-func lines(errs []error) string {
+// userLines returns the text of errs for the user, one a line; a
+// failure of the global script is named, not detailed.
+func userLines(errs []error) string {
 	var b strings.Builder
 	for _, err := range errs {
+		var se siteError
+		if errors.As(err, &se) {
+			b.WriteString("The site-wide filter failed; the administrator can see why in the server log.\n")
+			continue
+		}
 		b.WriteString(err.Error())
 		b.WriteString("\n")
 	}

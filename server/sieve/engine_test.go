@@ -119,8 +119,12 @@ func TestScriptFailures(t *testing.T) {
 			if !slices.Equal(out.Mailboxes, []string{"INBOX"}) {
 				t.Fatalf("went to %v, want INBOX", out.Mailboxes)
 			}
-			if n := len(x.notices()); n != 1 {
-				t.Errorf("%d notices, want 1", n)
+			n := x.notices()
+			if len(n) != 1 {
+				t.Fatalf("%d notices, want 1", len(n))
+			}
+			if tc.global != "" && (strings.Contains(n[0].data, "/nonexistent") || !strings.Contains(n[0].data, "site-wide filter failed")) {
+				t.Errorf("the notice details the global script's failure:\n%s", n[0].data)
 			}
 			if !strings.Contains(x.logs.String(), "sieve: delivery problem") {
 				t.Errorf("the failure is not logged")

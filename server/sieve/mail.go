@@ -126,7 +126,7 @@ func (e *Engine) notice(d *Delivery, problems []error) ([]byte, error) {
 		"that arrived for you at %s (delivery %s).\n"+
 		"No message was lost: where an action failed, the message was kept in your INBOX.\n\n",
 		d.InternalDate.UTC().Format(time.RFC1123Z), d.ID)
-	io.WriteString(w, lines(problems))
+	io.WriteString(w, userLines(problems))
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
