@@ -153,13 +153,13 @@ func (e *Engine) sendRejection(ctx context.Context, d *Delivery, msg *message, r
 	if id, err := oh.MessageID(); err == nil && id != "" {
 		h.SetMsgIDList("In-Reply-To", []string{id})
 	}
+	h.Set("Auto-Submitted", "auto-replied") // RFC 3834 §5: a response to a message
 	var human, reportType string
 	var report bytes.Buffer
 	origID := orig.Get("Message-Id")
 	if r.Extended {
 		h.SetAddressList("From", []*mail.Address{e.postmaster()})
 		h.SetSubject("Undelivered Mail Returned to Sender: " + subject)
-		h.Set("Auto-Submitted", "auto-replied")
 		reportType = "delivery-status"
 		human = "Your message was refused by the recipient's mail filtering program.\n" +
 			"The reason given is as follows:\n\n"
@@ -168,7 +168,6 @@ func (e *Engine) sendRejection(ctx context.Context, d *Delivery, msg *message, r
 	} else {
 		h.SetAddressList("From", []*mail.Address{{Address: userAddress(d)}})
 		h.SetSubject("Rejected: " + subject)
-		h.Set("Auto-Submitted", "auto-replied")
 		reportType = "disposition-notification"
 		human = "The message was refused by the recipient's mail filtering program.\n" +
 			"The reason given was as follows:\n\n"
