@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -789,5 +790,36 @@ func TestShutdownDeadline(t *testing.T) {
 	}
 	if n := countMessages(t, cfg, "alice", "secret"); n != 0 {
 		t.Errorf("alice has %d messages, want 0: the delivery never sent its data", n)
+	}
+}
+
+// TestSieveConfigWired: the [sieve] section's extensions and redirect
+// limit are what ManageSieve announces (RFC 5804 §1.7), since one engine
+// checks scripts and runs them.
+func TestSieveConfigWired(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Sieve.Extensions = []string{"fileinto", "vacation"}
+	cfg.Sieve.MaxRedirects = 3
+	srv, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	c := dialLine(t, addrOf(t, srv, "managesieve"), nil)
+	var caps []string
+	for {
+		line := c.readLine()
+		if strings.HasPrefix(line, "OK") {
+			break
+		}
+		caps = append(caps, line)
+	}
+	for _, want := range []string{`"SIEVE" "fileinto vacation"`, `"MAXREDIRECTS" "3"`} {
+		if !slices.Contains(caps, want) {
+			t.Errorf("ManageSieve capabilities %q lack %s", caps, want)
+		}
 	}
 }
