@@ -823,3 +823,29 @@ func TestSieveConfigWired(t *testing.T) {
 		}
 	}
 }
+
+// TestSieveEnabledWired: with sieve.enabled, LMTP deliveries go through
+// the global script; with it false, straight to INBOX.
+func TestSieveEnabledWired(t *testing.T) {
+	for _, enabled := range []bool{true, false} {
+		t.Run(fmt.Sprintf("enabled=%v", enabled), func(t *testing.T) {
+			cfg := testConfig(t)
+			cfg.Sieve.Enabled = enabled
+			cfg.Sieve.GlobalScript = filepath.Join(cfg.DataDir, "global.sieve")
+			if err := os.WriteFile(cfg.Sieve.GlobalScript, []byte(`require "ereject"; ereject "filtered";`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			addUser(t, cfg, "alice", "secret", "alice@example.org")
+			srv := startServer(t, cfg)
+			statuses := deliver(t, addrOf(t, srv, "lmtp"), "bob@example.org", []string{"alice@example.org"},
+				"Subject: x\r\n\r\nx\r\n")
+			want := 250
+			if enabled {
+				want = 550 // RFC 5429 §2.1.1
+			}
+			if got := statuses["alice@example.org"]; got != want {
+				t.Errorf("LMTP status %d, want %d", got, want)
+			}
+		})
+	}
+}
