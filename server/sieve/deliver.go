@@ -32,6 +32,10 @@ type siteError struct{ err error }
 func (e siteError) Error() string { return e.err.Error() }
 func (e siteError) Unwrap() error { return e.err }
 
+// errTooManyRedirects is the failure of a redirect beyond MaxRedirects
+// for the global and the personal script together.
+var errTooManyRedirects = errors.New("more redirects than the limit for one message (RFC 5228 §4.2)")
+
 // plan is what the scripts of one delivery decided, merged: the actions
 // to carry out, in order, and the failures met on the way.
 type plan struct {
@@ -208,8 +212,18 @@ func (e *Engine) execute(ctx context.Context, d *Delivery, msg *message, p *plan
 		}
 		return nil
 	}
-	for _, r := range redirects {
-		if err := e.redirect(ctx, d, msg, r.Address); err != nil {
+	maxRedirects := e.cfg.MaxRedirects
+	if maxRedirects <= 0 {
+		maxRedirects = rfc5228.DefaultMaxRedirects
+	}
+	for i, r := range redirects {
+		err := errTooManyRedirects
+		if i < maxRedirects {
+			// RFC 5228 §4.2 bounds the redirects of a run; the two
+			// scripts together stay within the one limit.
+			err = e.redirect(ctx, d, msg, r.Address)
+		}
+		if err != nil {
 			p.problems = append(p.problems, fmt.Errorf("redirect to %s: %w; the message is kept in INBOX", r.Address, err))
 			if err := keep(); err != nil {
 				return Outcome{}, err

@@ -48,7 +48,8 @@
 //     "X-Loft-Loop: <the account's address>" field; a message that already
 //     carries one naming the account is not redirected again (a loop), and
 //     is kept.
-//     The number of redirects of one run is bounded by MaxRedirects.
+//     The redirects of one message, both scripts together, are bounded by
+//     MaxRedirects; those beyond are not sent, and the message is kept.
 //   - reject and ereject (RFC 5429) refuse the message at the LMTP level,
 //     550 5.7.1 for that recipient only (§2.1.1, §2.5), when nothing else
 //     delivers it. A reject whose reason is not US-ASCII, or a rejection

@@ -413,3 +413,24 @@ func TestRejectAfterFailure(t *testing.T) {
 		t.Errorf("%d relay messages, %d notices; want 0 and 1", n, len(x.notices()))
 	}
 }
+
+// TestRedirectLimitAcrossScripts: the global and the personal script
+// together redirect at most MaxRedirects times; the rest are not sent and
+// the message is kept.
+func TestRedirectLimitAcrossScripts(t *testing.T) {
+	dir := t.TempDir()
+	global := writeFile(t, dir, "global.sieve", `require "copy"; redirect :copy "a@example.net"; redirect :copy "b@example.net";`)
+	x := newFixture(t, withConfig(func(c *Config) { c.GlobalScript = global; c.MaxRedirects = 2 }))
+	x.activate(`redirect "c@example.net";`)
+	out := x.mustDeliver("bob@example.com", "alice@example.org", hello)
+	if !slices.Equal(out.Mailboxes, []string{"INBOX"}) {
+		t.Errorf("%+v, want the message kept", out)
+	}
+	var to []string
+	for _, m := range x.relay.Wait(t, 2, relayTimeout) {
+		to = append(to, m.To...)
+	}
+	if !slices.Equal(to, []string{"a@example.net", "b@example.net"}) {
+		t.Errorf("redirected to %v, want only the first two", to)
+	}
+}
