@@ -10,10 +10,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/loftmail/loft/conformance/harness"
+	"github.com/loftmail/loft/server"
+	"github.com/loftmail/loft/server/directory/ldaptest"
 )
 
 // The commands a transcript may use besides testscript's own. Each protocol
@@ -23,15 +26,19 @@ import (
 // Lines that break the protocol (a bare LF, a malformed reply, no answer
 // within harness.DefaultTimeout) fail the script whatever the `!`.
 //
-//	serve [imap] [imaps] [pop3] [pop3s] [lmtp] [managesieve] [-config=FILE] [-plaintext=never|loopback|always]
+//	serve [imap] [imaps] [pop3] [pop3s] [lmtp] [managesieve] [-config=FILE] [-plaintext=never|loopback|always] [-clock=TIME]
 //	    Start the assembled server (every listener when none is named)
 //	    with a fresh data directory under $WORK, and stop it when the script
 //	    ends. Sets IMAP_ADDR, IMAPS_ADDR, POP3_ADDR, POP3S_ADDR, LMTP_ADDR,
 //	    MANAGESIEVE_ADDR
 //	    (host:port), the matching *_PORT variables, LOFT_HOSTNAME and
-//	    LOFT_DATA. The server logs to $WORK/server.log.
+//	    LOFT_DATA. The server logs to $WORK/server.log. -clock=TIME (RFC
+//	    3339) stops the clock of the IMAP search keys that depend on the
+//	    current time (RFC 5032 OLDER, YOUNGER) at TIME.
 //	adduser LOGIN PASSWORD [ADDRESS...] [-quota-storage=N] [-quota-messages=N] [-disabled]
-//	    Create an account in the running server's file directory.
+//	    Create an account in the running server's directory: the file
+//	    directory, or the LDAP directory when the transcript runs against
+//	    LDAP (the conditions [file] and [ldap] say which).
 //	pop3 CONN [-tls] [-raw] [-nowait] [-pad=N] [-save=FILE] [-strip-trace] LINE...
 //	lmtp CONN [-raw] [-nowait] [-pad=N] LINE...
 //	    Open connection CONN on first use (over implicit TLS with -tls),
@@ -134,11 +141,12 @@ type stateKey struct{}
 
 // state is one script's server and connections.
 type state struct {
-	work    string
-	srv     *harness.Server
-	logPath string
-	conns   map[string]*session
-	last    string // the output of the last protocol command, for capture
+	work      string
+	directory *server.DirectoryConfig // nil: the file directory
+	srv       *harness.Server
+	logPath   string
+	conns     map[string]*session
+	last      string // the output of the last protocol command, for capture
 }
 
 // session is one named connection and what the driver knows of its
@@ -157,9 +165,38 @@ type session struct {
 	data    bool // LMTP: DATA was answered 354; lines are message content
 }
 
-func setup(env *testscript.Env) error {
-	env.Values[stateKey{}] = &state{work: env.WorkDir, conns: map[string]*session{}}
-	return nil
+// ldapDirectory is the [directory] section of a server that uses tree on
+// ldapServer.
+func ldapDirectory(ldapServer *ldaptest.Server, tree *ldaptest.Tree) *server.DirectoryConfig {
+	dc := server.DefaultConfig().Directory
+	dc.Backend = "ldap"
+	l := &dc.LDAP
+	l.URLs = []string{ldapServer.URL}
+	l.BindDN = ldaptest.ServiceDN
+	l.BindPassword = ldaptest.ServicePassword
+	l.UserBase, l.GroupBase, l.SettingsDN = tree.UserBase, tree.GroupBase, tree.SettingsDN
+	// Generous timeouts: a loaded machine must not make slapd look down.
+	l.DialTimeout = server.Duration(time.Minute)
+	l.RequestTimeout = server.Duration(time.Minute)
+	return &dc
+}
+
+// setupFor returns the Setup of testscript for one directory backend:
+// with LDAP, each transcript gets a subtree of its own on ldapServer, and
+// its server is configured to use it.
+func setupFor(backend string, ldapServer *ldaptest.Server) func(*testscript.Env) error {
+	return func(env *testscript.Env) error {
+		st := &state{work: env.WorkDir, conns: map[string]*session{}}
+		if backend == backendLDAP {
+			tree, err := ldapServer.NewTree()
+			if err != nil {
+				return err
+			}
+			st.directory = ldapDirectory(ldapServer, tree)
+		}
+		env.Values[stateKey{}] = st
+		return nil
+	}
 }
 
 func getState(ts *testscript.TestScript) *state {
@@ -219,7 +256,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	if st.srv != nil {
 		ts.Fatalf("serve: a server is already running")
 	}
-	flags, protos := flagSet(args, "config", "plaintext")
+	flags, protos := flagSet(args, "config", "plaintext", "clock")
 	if len(protos) == 0 {
 		protos = []string{harness.IMAP, harness.IMAPS, harness.POP3, harness.POP3S, harness.LMTP, harness.ManageSieve}
 	}
@@ -227,7 +264,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 		switch p {
 		case harness.IMAP, harness.IMAPS, harness.POP3, harness.POP3S, harness.LMTP, harness.ManageSieve:
 		default:
-			ts.Fatalf("usage: serve [imap] [imaps] [pop3] [pop3s] [lmtp] [managesieve] [-config=FILE] [-plaintext=MODE]; unknown %q", p)
+			ts.Fatalf("usage: serve [imap] [imaps] [pop3] [pop3s] [lmtp] [managesieve] [-config=FILE] [-plaintext=MODE] [-clock=TIME]; unknown %q", p)
 		}
 	}
 	dir := filepath.Join(st.work, ".loft")
@@ -235,9 +272,16 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	st.logPath = filepath.Join(st.work, "server.log")
 	logFile, err := os.Create(st.logPath)
 	ts.Check(err)
-	opts := harness.Options{Dir: dir, Protocols: protos, Plaintext: flags["plaintext"], Log: logFile}
+	opts := harness.Options{Dir: dir, Protocols: protos, Plaintext: flags["plaintext"], Log: logFile, Directory: st.directory}
 	if f, ok := flags["config"]; ok {
 		opts.ConfigFile = ts.MkAbs(f)
+	}
+	if c, ok := flags["clock"]; ok {
+		now, err := time.Parse(time.RFC3339, c)
+		if err != nil {
+			ts.Fatalf("serve: -clock: %v", err)
+		}
+		opts.Now = func() time.Time { return now }
 	}
 	srv, err := harness.Start(opts)
 	if err != nil {

@@ -112,10 +112,10 @@ func (cl *imapClient) mailboxState(mailbox string) string {
 	return b.String()
 }
 
-// pythonIMAPScript uses every IMAP4rev1 command through Python's imaplib,
-// and NAMESPACE, asserting each result; it prints what the Go test checks
-// further as JSON. Standard input is a message to APPEND.
-const pythonIMAPScript = `
+// pythonIMAPPrelude begins the imaplib scripts: the server's host and port
+// are the arguments, standard input is a message, out collects the results
+// to print as JSON, and ok asserts an OK response and returns its data.
+const pythonIMAPPrelude = `
 import base64, imaplib, json, ssl, sys
 
 host, port = sys.argv[1], int(sys.argv[2])
@@ -126,7 +126,25 @@ def ok(res, what):
     typ, data = res
     assert typ == "OK", (what, typ, data)
     return data
+`
 
+// runPython writes script to a file and runs it with python against the
+// server's IMAP listener, stdin on its standard input; it returns the
+// standard output.
+func runPython(t *testing.T, python string, srv *harness.Server, script string, stdin []byte) []byte {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "script.py")
+	if err := os.WriteFile(file, []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := net.SplitHostPort(srv.Addr[harness.IMAP])
+	return run(t, stdin, nil, python, file, host, port)
+}
+
+// pythonIMAPScript uses every IMAP4rev1 command through Python's imaplib,
+// and NAMESPACE, asserting each result; it prints what the Go test checks
+// further as JSON. Standard input is a message to APPEND.
+const pythonIMAPScript = pythonIMAPPrelude + `
 M = imaplib.IMAP4(host, port)
 caps = ok(M.capability(), "CAPABILITY")[0].split()
 assert caps[0] == b"IMAP4rev1", caps
@@ -210,13 +228,8 @@ func TestPythonIMAP(t *testing.T) {
 	deliver(t, srv, testMessage)
 	stored := retrieve(t, srv.Addr[harness.POP3])[0]
 
-	script := filepath.Join(t.TempDir(), "imap.py")
-	if err := os.WriteFile(script, []byte(pythonIMAPScript), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	appended := "From: Carol <carol@example.org>\nSubject: appended by imaplib\n\nAppended.\n"
-	host, port, _ := net.SplitHostPort(srv.Addr[harness.IMAP])
-	out := run(t, harness.CRLF([]byte(appended)), nil, python, script, host, port)
+	out := runPython(t, python, srv, pythonIMAPScript, harness.CRLF([]byte(appended)))
 
 	var got struct {
 		CapsBefore    []string `json:"capabilities_before_tls"`

@@ -54,6 +54,11 @@ type Config struct {
 	Store       StoreConfig     `toml:"store"`
 	Directory   DirectoryConfig `toml:"directory"`
 	Sieve       SieveConfig     `toml:"sieve"`
+
+	// Now, if set, is the clock of the time-dependent IMAP search keys
+	// (RFC 5032 OLDER and YOUNGER): tests set it. Nil: time.Now. It is not
+	// read from the configuration file.
+	Now func() time.Time `toml:"-"`
 }
 
 // LogConfig selects what the server logs and how.
@@ -300,10 +305,151 @@ func (c SieveConfig) Separator(detailSeparator string) string {
 // DirectoryConfig selects where users, passwords and quotas live.
 type DirectoryConfig struct {
 	// Backend is "file", the embedded directory managed with
-	// `loft adm user …`. Default "file".
+	// `loft adm user …`, or "ldap", an LDAP directory configured in
+	// [directory.ldap]. Default "file".
 	Backend string `toml:"backend"`
 	// Path is the file directory's location. Default DATA/directory.
 	Path string `toml:"path"`
+	// LDAP configures the LDAP directory (backend = "ldap").
+	LDAP LDAPConfig `toml:"ldap"`
+}
+
+// LDAPConfig configures the LDAP directory (server/directory.LDAP): where
+// its servers are, how Loft binds, and where and under which names it
+// finds accounts, groups and the settings entry every Loft server shares.
+// The defaults match the schema Loft ships (testdata/ldap/loft.schema);
+// urls, user_base, group_base and usually bind_dn must be set.
+type LDAPConfig struct {
+	// URLs are the LDAP servers, "ldap://host[:port]" or
+	// "ldaps://host[:port]", tried in order when one cannot be reached.
+	URLs []string `toml:"urls"`
+	// StartTLS upgrades ldap:// connections with StartTLS (RFC 4511
+	// §4.14). Default false.
+	StartTLS bool `toml:"start_tls"`
+	// CAFile is a PEM file of the certificates the servers' are verified
+	// against; "" uses the system's roots.
+	CAFile string `toml:"ca_file"`
+	// BindDN and BindPassword are the service account Loft binds as to
+	// search and to provision; BindPasswordFile, if set, is a file whose
+	// first line is the password instead (so that the configuration can
+	// be readable by more than the server). BindDN "" searches
+	// anonymously.
+	BindDN           string `toml:"bind_dn"`
+	BindPassword     string `toml:"bind_password,omitempty"`
+	BindPasswordFile string `toml:"bind_password_file"`
+	// UserBase and GroupBase are the subtrees of accounts and groups.
+	UserBase  string `toml:"user_base"`
+	GroupBase string `toml:"group_base"`
+	// UserFilter finds an account by login name and AddressFilter by
+	// mail address; each "%s" is replaced by the value, escaped (RFC 4515
+	// §3). GroupFilter matches every group.
+	UserFilter    string `toml:"user_filter"`
+	AddressFilter string `toml:"address_filter"`
+	GroupFilter   string `toml:"group_filter"`
+	// UserObjectClasses are the object classes of the accounts `loft adm
+	// user add` creates; the last is the auxiliary class that holds the
+	// quota, enabled and Sieve attributes.
+	UserObjectClasses []string `toml:"user_object_classes"`
+	// Attribute names; see server/directory.LDAPOptions. An empty name
+	// leaves the feature out: no quota attribute (the default quota
+	// applies), no enabled attribute (every account is enabled), no
+	// Sieve script attribute (scripts come from ManageSieve), no memberOf
+	// attribute (groups are found by searching their member attribute).
+	LoginAttribute         string   `toml:"login_attribute"`
+	AddressAttributes      []string `toml:"address_attributes"`
+	QuotaStorageAttribute  string   `toml:"quota_storage_attribute"`
+	QuotaMessagesAttribute string   `toml:"quota_messages_attribute"`
+	EnabledAttribute       string   `toml:"enabled_attribute"`
+	SieveScriptAttribute   string   `toml:"sieve_script_attribute"`
+	MemberOfAttribute      string   `toml:"member_of_attribute"`
+	GroupNameAttribute     string   `toml:"group_name_attribute"`
+	GroupMemberAttribute   string   `toml:"group_member_attribute"`
+	// SettingsDN is the loftSettings entry holding the global Sieve
+	// script and the default quotas; "" if there is none. It is read at
+	// start, every SettingsInterval (0: never again) and on SIGHUP.
+	SettingsDN       string   `toml:"settings_dn"`
+	SettingsInterval Duration `toml:"settings_interval"`
+	// PoolSize is the most connections open for searches, and as many
+	// again for users' binds. Default 8.
+	PoolSize int `toml:"pool_size"`
+	// DialTimeout bounds connecting to one server, RequestTimeout one
+	// request. When they pass, the server is taken as down: logins get
+	// a temporary failure (IMAP NO [UNAVAILABLE], POP3 -ERR [SYS/TEMP]),
+	// deliveries 451 4.4.3. Default 5 seconds each.
+	DialTimeout    Duration `toml:"dial_timeout"`
+	RequestTimeout Duration `toml:"request_timeout"`
+	// CacheTTL is how long a found account is remembered; 0 searches
+	// for every login and delivery. Default 60 seconds.
+	CacheTTL Duration `toml:"cache_ttl"`
+}
+
+// defaultLDAPConfig is LDAPConfig with directory.DefaultLDAPOptions.
+func defaultLDAPConfig() LDAPConfig {
+	o := directory.DefaultLDAPOptions()
+	return LDAPConfig{
+		UserFilter:             o.UserFilter,
+		AddressFilter:          o.AddressFilter,
+		GroupFilter:            o.GroupFilter,
+		UserObjectClasses:      o.UserObjectClasses,
+		LoginAttribute:         o.LoginAttr,
+		AddressAttributes:      o.AddressAttrs,
+		QuotaStorageAttribute:  o.QuotaStorageAttr,
+		QuotaMessagesAttribute: o.QuotaMessagesAttr,
+		EnabledAttribute:       o.EnabledAttr,
+		SieveScriptAttribute:   o.SieveScriptAttr,
+		MemberOfAttribute:      o.MemberOfAttr,
+		GroupNameAttribute:     o.GroupNameAttr,
+		GroupMemberAttribute:   o.GroupMemberAttr,
+		SettingsInterval:       Duration(o.SettingsInterval),
+		PoolSize:               o.PoolSize,
+		DialTimeout:            Duration(o.DialTimeout),
+		RequestTimeout:         Duration(o.RequestTimeout),
+		CacheTTL:               Duration(o.CacheTTL),
+	}
+}
+
+// Options converts the section to the options of directory.OpenLDAP,
+// reading bind_password_file if it is set. The logger receives the
+// directory's warnings.
+func (c *LDAPConfig) Options(logger *slog.Logger) (directory.LDAPOptions, error) {
+	pw := c.BindPassword
+	if c.BindPasswordFile != "" {
+		data, err := os.ReadFile(c.BindPasswordFile)
+		if err != nil {
+			return directory.LDAPOptions{}, fmt.Errorf("bind_password_file: %w", err)
+		}
+		pw, _, _ = strings.Cut(string(data), "\n")
+		pw = strings.TrimSuffix(pw, "\r")
+	}
+	return directory.LDAPOptions{
+		URLs:              c.URLs,
+		StartTLS:          c.StartTLS,
+		CAFile:            c.CAFile,
+		BindDN:            c.BindDN,
+		BindPassword:      pw,
+		UserBase:          c.UserBase,
+		GroupBase:         c.GroupBase,
+		UserFilter:        c.UserFilter,
+		AddressFilter:     c.AddressFilter,
+		GroupFilter:       c.GroupFilter,
+		UserObjectClasses: c.UserObjectClasses,
+		LoginAttr:         c.LoginAttribute,
+		AddressAttrs:      c.AddressAttributes,
+		QuotaStorageAttr:  c.QuotaStorageAttribute,
+		QuotaMessagesAttr: c.QuotaMessagesAttribute,
+		EnabledAttr:       c.EnabledAttribute,
+		SieveScriptAttr:   c.SieveScriptAttribute,
+		MemberOfAttr:      c.MemberOfAttribute,
+		GroupNameAttr:     c.GroupNameAttribute,
+		GroupMemberAttr:   c.GroupMemberAttribute,
+		SettingsDN:        c.SettingsDN,
+		SettingsInterval:  c.SettingsInterval.Duration(),
+		PoolSize:          c.PoolSize,
+		DialTimeout:       c.DialTimeout.Duration(),
+		RequestTimeout:    c.RequestTimeout.Duration(),
+		CacheTTL:          c.CacheTTL.Duration(),
+		Logger:            logger,
+	}, nil
 }
 
 // DefaultConfig returns the embedded default: data under ./var, the file
@@ -349,7 +495,7 @@ func defaultConfig(osHostname func() (string, error)) *Config {
 		POP3S:       ListenersConfig{Listen: []string{"127.0.0.1:1995"}},
 		ManageSieve: ListenersConfig{Listen: []string{"127.0.0.1:4190"}},
 		Store:       StoreConfig{PollInterval: Duration(2 * time.Second)},
-		Directory:   DirectoryConfig{Backend: "file"},
+		Directory:   DirectoryConfig{Backend: "file", LDAP: defaultLDAPConfig()},
 		Sieve: SieveConfig{
 			Enabled:         true,
 			RelayTimeout:    Duration(2 * time.Minute),
@@ -546,8 +692,27 @@ func (c *Config) Validate() error {
 		bad("store.poll_interval", "must be positive")
 	}
 
-	if c.Directory.Backend != "file" {
-		bad("directory.backend", "%q is not one of file", c.Directory.Backend)
+	switch c.Directory.Backend {
+	case "file":
+	case "ldap":
+		l := &c.Directory.LDAP
+		if l.BindPassword != "" && l.BindPasswordFile != "" {
+			bad("directory.ldap.bind_password", "set bind_password or bind_password_file, not both")
+		}
+		o, err := l.Options(nil)
+		if err == nil && l.BindPasswordFile != "" && o.BindPassword == "" {
+			err = errors.New("bind_password_file: the file's first line is empty")
+		}
+		if err == nil {
+			err = o.Check()
+		}
+		if err != nil {
+			// Check's errors begin with the name of the key.
+			msg, _ := strings.CutPrefix(err.Error(), directory.ErrInvalid.Error()+": ")
+			errs = append(errs, fmt.Errorf("directory.ldap.%s", msg))
+		}
+	default:
+		bad("directory.backend", "%q is not one of file, ldap", c.Directory.Backend)
 	}
 
 	c.Sieve.validate(c.LMTP.DetailSeparator, bad)

@@ -16,8 +16,10 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/loftmail/loft/rfc/rfc3848"
+	"github.com/loftmail/loft/server/directory"
 )
 
 func writeConfig(t *testing.T, content string) string {
@@ -436,7 +438,7 @@ func configKeys(t reflect.Type, prefix string) []string {
 	var keys []string
 	for f := range t.Fields() {
 		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-		if name == "" {
+		if name == "" || name == "-" { // "-": not read from the file
 			continue
 		}
 		if f.Type.Kind() == reflect.Struct {
@@ -553,5 +555,64 @@ func TestPlaintextPolicy(t *testing.T) {
 		if got := plaintextPolicy(PlaintextLoopback)(a.addr); got != a.local {
 			t.Errorf("loopback(%v) = %v, want %v", a.addr, got, a.local)
 		}
+	}
+}
+
+// The [directory.ldap] section: read over its defaults, validated only
+// when backend = "ldap", each error naming its key.
+func TestLDAPConfig(t *testing.T) {
+	dir := t.TempDir()
+	pwFile := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pwFile, []byte("service-secret\r\nignored\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const base = `
+[directory]
+backend = "ldap"
+[directory.ldap]
+urls = ["ldap://127.0.0.1:389", "ldaps://ldap2.example.org"]
+bind_dn = "cn=loft,dc=example,dc=org"
+user_base = "ou=people,dc=example,dc=org"
+group_base = "ou=groups,dc=example,dc=org"
+cache_ttl = 0
+`
+	cfg, err := LoadConfig(writeConfig(t, base+"bind_password_file = \""+pwFile+"\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := cfg.Directory.LDAP.Options(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := directory.DefaultLDAPOptions()
+	want.URLs = []string{"ldap://127.0.0.1:389", "ldaps://ldap2.example.org"}
+	want.BindDN = "cn=loft,dc=example,dc=org"
+	want.BindPassword = "service-secret"
+	want.UserBase = "ou=people,dc=example,dc=org"
+	want.GroupBase = "ou=groups,dc=example,dc=org"
+	want.CacheTTL = 0
+	if diff := cmp.Diff(want, o, cmpopts.IgnoreFields(directory.LDAPOptions{}, "Logger")); diff != "" {
+		t.Errorf("Options (-want +got):\n%s", diff)
+	}
+
+	// A file directory ignores the section.
+	if _, err := LoadConfig(writeConfig(t, "[directory.ldap]\nurls = []\n")); err != nil {
+		t.Errorf("file backend with an empty ldap section: %v", err)
+	}
+	for _, tc := range []struct{ add, key string }{
+		{`bind_password = "x"` + "\nbind_password_file = \"" + pwFile + "\"", "directory.ldap.bind_password"},
+		{"", "directory.ldap.bind_password"}, // bind_dn without a password
+		{`bind_password = "x"` + "\nuser_filter = \"(uid=alice)\"", "directory.ldap.user_filter"},
+		{`bind_password = "x"` + "\npool_size = 0", "directory.ldap.pool_size"},
+		{`bind_password = "x"` + "\nbind_password_file = \"" + filepath.Join(dir, "absent") + "\"", "directory.ldap.bind_password"},
+	} {
+		_, err := LoadConfig(writeConfig(t, base+tc.add+"\n"))
+		if err == nil || !strings.Contains(err.Error(), tc.key) {
+			t.Errorf("with %q: error %v, want one naming %s", tc.add, err, tc.key)
+		}
+	}
+	_, err = LoadConfig(writeConfig(t, strings.Replace(base, `urls = ["ldap://127.0.0.1:389", "ldaps://ldap2.example.org"]`, `urls = ["http://x"]`, 1)+"bind_password = \"x\"\n"))
+	if err == nil || !strings.Contains(err.Error(), "directory.ldap.urls") {
+		t.Errorf("http URL: error %v, want one naming directory.ldap.urls", err)
 	}
 }

@@ -31,7 +31,7 @@ type Server struct {
 	cfg       *Config
 	logger    *slog.Logger
 	store     *store.Store
-	dir       *directory.File
+	dir       directory.Admin
 	tlsConfig *tls.Config
 	imap      *imap.Server
 	pop3      *pop3.Server
@@ -88,10 +88,10 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", cfg.StorePath(), err)
 	}
-	dir, err := directory.OpenFile(cfg.DirectoryPath())
+	dir, err := OpenDirectory(cfg, logger)
 	if err != nil {
 		st.Close()
-		return nil, fmt.Errorf("open directory %s: %w", cfg.DirectoryPath(), err)
+		return nil, err
 	}
 
 	s := &Server{
@@ -119,6 +119,7 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
 		AuthFailureDelay:    authFailureDelay(cfg.Auth.FailureDelay),
 		CacheDir:            cfg.CachePath(),
+		Now:                 cfg.Now,
 	})
 	s.pop3 = pop3.New(pop3.Config{
 		Store:               st,
@@ -188,15 +189,15 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 // limits.max_script_size: the one place where the extension list and the
 // limits are configured, for delivery and for ManageSieve's checks alike.
 //
-// A directory that keeps Sieve scripts (sieve.DirectoryScripts: the LDAP
-// backend's shared entry and per-user attribute) is asked first; the
-// global script file and the store's active script apply where it has
-// none.
+// The directory is asked first for scripts (the LDAP directory keeps a
+// global script in its settings entry and a personal one per account);
+// the global script file and the store's active script apply where it
+// keeps none. dir may be nil (script checks only).
 func newSieve(cfg *Config, dir directory.Directory, logger *slog.Logger) (*sieve.Engine, error) {
 	sc := cfg.Sieve
 	var scripts sieve.ScriptSource
-	if ds, ok := dir.(sieve.DirectoryScripts); ok {
-		scripts = sieve.DirectorySource(ds, sc.GlobalScript)
+	if dir != nil {
+		scripts = sieve.DirectorySource(dir, sc.GlobalScript)
 	}
 	e, err := sieve.New(sieve.Config{
 		Extensions:          sc.Extensions,
@@ -245,6 +246,49 @@ func newSieve(cfg *Config, dir directory.Directory, logger *slog.Logger) (*sieve
 // script and sends no mail. Errors: a [sieve] section the engine refuses.
 func NewSieveChecker(cfg *Config) (*sieve.Engine, error) {
 	return newSieve(cfg, nil, slog.New(slog.DiscardHandler))
+}
+
+// OpenDirectory opens the directory the configuration selects: the file
+// directory at DirectoryPath, or the LDAP directory of [directory.ldap].
+// The logger receives the LDAP directory's warnings; nil discards them.
+// `loft serve` and `loft adm` both open it so.
+func OpenDirectory(cfg *Config, logger *slog.Logger) (directory.Admin, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	switch cfg.Directory.Backend {
+	case "ldap":
+		o, err := cfg.Directory.LDAP.Options(logger.With("component", "directory"))
+		if err != nil {
+			return nil, fmt.Errorf("directory.ldap.%w", err)
+		}
+		d, err := directory.OpenLDAP(o)
+		if err != nil {
+			return nil, fmt.Errorf("open LDAP directory: %w", err)
+		}
+		return d, nil
+	default:
+		d, err := directory.OpenFile(cfg.DirectoryPath())
+		if err != nil {
+			return nil, fmt.Errorf("open directory %s: %w", cfg.DirectoryPath(), err)
+		}
+		return d, nil
+	}
+}
+
+// Reload re-reads what the server takes from its directory at start: for
+// the LDAP directory, the shared settings entry, and it forgets the
+// accounts it cached. `loft serve` calls it on SIGHUP.
+func (s *Server) Reload(ctx context.Context) error {
+	r, ok := s.dir.(interface{ Reload(context.Context) error })
+	if !ok {
+		return nil
+	}
+	if err := r.Reload(ctx); err != nil {
+		return fmt.Errorf("reload directory: %w", err)
+	}
+	s.logger.Info("directory reloaded")
+	return nil
 }
 
 // authFailureDelay converts auth.failure_delay, where 0 means no delay, to

@@ -39,7 +39,7 @@ type groupCmd struct {
 // admin is what an adm command works on.
 type admin struct {
 	cfg *server.Config
-	dir *directory.File
+	dir directory.Admin
 	st  *store.Store // nil unless asked for
 }
 

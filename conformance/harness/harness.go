@@ -58,6 +58,13 @@ type Options struct {
 	Plaintext string
 	// Log receives the server's structured log. Nil discards it.
 	Log io.Writer
+	// Directory, if set, replaces the configuration's [directory]
+	// section: an LDAP directory instead of the file directory under
+	// Dir, for instance.
+	Directory *server.DirectoryConfig
+	// Now, if set, is the server's clock for the IMAP search keys that
+	// depend on the current time (RFC 5032).
+	Now func() time.Time
 }
 
 // Server is a running test server.
@@ -93,6 +100,7 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	cfg.Hostname = Hostname
+	cfg.Now = opts.Now
 	certFile, keyFile, roots, err := WriteCertificate(opts.Dir)
 	if err != nil {
 		return nil, err
@@ -101,6 +109,9 @@ func Start(opts Options) (*Server, error) {
 	cfg.TLS.KeyFile = keyFile
 	if opts.Plaintext != "" {
 		cfg.Auth.Plaintext = opts.Plaintext
+	}
+	if opts.Directory != nil {
+		cfg.Directory = *opts.Directory
 	}
 	cfg.LMTP.Listen = nil
 	cfg.IMAP.Listen = nil
@@ -160,7 +171,7 @@ func (s *Server) Stop() error {
 	return s.srv.Shutdown(ctx)
 }
 
-// User describes an account to create in the server's file directory.
+// User describes an account to create in the server's directory.
 type User struct {
 	Login         string
 	Password      string
@@ -170,17 +181,13 @@ type User struct {
 	Disabled      bool
 }
 
-// AddUser creates an account in the server's directory while the server
-// runs, the way `loft adm user add` does.
+// AddUser creates an account in the server's directory (the file
+// directory or LDAP, as configured) while the server runs, the way `loft
+// adm user add` does: through a directory opened for the purpose.
 func (s *Server) AddUser(u User) error {
-	return AddUser(s.Config.DirectoryPath(), u)
-}
-
-// AddUser creates an account in the file directory at path.
-func AddUser(path string, u User) error {
-	dir, err := directory.OpenFile(path)
+	dir, err := server.OpenDirectory(s.Config, nil)
 	if err != nil {
-		return fmt.Errorf("harness: opening directory %s: %w", path, err)
+		return fmt.Errorf("harness: %w", err)
 	}
 	defer dir.Close()
 	err = dir.AddUser(directory.UserSpec{

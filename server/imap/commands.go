@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc3516"
 	"github.com/loftmail/loft/rfc/rfc4315"
 )
 
@@ -91,13 +92,18 @@ func newCommandTable() commandTable {
 		// COPYUID codes are in APPEND's and COPY's handlers.
 		{name: "UID EXPUNGE", run: (*conn).uidExpunge, states: stateSelected, flags: mayExpunge,
 			capability: func(*conn) []string { return []string{rfc4315.Capability} }},
-		{name: "FETCH", run: (*conn).fetch, states: stateSelected, flags: usesSeqNums},
+		// RFC 3516 extends FETCH (binary.go) and APPEND (conn.go's literal
+		// policy admits a literal8 message).
+		{name: "FETCH", run: (*conn).fetch, states: stateSelected, flags: usesSeqNums,
+			capability: func(*conn) []string { return []string{rfc3516.Capability} }},
 		{name: "UID FETCH", run: (*conn).uidFetch, states: stateSelected, flags: mayExpunge},
 		{name: "STORE", run: (*conn).storeCmd, states: stateSelected, flags: usesSeqNums},
 		{name: "UID STORE", run: (*conn).uidStore, states: stateSelected, flags: mayExpunge},
 		{name: "COPY", run: (*conn).copyCmd, states: stateSelected, flags: usesSeqNums | mayExpunge},
 		{name: "UID COPY", run: (*conn).uidCopy, states: stateSelected, flags: mayExpunge},
-		{name: "SEARCH", run: (*conn).search, states: stateSelected, flags: usesSeqNums},
+		// RFC 4731, RFC 5182 and RFC 5032 extend SEARCH (search.go).
+		{name: "SEARCH", run: (*conn).search, states: stateSelected, flags: usesSeqNums,
+			capability: searchCapabilities},
 		{name: "UID SEARCH", run: (*conn).uidSearch, states: stateSelected, flags: mayExpunge},
 		// RFC 2342 §5.
 		{name: "NAMESPACE", run: (*conn).namespace, states: authenticated, flags: mayExpunge,

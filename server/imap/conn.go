@@ -386,9 +386,9 @@ func (c *conn) literal(size int64, nonSync, binary bool) error {
 		}
 	}
 	switch {
-	case binary:
-		// BINARY (RFC 3516) is not announced.
-		return bad("literal8 is not supported")
+	case binary && !c.appendLiteral:
+		// RFC 3516 §4.4 allows literal8 in APPEND's message only.
+		return bad("literal8 is allowed only for an APPEND message")
 	case size > c.literalMax && c.appendLiteral:
 		return no(imap.ResponseCodeTooBig, "message larger than %d octets", c.literalMax)
 	case size > c.literalMax:

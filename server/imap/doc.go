@@ -18,7 +18,9 @@
 // 2177), unselect.go (UNSELECT, RFC 3691), enable.go (ENABLE, RFC 5161, and
 // the connection's enabled extensions), id.go (ID, RFC 2971), move.go (MOVE,
 // UID MOVE, RFC 6851), saslir.go (SASL-IR, RFC 4959), literal.go (LITERAL-
-// and LITERAL+, RFC 7888).
+// and LITERAL+, RFC 7888), binary.go (FETCH BINARY, RFC 3516), search.go
+// (SEARCH, UID SEARCH, with RFC 4731's result options and RFC 5032's OLDER
+// and YOUNGER), searchres.go (RFC 5182's saved result and "$").
 //
 // # A command
 //
@@ -49,7 +51,8 @@
 //   - c.sel.resolve(set, uid) turns a sequence set (sequence numbers, or UIDs
 //     for the UID forms) into ascending sequence numbers; sequence numbers
 //     beyond the last message are a BAD response, UIDs that name no message
-//     are left out (RFC 3501 §6.4.8, §9).
+//     are left out (RFC 3501 §6.4.8, §9). It resolves RFC 5182's "$" too,
+//     so every command that takes a set through it accepts "$".
 //   - c.sel.msg(seq) is the message (*viewMsg: store.Message, recent,
 //     expunged); c.sel.flags(seq) its FETCH FLAGS (with \Recent);
 //     c.sel.uids(seqs) the UIDs; c.sel.seqOf(uid) the reverse; c.sel.count()
@@ -112,9 +115,11 @@
 //     [TOOBIG] for APPEND, BAD otherwise. Non-synchronising literals (RFC
 //     7888) are taken under LITERAL- (the default: up to 4096 octets) or
 //     LITERAL+ (Config.LiteralPlus); a refused one is read and thrown away
-//     before the answer (literal.go). BINARY's literal8 is not announced. APPEND also refuses, before the literal, a mailbox that
-//     does not exist (NO [TRYCREATE]), an empty message, \Recent or an unknown
-//     system flag, and a message over the account's quota (NO [OVERQUOTA]).
+//     before the answer (literal.go). A literal8 ("~{n}", RFC 3516 §4.4) is
+//     taken for APPEND's message only. APPEND also refuses, before the
+//     literal, a mailbox that does not exist (NO [TRYCREATE]), an empty
+//     message, \Recent or an unknown system flag, and a message over the
+//     account's quota (NO [OVERQUOTA]).
 //   - LOGIN and AUTHENTICATE PLAIN/LOGIN send passwords in the clear: without
 //     TLS they are allowed only where Config.AllowInsecureAuth says so; else
 //     CAPABILITY has LOGINDISABLED and no AUTH=, and LOGIN answers NO

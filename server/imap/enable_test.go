@@ -15,5 +15,5 @@ func TestEnableTable(t *testing.T) {
 	c := env.login("alice", alicePassword)
 	c.expect("a1 ENABLE x-test X-UNKNOWN X-LATER", "* ENABLED X-TEST", "a1 OK ENABLE completed")
 	c.expect("a2 ENABLE X-TEST", "* ENABLED", "a2 OK ENABLE completed")
-	c.expect("a3 CAPABILITY", "* CAPABILITY IMAP4rev1 UIDPLUS NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-", "a3 OK CAPABILITY completed")
+	c.expect("a3 CAPABILITY", "* CAPABILITY IMAP4rev1 UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-", "a3 OK CAPABILITY completed")
 }

@@ -47,6 +47,8 @@ import (
 //     the other items are answered while the store can still open the
 //     message's octets, and when it cannot, the message is left out of the
 //     answer, which still completes with OK (doc.go).
+//   - BINARY[…], BINARY.PEEK[…] and BINARY.SIZE[…] (RFC 3516) are in
+//     binary.go; BINARY sets \Seen as BODY[…] does.
 //   - ENVELOPE, BODY, BODYSTRUCTURE and the places of sections come from the
 //     server's message structure cache (msgcache, DESIGN.md rule 7), so that
 //     a message is parsed once; the octets are streamed from the store.
@@ -83,6 +85,9 @@ func (c *conn) fetchCmd(dec *rfc3501.Decoder, uid bool) error {
 	req := newFetchRequest(items, uid)
 	var changed map[uint32]bool
 	if req.setsSeen && !c.sel.readOnly {
+		if err := c.checkBinarySeen(req, seqs); err != nil {
+			return err
+		}
 		if changed, err = c.markSeen(seqs); err != nil {
 			return err
 		}
@@ -129,6 +134,8 @@ const (
 	fetchBody                           // BODY: BODYSTRUCTURE without extension data
 	fetchBodyStructure                  // BODYSTRUCTURE
 	fetchSection                        // BODY[…], BODY.PEEK[…], RFC822, RFC822.HEADER, RFC822.TEXT
+	fetchBinary                         // BINARY[…], BINARY.PEEK[…] (RFC 3516, binary.go)
+	fetchBinarySize                     // BINARY.SIZE[…] (RFC 3516)
 )
 
 // fetchItem is one FETCH data item (RFC 3501 §6.4.5).
@@ -231,6 +238,9 @@ func parseFetchAtt(dec *rfc3501.Decoder, macros bool) ([]fetchItem, error) {
 		}
 		return items, nil
 	}
+	if _, ok := binaryAtts[name]; ok && dec.Peek('[') {
+		return parseBinaryAtt(dec, name) // RFC 3516 §4.2
+	}
 	if (name == "BODY" || name == "BODY.PEEK") && dec.Peek('[') {
 		it := fetchItem{kind: fetchSection, bodySection: true, setSeen: name == "BODY"}
 		if !dec.Section(&it.section) {
@@ -277,6 +287,9 @@ func sectionName(s rfc3501.Section, p *rfc3501.Partial) string {
 // requestName is an item as a client names it in FETCH, for tests and the
 // fuzz target: parsing it gives the item back.
 func (it *fetchItem) requestName() string {
+	if it.kind == fetchBinary || it.kind == fetchBinarySize {
+		return it.binaryRequestName()
+	}
 	if !it.bodySection {
 		return it.name
 	}
@@ -299,8 +312,11 @@ type fetchRequest struct {
 	structure, octets bool
 	setsSeen          bool
 	hasFlags          bool
-	// spans is scratch space for the sections of one message.
+	binary            bool // some item is BINARY[…] (binary.go)
+	// spans is scratch space for the sections of one message, bins for
+	// its BINARY items.
 	spans [][]rfc3501.Span
+	bins  []binaryData
 	// cache loads message structures, which the cache names by the
 	// mailbox's id and UIDVALIDITY and the message's UID.
 	cache    *msgcache.Batch
@@ -331,13 +347,15 @@ func newFetchRequest(items []fetchItem, uid bool) *fetchRequest {
 			req.hasFlags = true
 		case fetchEnvelope, fetchBody, fetchBodyStructure:
 			req.structure = true
-		case fetchSection:
+		case fetchSection, fetchBinary, fetchBinarySize:
+			req.binary = req.binary || it.kind == fetchBinary
 			req.octets = true
 			req.structure = req.structure || !it.whole()
 			req.setsSeen = req.setsSeen || it.setSeen
 		}
 	}
 	req.spans = make([][]rfc3501.Span, len(req.items))
+	req.bins = make([]binaryData, len(req.items))
 	return req
 }
 
@@ -445,12 +463,19 @@ func (c *conn) loadSource(req *fetchRequest, v *viewMsg, src *fetchSource) error
 		src.m = m
 	}
 	for i := range req.items {
-		if it := &req.items[i]; it.kind == fetchSection {
+		switch it := &req.items[i]; it.kind {
+		case fetchSection:
 			spans, err := sectionSpans(it, src.m, src.r)
 			if err != nil {
 				return err
 			}
 			req.spans[i] = spans
+		case fetchBinary, fetchBinarySize:
+			d, err := measureBinary(it, src.m, src.r)
+			if err != nil {
+				return err
+			}
+			req.bins[i] = d
 		}
 	}
 	return nil
@@ -489,6 +514,8 @@ func (c *conn) writeFetch(req *fetchRequest, seq uint32, v *viewMsg, src *fetchS
 			} else {
 				enc.String("")
 			}
+		case fetchBinary, fetchBinarySize:
+			writeBinary(enc, it, req.bins[i], src.m, src.r)
 		}
 	}
 	if flagsChanged && !req.hasFlags {

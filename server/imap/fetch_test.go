@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
@@ -418,19 +417,19 @@ func TestFetchRFCExamples(t *testing.T) {
 func TestFetchErrors(t *testing.T) {
 	env, c := fxSetup(t)
 	for i, line := range []string{
-		"FETCH 4 FLAGS",             // beyond the last message (§9 seq-number)
-		"FETCH 1:5 FLAGS",           //
-		"FETCH 2,9 FLAGS",           //
-		"FETCH 0 FLAGS",             // not an nz-number
-		"FETCH 1",                   // no items
-		"FETCH 1 ()",                // an empty list
-		"FETCH 1 (FOO)",             // unknown item
-		"FETCH 1 (FLAGS BINARY[1])", // not announced
-		"FETCH 1 FOO BAR",           //
-		"FETCH 1 (FLAGS ALL)",       // §6.4.5: a macro must be used by itself
-		"FETCH 1 (ALL)",             //
-		"FETCH 1 BODY.PEEK",         // no section
-		"FETCH 1 BODY[MIME]",        // MIME needs a part
+		"FETCH 4 FLAGS",                // beyond the last message (§9 seq-number)
+		"FETCH 1:5 FLAGS",              //
+		"FETCH 2,9 FLAGS",              //
+		"FETCH 0 FLAGS",                // not an nz-number
+		"FETCH 1",                      // no items
+		"FETCH 1 ()",                   // an empty list
+		"FETCH 1 (FOO)",                // unknown item
+		"FETCH 1 (FLAGS BINARY[TEXT])", // RFC 3516 §7: no section-text
+		"FETCH 1 FOO BAR",              //
+		"FETCH 1 (FLAGS ALL)",          // §6.4.5: a macro must be used by itself
+		"FETCH 1 (ALL)",                //
+		"FETCH 1 BODY.PEEK",            // no section
+		"FETCH 1 BODY[MIME]",           // MIME needs a part
 		"FETCH 1 BODY[HEADER.FIELDS ()]",
 		"FETCH 1 BODY[1]<0.0>", // nz-number
 		"FETCH 1 BODY[1]<5>",
@@ -439,7 +438,7 @@ func TestFetchErrors(t *testing.T) {
 		"FETCH 1 (FLAGS",
 		"FETCH 1 (FLAGS  UID)",
 		"FETCH 1 BODYSTRUCTURE[1]",
-		"FETCH $ FLAGS",
+		"FETCH 1,$ FLAGS", // RFC 5182 §3: "$" is a whole sequence set
 		"UID FETCH 1 (FOO)",
 	} {
 		tag := fmt.Sprintf("e%d", i)
@@ -624,14 +623,7 @@ func TestFetchCorpus(t *testing.T) {
 	}
 
 	// go-imap's client parses the same answers.
-	cl, err := imapclient.DialInsecure(env.addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	if err := cl.Login("alice", alicePassword).Wait(); err != nil {
-		t.Fatal(err)
-	}
+	cl := goIMAPLogin(t, env)
 	if _, err := cl.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
 		t.Fatal(err)
 	}
@@ -684,6 +676,7 @@ func FuzzFetchArgs(f *testing.F) {
 		"(BODY[HEADER.FIELDS (From \"Sub ject\" {3}\r\nabc)] RFC822 RFC822.TEXT RFC822.HEADER)",
 		"(ENVELOPE BODYSTRUCTURE BODY INTERNALDATE RFC822.SIZE)", "BODY[2.HEADER.FIELDS.NOT (A)]<100.200>",
 		"(FLAGS ALL)", "()", "(FOO)", "BODY.PEEK", "BODY[MIME]", "(BODY[1]<0.0>)", "body.peek[text]",
+		"(BINARY[1.2]<3.4> BINARY.PEEK[] BINARY.SIZE[3])", "binary.peek[1]", "BINARY[TEXT]", "BINARY.SIZE[1]<0.1>",
 	} {
 		f.Add(s)
 	}
@@ -732,6 +725,7 @@ func FuzzFetch(f *testing.F) {
 		"1:* ALL", "1:* FULL", "* (BODY.PEEK[1.2.MIME]<0.5> BODYSTRUCTURE)", "2,1 BODY[HEADER.FIELDS (From)]",
 		"1:* (BODY[] RFC822.TEXT)", "1 (BODY.PEEK[2.1.1] BODY.PEEK[3.TEXT]<1.2>)", "4:* (ENVELOPE BODY)",
 		"1:* (FLAGS UID RFC822.SIZE INTERNALDATE)", "9 FLAGS", "1 FOO",
+		"1:* (BINARY.PEEK[1] BINARY.SIZE[2] BINARY[2.1]<1.5>)", "1:* (BINARY.PEEK[] BINARY.SIZE[3.1])",
 	} {
 		f.Add(s, false)
 		f.Add(s, true)
@@ -850,7 +844,15 @@ func (p *fxParser) value() (fxNode, error) {
 			}
 		}
 		return fxNode{}, p.errorf("unterminated quoted string")
-	case '{':
+	case '~', '{':
+		// A literal, or RFC 3516's literal8, which may hold NUL.
+		binary := p.s[p.i] == '~'
+		if binary {
+			p.i++
+			if p.i >= len(p.s) || p.s[p.i] != '{' {
+				return fxNode{}, p.errorf("bad literal8")
+			}
+		}
 		end := strings.Index(p.s[p.i:], "}\r\n")
 		if end < 0 {
 			return fxNode{}, p.errorf("bad literal")
@@ -864,7 +866,7 @@ func (p *fxParser) value() (fxNode, error) {
 			return fxNode{}, p.errorf("literal beyond the response")
 		}
 		s := p.s[p.i : p.i+n]
-		if strings.IndexByte(s, 0) >= 0 {
+		if strings.IndexByte(s, 0) >= 0 && !binary {
 			return fxNode{}, p.errorf("NUL in a literal")
 		}
 		p.i += n
@@ -943,7 +945,11 @@ func fxParseFetch(resp string, seq uint32) (map[string]fxNode, error) {
 			err = fxCheckBody(val, false, 0)
 		case name == "BODYSTRUCTURE":
 			err = fxCheckBody(val, true, 0)
-		case strings.HasPrefix(name, "BODY[") || strings.HasPrefix(name, "RFC822"):
+		case strings.HasPrefix(name, "BINARY.SIZE["): // RFC 3516 §7
+			if _, perr := strconv.ParseUint(val.atom, 10, 63); perr != nil {
+				err = fmt.Errorf("not a number")
+			}
+		case strings.HasPrefix(name, "BODY[") || strings.HasPrefix(name, "RFC822") || strings.HasPrefix(name, "BINARY["):
 			if val.str == nil && !val.isNil() {
 				err = fmt.Errorf("not an nstring")
 			}

@@ -43,6 +43,8 @@ func FuzzSession(f *testing.F) {
 		"a1 RENAME INBOX old\r\na2 SELECT &ZeVnLIqe-\r\na3 CREATE {3+}\r\nabc\r\na4 UID FETCH 1:* FLAGS\r\n",
 		"\r\n* x\r\n+ y\r\na1\r\na1 \r\na1 NOOP x\r\na1 APPEND INBOX {0}\r\n\r\na1 LIST \"\" \"\"\r\n",
 		strings.Repeat("A", 70000) + "\r\na1 NOOP\r\n",
+		"a1 APPEND INBOX ~{3}\r\na\x00b\r\na2 SELECT INBOX\r\na3 FETCH 1:* (BINARY[1]<0.2> BINARY.SIZE[] BINARY.PEEK[2.1])\r\n",
+		"a1 SELECT INBOX\r\na2 SEARCH RETURN (SAVE MIN) YOUNGER 60\r\na3 UID FETCH $ FLAGS\r\na4 UID SEARCH RETURN () OLDER 1 $\r\na5 COPY 1,$ x\r\n",
 		"a1 SELECT INBOX\r\na2 IDLE\r\nDONE\r\na3 MOVE 1 x\r\na4 UID MOVE 1:* INBOX\r\na5 ENABLE CONDSTORE\r\na6 ID (\"name\" \"x\")\r\na7 UNSELECT\r\na8 IDLE\r\nnope\r\na9 IDLE\r\n",
 		"a1 AUTHENTICATE PLAIN AGFsaWNlAHNlY3JldA==\r\na2 AUTHENTICATE LOGIN =\r\na3 ID NIL\r\na4 APPEND INBOX {5000+}\r\n" + strings.Repeat("x", 5000) + "\r\na5 CREATE {2+}\r\nab\r\n",
 	} {

@@ -10,6 +10,9 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4731"
+	"github.com/loftmail/loft/rfc/rfc5032"
+	"github.com/loftmail/loft/rfc/rfc5182"
 	"github.com/loftmail/loft/server/imap/msgcache"
 	"github.com/loftmail/loft/store"
 )
@@ -21,15 +24,35 @@ var searchCharsets = []string{"US-ASCII", "UTF-8"}
 
 // search implements SEARCH (RFC 3501 §6.4.4): the untagged SEARCH response
 // (§7.2.5) lists the sequence numbers of the matching messages, ascending.
+// With result options (RETURN, RFC 4466 §2.6.1) it answers with ESEARCH
+// (RFC 4731) and may save its result (RFC 5182).
 func (c *conn) search(tag string, dec *rfc3501.Decoder) error {
-	return c.searchMessages(dec, false)
+	return c.searchMessages(tag, dec, false)
 }
 
 // uidSearch implements UID SEARCH (RFC 3501 §6.4.8): SEARCH answering with
 // UIDs. The keys keep their meaning: a sequence set is still of sequence
 // numbers, and UID takes UIDs.
 func (c *conn) uidSearch(tag string, dec *rfc3501.Decoder) error {
-	return c.searchMessages(dec, true)
+	return c.searchMessages(tag, dec, true)
+}
+
+// searchCapabilities are the extensions of SEARCH that the "SEARCH" row of the
+// command table announces: ESEARCH (RFC 4731 §4), SEARCHRES (RFC 5182 §3)
+// and WITHIN (RFC 5032 §2).
+func searchCapabilities(*conn) []string {
+	return []string{rfc4731.Capability, rfc5182.Capability, rfc5032.Capability}
+}
+
+// searchReturnOpts is the table of SEARCH result options (RFC 4466
+// search-return-opt): RFC 4731 §3.1's and RFC 5182's SAVE. None takes
+// parameters.
+var searchReturnOpts = map[string]bool{
+	rfc4731.Min:   true,
+	rfc4731.Max:   true,
+	rfc4731.All:   true,
+	rfc4731.Count: true,
+	rfc5182.Save:  true,
 }
 
 // searchMessages decodes a search program, checks its charset, runs it over
@@ -40,13 +63,60 @@ func (c *conn) uidSearch(tag string, dec *rfc3501.Decoder) error {
 // refused, as several clients send them so). A charset other than US-ASCII
 // and UTF-8 is refused with NO [BADCHARSET (US-ASCII UTF-8)] (§6.4.4), after
 // the whole command has been read.
-func (c *conn) searchMessages(dec *rfc3501.Decoder, uid bool) error {
-	q, err := parseSearch(dec)
+//
+// With result options, the matches are answered with one ESEARCH response
+// (RFC 4731 §3.1) instead, except that SAVE alone answers nothing (RFC 5182
+// §1); RETURN () means RETURN (ALL). SAVE sets the search result variable
+// (RFC 5182 §2.1, §2.4) when the search succeeds and empties it when the
+// command fails with NO; a BAD response leaves it alone.
+func (c *conn) searchMessages(tag string, dec *rfc3501.Decoder, uid bool) error {
+	q, err := parseSearch(dec, c.s.cfg.Now())
 	if err != nil {
 		return err
 	}
+	save := slices.Contains(q.ret, rfc5182.Save)
+	seqs, err := c.runSearch(q)
+	if err != nil {
+		if save {
+			c.sel.clearSaved()
+		}
+		return err
+	}
+	if save {
+		c.sel.setSaved(rfc5182.Saved(q.ret, seqs))
+	}
+	found := seqs
+	if uid {
+		found = c.sel.uids(seqs)
+	}
+	c.writeSearchResult(tag, uid, q.ret, found)
+	return nil
+}
+
+// writeSearchResult answers a search that found found (sequence numbers, or
+// UIDs with uid), its result options ret: nil, RFC 3501's SEARCH response
+// (§7.2.5); otherwise RFC 4731's ESEARCH, RETURN () standing for RETURN
+// (ALL) (§3.1); nothing for SAVE alone (RFC 5182 §1).
+func (c *conn) writeSearchResult(tag string, uid bool, ret []string, found []uint32) {
+	switch {
+	case ret == nil:
+		enc := c.enc.Untagged().Atom("SEARCH")
+		for _, n := range found {
+			enc.SP().Number(n)
+		}
+		enc.CRLF()
+	case len(ret) == 0:
+		(&rfc4731.Result{Tag: tag, UID: uid, Found: found, Options: []string{rfc4731.All}}).Encode(c.enc)
+	case slices.ContainsFunc(ret, func(o string) bool { return o != rfc5182.Save }):
+		(&rfc4731.Result{Tag: tag, UID: uid, Found: found, Options: ret}).Encode(c.enc)
+	}
+}
+
+// runSearch checks the charset of a decoded search and runs it over the
+// selected mailbox's view, returning the matching sequence numbers.
+func (c *conn) runSearch(q *searchQuery) ([]uint32, error) {
 	if q.charset != "" && !slices.ContainsFunc(searchCharsets, func(cs string) bool { return strings.EqualFold(cs, q.charset) }) {
-		return &response{status: statusNO, code: imap.ResponseCodeBadCharset, args: func(e *rfc3501.Encoder) {
+		return nil, &response{status: statusNO, code: imap.ResponseCodeBadCharset, args: func(e *rfc3501.Encoder) {
 			e.List(len(searchCharsets), func(i int) { e.Atom(searchCharsets[i]) })
 		}, text: "unsupported charset " + q.charset}
 	}
@@ -56,31 +126,20 @@ func (c *conn) searchMessages(dec *rfc3501.Decoder, uid bool) error {
 	batch := c.s.cache.NewBatch()
 	defer batch.Flush()
 	guid, validity := c.sel.mbox.GUID(), c.sel.snap.UIDValidity
-	seqs, err := q.run(c.sel, c.ctx.Err, func(v *viewMsg, parse func() (*rfc3501.Message, error)) (*rfc3501.Message, error) {
+	return q.run(c.sel, c.ctx.Err, func(v *viewMsg, parse func() (*rfc3501.Message, error)) (*rfc3501.Message, error) {
 		return batch.Load(msgcache.Key{Mailbox: guid, UIDValidity: validity, UID: v.UID}, v.Size, parse)
 	})
-	if err != nil {
-		return err
-	}
-	enc := c.enc.Untagged().Atom("SEARCH")
-	for _, seq := range seqs {
-		n := seq
-		if uid {
-			n = c.sel.msg(seq).UID
-		}
-		enc.SP().Number(n)
-	}
-	enc.CRLF()
-	return nil
 }
 
 // parseSearch decodes the arguments of SEARCH up to and including the CRLF
-// (RFC 3501 §9 search: [SP "CHARSET" SP astring] 1*(SP search-key)). A
-// syntax error is the decoder's; an unknown key, a "$" or keys nested too
-// deeply are a BAD response, after which the rest of the command has been
-// skipped.
-func parseSearch(dec *rfc3501.Decoder) (*searchQuery, error) {
-	p := &searchParser{dec: dec, keys: searchKeys, q: &searchQuery{}}
+// (RFC 4466 §2.6.1 search: [SP "RETURN" SP "(" [search-return-opt *(SP
+// search-return-opt)] ")"] SP ["CHARSET" SP astring SP] search-key *(SP
+// search-key)). now is the current time, for OLDER and YOUNGER (RFC 5032). A
+// syntax error is the decoder's; an unknown key or result option, "$" beside
+// other elements of a set, or keys nested too deeply are a BAD response,
+// after which the rest of the command has been skipped.
+func parseSearch(dec *rfc3501.Decoder, now time.Time) (*searchQuery, error) {
+	p := &searchParser{dec: dec, keys: searchKeys, q: &searchQuery{}, now: now}
 	root, ok := p.program()
 	if !ok {
 		if p.bad == nil {
@@ -102,7 +161,10 @@ func parseSearch(dec *rfc3501.Decoder) (*searchQuery, error) {
 // searchQuery is a decoded search program.
 type searchQuery struct {
 	charset string // as given after CHARSET, or ""
-	root    searchNode
+	// ret are the result options after RETURN, in upper case: nil without
+	// RETURN, empty for RETURN ().
+	ret  []string
+	root searchNode
 	// bodyNeedles are the folded strings of the BODY and TEXT keys: one
 	// pass over a message's body finds them all.
 	bodyNeedles []string
@@ -248,6 +310,7 @@ type searchParser struct {
 	dec   *rfc3501.Decoder
 	keys  map[string]searchKeyFunc
 	q     *searchQuery
+	now   time.Time // for OLDER and YOUNGER
 	depth int
 	bad   *response // a BAD decided by the parser, not the decoder
 }
@@ -256,7 +319,8 @@ type searchParser struct {
 // returns the node that evaluates it.
 type searchKeyFunc func(p *searchParser) (searchNode, bool)
 
-// program reads [SP "CHARSET" SP astring] 1*(SP search-key) CRLF.
+// program reads [SP "RETURN" SP "(" …")"] SP ["CHARSET" SP astring SP]
+// search-key *(SP search-key) CRLF.
 func (p *searchParser) program() (searchNode, bool) {
 	dec := p.dec
 	if !dec.SP() {
@@ -267,10 +331,16 @@ func (p *searchParser) program() (searchNode, bool) {
 		var n searchNode
 		var ok bool
 		if len(keys) == 0 && p.q.charset == "" && !dec.Peek('(') && !p.peekSeqSet() {
-			// The first word may be CHARSET rather than a key.
+			// The first word may be RETURN or CHARSET rather than a key.
 			var name string
 			if !dec.Keyword(&name) {
 				return nil, false
+			}
+			if p.q.ret == nil && strings.EqualFold(name, "RETURN") {
+				if !p.returnOpts() || !dec.SP() {
+					return nil, false
+				}
+				continue
 			}
 			if strings.EqualFold(name, "CHARSET") {
 				if !dec.SP() || !dec.AString(&p.q.charset) || !dec.SP() {
@@ -299,6 +369,23 @@ func (p *searchParser) program() (searchNode, bool) {
 		return nil, false
 	}
 	return newAnd(keys), true
+}
+
+// returnOpts reads the result options after RETURN (RFC 4731 §3.1, RFC 5182
+// §3) and checks them against the table.
+func (p *searchParser) returnOpts() bool {
+	var opts []string
+	if !rfc4731.ReadReturnOpts(p.dec, &opts) {
+		return false
+	}
+	for _, o := range opts {
+		if !searchReturnOpts[o] {
+			_, ok := p.fail("unknown SEARCH result option %s", quoteName(o))
+			return ok
+		}
+	}
+	p.q.ret = append([]string{}, opts...) // not nil: RETURN was given
+	return true
 }
 
 func (p *searchParser) fail(format string, args ...any) (searchNode, bool) {
@@ -337,16 +424,32 @@ func (p *searchParser) key() (searchNode, bool) {
 		if !dec.SeqSet(&set) {
 			return nil, false
 		}
-		if set.Dollar {
-			return p.fail("$ is not supported without SEARCHRES")
-		}
-		return seqNode{set}, true
+		return p.setNode(set, false)
 	}
 	var name string
 	if !dec.Keyword(&name) {
 		return nil, false
 	}
 	return p.named(name)
+}
+
+// setNode is the node of a sequence set key, or of UID: "$" stands for the
+// saved search result in both (RFC 5182 §2.1, Example 3), and may not be
+// mixed with other elements (§3).
+func (p *searchParser) setNode(set rfc3501.SeqSet, uid bool) (searchNode, bool) {
+	switch {
+	case set.Dollar:
+		if r := checkDollar(set); r != nil {
+			if p.bad == nil {
+				p.bad = r
+			}
+			return nil, false
+		}
+		return savedNode{}, true
+	case uid:
+		return uidNode{set}, true
+	}
+	return seqNode{set}, true
 }
 
 // named reads the arguments of the key name, which has been read.
@@ -447,11 +550,11 @@ var searchKeys = map[string]searchKeyFunc{
 		if !p.dec.SP() || !p.dec.SeqSet(&set) {
 			return nil, false
 		}
-		if set.Dollar {
-			return p.fail("$ is not supported without SEARCHRES")
-		}
-		return uidNode{set}, true
+		return p.setNode(set, true)
 	},
+	// RFC 5032 §3.
+	rfc5032.KeyOlder:   withinKey(rfc5032.Older),
+	rfc5032.KeyYounger: withinKey(rfc5032.Younger),
 	"NOT": func(p *searchParser) (searchNode, bool) {
 		if !p.dec.SP() {
 			return nil, false
@@ -484,6 +587,18 @@ func keywordKey(set bool) searchKeyFunc {
 			return nil, false
 		}
 		return flagNode{kw, set}, true
+	}
+}
+
+// withinKey reads the interval of OLDER or YOUNGER (RFC 5032 §3: SP
+// nz-number, in seconds) and fixes the target time from the parser's clock.
+func withinKey(cmp func(date, target time.Time) bool) searchKeyFunc {
+	return func(p *searchParser) (searchNode, bool) {
+		var n uint32
+		if !p.dec.SP() || !p.dec.NzNumber(&n) {
+			return nil, false
+		}
+		return withinNode{rfc5032.Target(p.now, n), cmp}, true
 	}
 }
 
@@ -627,6 +742,23 @@ type uidNode struct{ set rfc3501.SeqSet }
 
 func (n uidNode) match(m *searchMsg) bool { return n.set.Contains(m.v.UID, m.sel.maxUID()) }
 func (uidNode) cost() int                 { return costView }
+
+// savedNode is "$", as a sequence set or after UID: the messages in the
+// search result variable (RFC 5182 §2.1).
+type savedNode struct{}
+
+func (savedNode) match(m *searchMsg) bool { return m.sel.inSaved(m.v.UID) }
+func (savedNode) cost() int               { return costView }
+
+// withinNode is OLDER or YOUNGER (RFC 5032 §2): the internal date against
+// the target time.
+type withinNode struct {
+	target time.Time
+	cmp    func(date, target time.Time) bool
+}
+
+func (n withinNode) match(m *searchMsg) bool { return n.cmp(m.v.InternalDate, n.target) }
+func (withinNode) cost() int                 { return costView }
 
 // A day is a calendar date as year*416 + month*32 + day, which orders as
 // the dates do.

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc3516"
 	"github.com/loftmail/loft/store"
 )
 
@@ -444,8 +445,11 @@ func TestSearchErrors(t *testing.T) {
 		{"e SEARCH KEYWORD \\Seen", "e BAD syntax error at octet 17: "},
 		{"e SEARCH 0", "e BAD syntax error at octet "},
 		{"e SEARCH 1:0", "e BAD syntax error at octet "},
-		{"e SEARCH $", "e BAD $ is not supported without SEARCHRES"},
-		{"e SEARCH UID $", "e BAD $ is not supported without SEARCHRES"},
+		{"e SEARCH 1,$", `e BAD "$" must be the whole sequence set`},
+		{"e SEARCH UID $,2", `e BAD "$" must be the whole sequence set`},
+		{"e SEARCH RETURN (FOO) ALL", `e BAD unknown SEARCH result option "FOO"`},
+		{"e SEARCH RETURN (MIN)", "e BAD syntax error"},
+		{"e SEARCH OLDER 0", "e BAD syntax error"},
 		{"e SEARCH UID", "e BAD syntax error at octet 12: "},
 		{"e SEARCH HEADER Subject", "e BAD syntax error at octet 23: "},
 		{"e SEARCH " + strings.Repeat("NOT ", 150) + "ALL", "e BAD search keys nested too deeply"},
@@ -612,13 +616,15 @@ func TestSearchDecoders(t *testing.T) {
 		{"end=x", "end=x"},
 		{"=3D=3d", "=="},
 	} {
-		got, err := io.ReadAll(&qpReader{r: bufio.NewReader(strings.NewReader(tc.in))})
+		qp, _ := rfc3516.Decode("quoted-printable", strings.NewReader(tc.in))
+		got, err := io.ReadAll(qp)
 		if err != nil || string(got) != tc.want {
 			t.Errorf("QP %q: %q, %v; want %q", tc.in, got, err, tc.want)
 		}
 	}
 	in := "aGVs bG8g\r\n\td29y*bGQ=\r\n"
-	got, err := io.ReadAll(base64.NewDecoder(base64.StdEncoding, &base64Alphabet{r: strings.NewReader(in)}))
+	b64, _ := rfc3516.Decode("base64", strings.NewReader(in))
+	got, err := io.ReadAll(b64)
 	if err != nil || string(got) != "hello world" {
 		t.Errorf("base64 %q: %q, %v", in, got, err)
 	}
@@ -735,13 +741,16 @@ func FuzzSearchKeys(f *testing.F) {
 		" NOT NOT NOT ((((ALL))))",
 		" $",
 		" FOO {3}\r\nabc",
+		" RETURN (MIN MAX ALL COUNT SAVE) CHARSET UTF-8 OLDER 60 YOUNGER 86400 UID $",
+		" RETURN () (OR $ 1:3)",
+		" RETURN (SAVE) 1,$",
 	} {
 		f.Add([]byte(seed))
 	}
 	sel := srFuzzView(f)
 	f.Fuzz(func(t *testing.T, args []byte) {
 		dec := rfc3501.NewDecoder(bufio.NewReader(bytes.NewReader(append(args, "\r\n"...))))
-		q, err := parseSearch(dec)
+		q, err := parseSearch(dec, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 		if err != nil {
 			var se *rfc3501.SyntaxError
 			var r *response

@@ -6,9 +6,7 @@ package imap
 // matched as case-insensitive substrings.
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"io"
 	"mime"
@@ -22,6 +20,7 @@ import (
 	"github.com/emersion/go-message/charset"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc3516"
 )
 
 // headerSet holds the fields of one header block for the header keys:
@@ -416,12 +415,11 @@ func (s *bodyScanner) entity(b *rfc3501.BodyStructure) {
 // text scans one TEXT/* part.
 func (s *bodyScanner) text(b *rfc3501.BodyStructure) {
 	src := &errReader{r: io.NewSectionReader(s.r, b.Body.Off, b.Body.Len)}
+	// The content-transfer decoding of FETCH BINARY (RFC 3516); an
+	// encoding it does not know is searched as it is.
 	var rd io.Reader = src
-	switch strings.ToUpper(b.Encoding) {
-	case "BASE64":
-		rd = base64.NewDecoder(base64.StdEncoding, &base64Alphabet{r: rd})
-	case "QUOTED-PRINTABLE":
-		rd = &qpReader{r: bufio.NewReader(rd)}
+	if dec, err := rfc3516.Decode(b.Encoding, src); err == nil {
+		rd = dec
 	}
 	if cs := paramValue(b.Params, "CHARSET"); cs != "" && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "us-ascii") {
 		if cr, err := charsetReader(cs, rd); err == nil {
@@ -457,106 +455,4 @@ func (e *errReader) Read(p []byte) (int, error) {
 		e.err = err
 	}
 	return n, err
-}
-
-// base64Alphabet passes on only the octets of the base64 alphabet and "="
-// (RFC 2045 §6.8: "All line breaks or other characters not found in Table 1
-// must be ignored by decoding software").
-type base64Alphabet struct{ r io.Reader }
-
-func (b *base64Alphabet) Read(p []byte) (int, error) {
-	for {
-		n, err := b.r.Read(p)
-		k := 0
-		for _, c := range p[:n] {
-			if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=' {
-				p[k] = c
-				k++
-			}
-		}
-		if k > 0 || err != nil {
-			return k, err
-		}
-	}
-}
-
-// qpReader decodes quoted-printable (RFC 2045 §6.7) leniently: "=" and two
-// hexadecimal digits is an octet, "=" at the end of a line (after optional
-// white space) a soft line break, and any other "=" stands for itself, as
-// §6.7 (1) suggests for robustness.
-type qpReader struct {
-	r *bufio.Reader
-}
-
-func (q *qpReader) Read(p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		c, err := q.r.ReadByte()
-		if err != nil {
-			if n > 0 {
-				return n, nil
-			}
-			return 0, err
-		}
-		if c != '=' {
-			p[n] = c
-			n++
-			continue
-		}
-		if b, _ := q.r.Peek(2); len(b) == 2 && isHex(b[0]) && isHex(b[1]) {
-			q.r.Discard(2)
-			p[n] = unhex(b[0])<<4 | unhex(b[1])
-			n++
-			continue
-		}
-		if q.softBreak() {
-			continue
-		}
-		p[n] = '='
-		n++
-	}
-	return n, nil
-}
-
-// softBreak consumes the white space and line end after an "=" that ends a
-// line, and reports whether there was one.
-func (q *qpReader) softBreak() bool {
-	for i := 1; ; i++ {
-		b, _ := q.r.Peek(i)
-		if len(b) < i {
-			// "=" at the very end, after optional white space.
-			if strings.Trim(string(b), " \t") != "" {
-				return false
-			}
-			q.r.Discard(len(b))
-			return true
-		}
-		switch b[i-1] {
-		case ' ', '\t':
-			continue
-		case '\n':
-			q.r.Discard(i)
-			return true
-		case '\r':
-			if next, _ := q.r.Peek(i + 1); len(next) == i+1 && next[i] == '\n' {
-				q.r.Discard(i + 1)
-				return true
-			}
-		}
-		return false
-	}
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c >= 'a':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
 }

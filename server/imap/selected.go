@@ -55,6 +55,8 @@ type selected struct {
 	// watermark is the recent watermark seen by an EXAMINE session: UIDs
 	// above it had \Recent for nobody yet.
 	watermark uint32
+	// saved is RFC 5182's search result variable, as UIDs (searchres.go).
+	saved []uint32
 }
 
 // openSelected opens the view of mbox at its current state. A read-write
@@ -154,10 +156,15 @@ func (s *selected) maxUID() uint32 {
 // messages, and a number beyond it, or any number in an empty mailbox,
 // is a BAD response (RFC 3501 §9 seq-number: only numbers from 1 to the
 // number of messages are valid). Messages expunged by another session but not
-// yet announced keep their numbers and are included.
+// yet announced keep their numbers and are included. "$" is the saved search
+// result (RFC 5182, searchres.go), in either form; beside other elements it
+// is a BAD response.
 func (s *selected) resolve(set rfc3501.SeqSet, uid bool) ([]uint32, error) {
 	if set.Dollar {
-		return nil, bad("$ is not supported without SEARCHRES")
+		if r := checkDollar(set); r != nil {
+			return nil, r
+		}
+		return s.resolveSaved(), nil
 	}
 	if uid {
 		var seqs []uint32

@@ -83,6 +83,10 @@ type Config struct {
 	// keeps none.
 	CacheEntries int
 	CacheBytes   int64
+	// Now is the server's clock, read by the search keys that depend on the
+	// current time (RFC 5032 OLDER and YOUNGER). Nil: time.Now. Tests set
+	// it so that their results do not depend on when they run.
+	Now func() time.Time
 }
 
 // Defaults.
@@ -137,6 +141,9 @@ func New(cfg Config) *Server {
 		cfg.LoginTimeout = DefaultLoginTimeout
 	case cfg.LoginTimeout < 0:
 		cfg.LoginTimeout = 0
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.AuthFailureDelay == 0 {
 		cfg.AuthFailureDelay = DefaultAuthFailureDelay

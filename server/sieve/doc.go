@@ -8,9 +8,11 @@
 //
 // A delivery runs up to two scripts: the global script (Config.GlobalScript),
 // then the user's active script (the one ManageSieve made active, from the
-// store). A directory that keeps scripts (DirectoryScripts: LDAP's shared
-// configuration entry and per-user attribute) is asked first through
-// DirectorySource; any other origin is a ScriptSource in Config.Scripts. Scripts are compiled with the
+// store). With DirectorySource, which server.New uses, the directory is
+// asked first: the LDAP directory keeps a global script in its shared
+// settings entry and a personal script in each account's entry, and those
+// take the place of the file and of the store's script. Any other origin
+// is a ScriptSource in Config.Scripts. Scripts are compiled with the
 // configured extensions and limits and kept compiled by the SHA-256 of
 // their source, up to Config.CacheSize scripts, the least recently used
 // going first; a change of a script is a new key, so nothing is ever

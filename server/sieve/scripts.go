@@ -120,43 +120,36 @@ func personalInclude(sa *store.Account, name string) ([]byte, error) {
 	return src, err
 }
 
-// DirectoryScripts is what a directory that keeps Sieve scripts offers:
-// the LDAP backend's shared configuration entry with a global script, and
-// a Sieve attribute per user. When the directory satisfies it, server.New
-// passes DirectorySource to Config.Scripts.
-type DirectoryScripts interface {
-	// GlobalSieveScript returns the shared global script, or nil src when
-	// the directory holds none.
-	GlobalSieveScript(ctx context.Context) (name string, src []byte, err error)
-	// SieveScript returns the account's active script, or nil src when
-	// the directory holds none for it.
-	SieveScript(ctx context.Context, acct *directory.Account) (name string, src []byte, err error)
-}
-
-// DirectorySource returns the ScriptSource that asks dir first and, where
-// it holds no script, falls back to the global script file globalScript
-// ("" for none) and to the account's active script in the store.
-func DirectorySource(dir DirectoryScripts, globalScript string) ScriptSource {
+// DirectorySource returns the ScriptSource of a directory that may keep
+// Sieve scripts (the LDAP directory: the global script in its shared
+// settings entry, a personal script in each account's entry). It asks dir
+// first and, where dir keeps no script, falls back to the global script
+// file globalScript ("" for none) and to the account's active script in
+// the store, the one ManageSieve manages. A directory that cannot answer
+// for the global script fails the run, which keeps the message in INBOX.
+func DirectorySource(dir directory.Directory, globalScript string) ScriptSource {
 	return directorySource{dir: dir, files: fileSource{path: globalScript}}
 }
 
 type directorySource struct {
-	dir   DirectoryScripts
+	dir   directory.Directory
 	files fileSource
 }
 
 func (s directorySource) Global(ctx context.Context) (string, []byte, error) {
-	name, src, err := s.dir.GlobalSieveScript(ctx)
-	if err != nil || src != nil {
-		return name, src, err
+	st, err := s.dir.Settings(ctx)
+	if err != nil {
+		return "directory settings", nil, err
+	}
+	if st.GlobalSieveScript != "" {
+		return "directory settings", []byte(st.GlobalSieveScript), nil
 	}
 	return s.files.Global(ctx)
 }
 
 func (s directorySource) Personal(ctx context.Context, acct *directory.Account, sa *store.Account) (string, []byte, error) {
-	name, src, err := s.dir.SieveScript(ctx, acct)
-	if err != nil || src != nil {
-		return name, src, err
+	if acct.SieveScript != "" {
+		return "directory entry", []byte(acct.SieveScript), nil
 	}
 	return s.files.Personal(ctx, acct, sa)
 }
