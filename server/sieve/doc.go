@@ -93,7 +93,8 @@
 // addresses or :addresses, a message with a List-* field (§4.6), with
 // Precedence bulk, list or junk, or with Auto-Submitted other than "no"
 // (RFC 3834 §2), nor one that names none of the user's addresses (the
-// directory's, the envelope recipient, :addresses) in To, Cc, Bcc,
-// Resent-To, Resent-Cc or Resent-Bcc (§4.5). The reply (§5) goes from the
+// directory's, the envelope recipient, :addresses; an address with a
+// detail counts as without it, RFC 5233) in To, Cc, Bcc, Resent-To,
+// Resent-Cc or Resent-Bcc (§4.5). The reply (§5) goes from the
 // null reverse-path with NOTIFY=NEVER where the relay offers DSN.
 package sieve

@@ -42,7 +42,9 @@ func (e *Engine) vacationPeriod(asked time.Duration) time.Duration {
 
 // whyNoVacation returns why the message must not be answered (RFC 5230
 // §4.5, §4.6; RFC 3834 §2), or "" when it may be.
-func whyNoVacation(d *Delivery, h *textproto.Header, v *rfc5228.Vacation) string {
+// sep is the subaddress separator: an address with a detail
+// ("alice+lists@example.org") is the user's when it is without it.
+func whyNoVacation(d *Delivery, h *textproto.Header, v *rfc5228.Vacation, sep string) string {
 	sender := d.From
 	if sender == "" {
 		return "null envelope sender"
@@ -84,14 +86,36 @@ func whyNoVacation(d *Delivery, h *textproto.Header, v *rfc5228.Vacation) string
 	for _, f := range recipientFields {
 		addrs, _ := mh.AddressList(f)
 		for _, a := range addrs {
+			bare := withoutDetail(a.Address, sep)
 			for _, m := range mine {
-				if strings.EqualFold(a.Address, m) {
+				if strings.EqualFold(a.Address, m) || strings.EqualFold(bare, m) {
 					return ""
 				}
 			}
 		}
 	}
 	return "none of the user's addresses is in To, Cc, Bcc or their Resent- forms"
+}
+
+// withoutDetail returns addr without the detail of its local part (RFC
+// 5233 §4: the detail follows the first separator), or addr itself.
+func withoutDetail(addr, sep string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 || sep == "" {
+		return addr
+	}
+	if i := strings.Index(addr[:at], sep); i >= 0 {
+		return addr[:i] + addr[at:]
+	}
+	return addr
+}
+
+// separator is the subaddress separator scripts use.
+func (e *Engine) separator() string {
+	if e.cfg.SubaddressSeparator == "" {
+		return "+"
+	}
+	return e.cfg.SubaddressSeparator
 }
 
 // vacation carries out a vacation action (RFC 5230): unless the message
@@ -101,7 +125,7 @@ func whyNoVacation(d *Delivery, h *textproto.Header, v *rfc5228.Vacation) string
 // that the next message may try again.
 func (e *Engine) vacation(ctx context.Context, d *Delivery, msg *message, v *rfc5228.Vacation) error {
 	log := d.logger()
-	if why := whyNoVacation(d, msg.header(), v); why != "" {
+	if why := whyNoVacation(d, msg.header(), v, e.separator()); why != "" {
 		log.Info("sieve: vacation not sent", "reason", why)
 		return nil
 	}

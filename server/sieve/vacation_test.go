@@ -119,16 +119,19 @@ func TestVacationNotSent(t *testing.T) {
 		}
 	}
 	// Answered: Auto-Submitted: no, Cc to an :addresses alias, Resent-To
-	// to the envelope recipient's detail address.
+	// to the envelope recipient's detail address, To a detail address.
 	x.mustDeliver("b1@example.com", "alice@example.org", "Auto-Submitted: no\n"+base+"\nx\n")
 	x.mustDeliver("b2@example.com", "alice@example.org", "To: z@example.com\nCc: Alias <ALIAS@example.com>\n\nx\n")
 	x.mustDeliver("b3@example.com", "alice+t@example.org", "Resent-To: alice+t@example.org\n\nx\n")
-	msgs := x.relay.Wait(t, 3, relayTimeout)
+	// A detail address in To is the user's (RFC 5233), though the
+	// envelope recipient has none.
+	x.mustDeliver("b4@example.com", "alice@example.org", "To: alice+news@example.org\n\nx\n")
+	msgs := x.relay.Wait(t, 4, relayTimeout)
 	var to []string
 	for _, m := range msgs {
 		to = append(to, m.To...)
 	}
-	if want := []string{"b1@example.com", "b2@example.com", "b3@example.com"}; !slices.Equal(to, want) {
+	if want := []string{"b1@example.com", "b2@example.com", "b3@example.com", "b4@example.com"}; !slices.Equal(to, want) {
 		t.Errorf("answered %v, want %v", to, want)
 	}
 }
@@ -181,5 +184,21 @@ func TestVacationSweep(t *testing.T) {
 	// period.
 	if _, ok, err := x.sa.ClaimVacation("h", "old@example.com", long.Add(30*time.Minute), time.Hour); err != nil || !ok {
 		t.Errorf("the expired record was not swept: %v, %v", ok, err)
+	}
+}
+
+func TestWithoutDetail(t *testing.T) {
+	for _, tc := range []struct{ in, sep, want string }{
+		{"alice+x@example.org", "+", "alice@example.org"},
+		{"alice+x+y@example.org", "+", "alice@example.org"},
+		{"alice@example.org", "+", "alice@example.org"},
+		{"alice-x@example.org", "-", "alice@example.org"},
+		{"a+b@c+d.example", "+", "a@c+d.example"},
+		{"no-at-sign+x", "+", "no-at-sign+x"},
+		{"alice+x@example.org", "", "alice+x@example.org"},
+	} {
+		if got := withoutDetail(tc.in, tc.sep); got != tc.want {
+			t.Errorf("withoutDetail(%q, %q) = %q, want %q", tc.in, tc.sep, got, tc.want)
+		}
 	}
 }
