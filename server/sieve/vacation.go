@@ -61,8 +61,9 @@ func whyNoVacation(d *Delivery, h *textproto.Header, v *rfc5228.Vacation, sep st
 	}
 	mine := append([]string{d.To}, d.Account.Addresses...)
 	mine = append(mine, v.Addresses...)
+	bareSender := withoutDetail(sender, sep)
 	for _, a := range mine {
-		if strings.EqualFold(a, sender) {
+		if strings.EqualFold(a, sender) || strings.EqualFold(a, bareSender) {
 			return "the sender is the user"
 		}
 	}

@@ -105,6 +105,7 @@ func TestVacationNotSent(t *testing.T) {
 		{"owner-", "owner-list@example.com", base},
 		{"-request", "list-request@example.com", base},
 		{"the user", "al@example.net", base},
+		{"the user with a detail", "alice+out@example.org", base},
 		{"List-Id", "bob@example.com", "List-Id: <l.example.com>\n" + base},
 		{"List-Unsubscribe", "bob@example.com", "List-Unsubscribe: <mailto:u@example.com>\n" + base},
 		{"Precedence bulk", "bob@example.com", "Precedence: bulk\n" + base},
