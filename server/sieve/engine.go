@@ -37,7 +37,7 @@ const (
 type Config struct {
 	// Extensions are the capability names scripts may require (RFC 5228
 	// §3.2), as ManageSieve lists them; nil means DefaultExtensions. Each
-	// must be one that SupportedExtensions lists.
+	// must be one of DefaultExtensions.
 	Extensions []string
 	// GlobalScript is the path of the script run before every user's
 	// own; "" for none. It is read at each delivery (a compiled copy is
@@ -47,13 +47,14 @@ type Config struct {
 	// files "name.sieve" (RFC 6609 §3.2); "" for none.
 	GlobalDir string
 	// Scripts, when set, replaces where the global and personal scripts
-	// come from (the seam for a directory that holds them, such as LDAP);
-	// nil reads GlobalScript and the store's active script.
+	// come from (DirectorySource: a directory that may hold them, such
+	// as LDAP); nil reads GlobalScript and the store's active script.
 	Scripts ScriptSource
 	// Relay is where redirect, vacation and reject messages are sent.
 	Relay RelayConfig
-	// Hostname is the domain name of this server, for Message-IDs and the
-	// environment item "host" (RFC 5183 §4).
+	// Hostname is the domain name of this server, for Message-IDs, the
+	// From of the messages Loft writes (MAILER-DAEMON@Hostname) and the
+	// environment items "host" and "domain" (RFC 5183 §4.1).
 	Hostname string
 	// Limits of one script (rfc5228.Options); zero means the default.
 	MaxScriptSize, MaxNesting, MaxRedirects, MaxActions, MaxIncludeDepth int
