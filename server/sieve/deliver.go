@@ -95,6 +95,12 @@ func (e *Engine) decide(ctx context.Context, d *Delivery, msg *message) *plan {
 		if !res.ImplicitKeep {
 			return p
 		}
+		if res.Stopped {
+			// "stop" ends all processing (RFC 5228 §3.3): the global
+			// script's implicit keep files the message.
+			p.actions = append(p.actions, globalKeep)
+			return p
+		}
 	}
 	name, src, err = e.scripts.Personal(ctx, d.Account, d.Store)
 	switch {

@@ -27,7 +27,9 @@
 //   - the global script's explicit actions are always carried out;
 //   - if it cancelled its implicit keep (fileinto, discard, redirect,
 //     reject), processing ends there and the personal script does not run;
-//   - if its implicit keep is in effect (which includes a `stop`), the
+//   - if it ran `stop` (RFC 5228 §3.3), processing ends there too, and its
+//     implicit keep, if in effect, files the message into INBOX;
+//   - otherwise, if its implicit keep is in effect, the
 //     implicit keep passes control to the personal script, whose actions
 //     and implicit keep decide the rest; with no personal script, the
 //     global script's implicit keep (with its imap4flags flags) files the

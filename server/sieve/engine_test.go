@@ -97,6 +97,29 @@ fileinto :copy :create "Archive";
 	}
 }
 
+// TestGlobalStop: "stop" in the global script ends all processing (RFC 5228
+// §3.3) even when its implicit keep is in effect: the message goes to
+// INBOX and the personal script does not run.
+func TestGlobalStop(t *testing.T) {
+	dir := t.TempDir()
+	global := writeFile(t, dir, "global.sieve", `if header :contains "subject" "urgent" { stop; }
+`)
+	x := newFixture(t, withConfig(func(c *Config) { c.GlobalScript = global }))
+	x.activate(`require "fileinto"; fileinto "Later";`)
+	if err := x.sa.CreateMailbox("Later"); err != nil {
+		t.Fatal(err)
+	}
+
+	out := x.mustDeliver("bob@example.com", "alice@example.org", "Subject: urgent\n\nx\n")
+	if want := []string{"INBOX"}; !slices.Equal(out.Mailboxes, want) {
+		t.Errorf("urgent went to %v, want %v: stop must end processing", out.Mailboxes, want)
+	}
+	out = x.mustDeliver("bob@example.com", "alice@example.org", "Subject: other\n\nx\n")
+	if want := []string{"Later"}; !slices.Equal(out.Mailboxes, want) {
+		t.Errorf("other went to %v, want %v: the personal script decides", out.Mailboxes, want)
+	}
+}
+
 // TestScriptFailures: a global script that cannot be read, a personal one
 // that does not compile, and one that fails at run time all keep the
 // message in INBOX and leave a notice; with ErrorReport none, only the
