@@ -1,8 +1,10 @@
 package imap
 
 import (
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSkippedNonSyncLiteral: a command that is refused before its
@@ -18,4 +20,76 @@ func TestSkippedNonSyncLiteral(t *testing.T) {
 		t.Errorf("skipped literal with leading zeros: %q", got)
 	}
 	c.expect(`a3 LIST "" stray`, "a3 OK LIST completed")
+}
+
+// TestIdleVanishedClientLeaksNothing: sessions whose client disappears while
+// they idle, selected or not, with a delivery on the way, end and leave no
+// goroutine behind (the session's, its DONE reader, the store's watch).
+func TestIdleVanishedClientLeaksNothing(t *testing.T) {
+	env := newEnv(t, insecureAuth)
+	warm := env.login("alice", alicePassword)
+	warm.expectTagged("w1 SELECT INBOX", "w1 OK [READ-WRITE] SELECT completed")
+	// The store's one inotify instance lives as long as the store.
+	warm.expect("i1 IDLE", "+ idling")
+	warm.expect("DONE", "i1 OK IDLE completed")
+	warm.expect("w2 LOGOUT", "* BYE Loft IMAP4rev1 server logging out", "w2 OK LOGOUT completed")
+	warm.expectEOF()
+	waitFor(t, "the warm-up session to end", func() bool { return env.srv.ActiveConnections() == 0 })
+	before := runtime.NumGoroutine()
+
+	var clients []*client
+	for i := range 20 {
+		c := env.login("alice", alicePassword)
+		if i%2 == 0 {
+			c.expectTagged("s1 SELECT INBOX", "s1 OK [READ-WRITE] SELECT completed")
+		}
+		c.expect("i1 IDLE", "+ idling")
+		clients = append(clients, c)
+	}
+	env.deliver("alice", "INBOX", nil, msg1)
+	for _, c := range clients {
+		c.conn.Close()
+	}
+	waitFor(t, "the idling sessions to end", func() bool { return env.srv.ActiveConnections() == 0 })
+	var n int
+	deadline := time.Now().Add(ioTimeout)
+	for n = runtime.NumGoroutine(); n > before && time.Now().Before(deadline); n = runtime.NumGoroutine() {
+		runtime.Gosched()
+		time.Sleep(time.Millisecond)
+	}
+	if n > before {
+		buf := make([]byte, 1<<20)
+		t.Errorf("%d goroutines after the idlers left, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// TestIdleLineWithLiteral: a line other than DONE ends IDLE with BAD (RFC
+// 2177 §3) and is skipped whole, with the non-synchronizing literals it
+// announces (RFC 7888 §4), as any refused command: their octets never run
+// as commands.
+func TestIdleLineWithLiteral(t *testing.T) {
+	env := newEnv(t, insecureAuth)
+	c := env.login("alice", alicePassword)
+	c.expectTagged("s1 SELECT INBOX", "s1 OK [READ-WRITE] SELECT completed")
+	for i, line := range []string{
+		"a2 CREATE {15+}\r\nb1 CREATE stray\r\n",
+		"DONE {15+}\r\nb1 CREATE stray\r\n",
+		"DONE x {15+}\r\nb1 CREATE stray {15+}\r\nb2 CREATE stray\r\n",
+		"{15+}\r\nb1 CREATE stray\r\n",
+		"\r\n",
+	} {
+		c.write("i1 IDLE\r\n")
+		if got := c.line(); got != "+ idling" {
+			t.Fatalf("IDLE: %q", got)
+		}
+		c.write(line + "n1 NOOP\r\n")
+		if got := c.until("n1 "); strings.Join(got, "|") != "i1 BAD expected DONE to end IDLE|n1 OK NOOP completed" {
+			t.Errorf("line %d %q in IDLE: %q", i, line, got)
+		}
+	}
+	c.write("i2 IDLE\r\ndone\r\n")
+	if got := c.until("i2 "); strings.Join(got, "|") != "+ idling|i2 OK IDLE completed" {
+		t.Errorf("IDLE, done: %q", got)
+	}
+	c.expect(`l1 LIST "" stray`, "l1 OK LIST completed")
 }
