@@ -93,3 +93,18 @@ func TestIdleLineWithLiteral(t *testing.T) {
 	}
 	c.expect(`l1 LIST "" stray`, "l1 OK LIST completed")
 }
+
+// TestBinaryEncodedMessagePart: BINARY of a MESSAGE/RFC822 part that has a
+// base64 Content-Transfer-Encoding (wrong by RFC 2045 §6.4, but met in
+// the wild) is the decoded message (RFC 3516 §4.2), as is BINARY.SIZE; the
+// encoded octets are never passed off as decoded ones.
+func TestBinaryEncodedMessagePart(t *testing.T) {
+	env := newEnv(t, insecureAuth)
+	env.deliver("alice", "INBOX", nil, "Subject: y\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"+
+		"--b\r\nContent-Type: text/plain\r\n\r\nfirst\r\n"+
+		"--b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogeg0KDQpoaQ0K\r\n--b--\r\n")
+	c := env.login("alice", alicePassword)
+	c.expectTagged("s1 SELECT INBOX", "s1 OK [READ-WRITE] SELECT completed")
+	c.expect("f1 FETCH 1 (BINARY.SIZE[2])", "* 1 FETCH (BINARY.SIZE[2] 18)", "f1 OK FETCH completed")
+	c.expect("f2 FETCH 1 (BINARY.PEEK[2])", "* 1 FETCH (BINARY[2] {18}", "Subject: z", "", "hi", ")", "f2 OK FETCH completed")
+}
