@@ -16,19 +16,39 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/loftmail/loft/server/directory/ldaptest"
 )
 
 const testdata = "testdata"
 
+// slapd is the one LDAP server of the run: the LDAP half of the corpus
+// starts it, each transcript has a subtree of its own in it, and TestMain
+// stops it.
+var slapd ldaptest.Shared
+
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if err := slapd.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
 	if line := coverage(); line != "" {
 		fmt.Println(line)
 	}
 	os.Exit(code)
 }
 
-// TestConformance runs every transcript, one subtest per RFC directory.
+// The directory backends the corpus runs against, in the subtest names.
+const (
+	backendFile = "file"
+	backendLDAP = "ldap"
+)
+
+// TestConformance runs every transcript twice, once with the file
+// directory and once with an LDAP directory on a real slapd: subtests
+// file/rfcNNNN and ldap/rfcNNNN. A transcript that only makes sense for
+// one of them says so with the condition [file] or [ldap].
 func TestConformance(t *testing.T) {
 	dirs, err := rfcDirs()
 	if err != nil {
@@ -37,16 +57,38 @@ func TestConformance(t *testing.T) {
 	if len(dirs) == 0 {
 		t.Fatal("no transcripts under testdata/rfc*/")
 	}
-	for _, d := range dirs {
-		t.Run(d.name, func(t *testing.T) {
+	for _, backend := range []string{backendFile, backendLDAP} {
+		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
-			testscript.Run(t, testscript.Params{
-				Files:              d.files,
-				Setup:              setup,
-				Cmds:               commands,
-				RequireUniqueNames: true,
-			})
+			var ldapServer *ldaptest.Server
+			if backend == backendLDAP {
+				ldapServer = slapd.Get(t)
+			}
+			for _, d := range dirs {
+				t.Run(d.name, func(t *testing.T) {
+					t.Parallel()
+					testscript.Run(t, testscript.Params{
+						Files:              d.files,
+						Setup:              setupFor(backend, ldapServer),
+						Condition:          condition(backend),
+						Cmds:               commands,
+						RequireUniqueNames: true,
+					})
+				})
+			}
 		})
+	}
+}
+
+// condition answers [file] and [ldap]: which directory backend the
+// transcript runs against.
+func condition(backend string) func(string) (bool, error) {
+	return func(cond string) (bool, error) {
+		switch cond {
+		case backendFile, backendLDAP:
+			return cond == backend, nil
+		}
+		return false, fmt.Errorf("unknown condition %q", cond)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/loftmail/loft/rfc/rfc3848"
 	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/store"
 )
 
 // Config is Loft's configuration. LoadConfig reads it from a TOML file laid
@@ -38,17 +39,21 @@ type Config struct {
 	// "localhost".
 	Hostname string `toml:"hostname"`
 
-	Log       LogConfig       `toml:"log"`
-	TLS       TLSConfig       `toml:"tls"`
-	Auth      AuthConfig      `toml:"auth"`
-	Limits    LimitsConfig    `toml:"limits"`
-	LMTP      LMTPConfig      `toml:"lmtp"`
-	IMAP      IMAPConfig      `toml:"imap"`
-	IMAPS     ListenersConfig `toml:"imaps"`
-	POP3      ListenersConfig `toml:"pop3"`
-	POP3S     ListenersConfig `toml:"pop3s"`
-	Store     StoreConfig     `toml:"store"`
-	Directory DirectoryConfig `toml:"directory"`
+	Log    LogConfig       `toml:"log"`
+	TLS    TLSConfig       `toml:"tls"`
+	Auth   AuthConfig      `toml:"auth"`
+	Limits LimitsConfig    `toml:"limits"`
+	LMTP   LMTPConfig      `toml:"lmtp"`
+	IMAP   IMAPConfig      `toml:"imap"`
+	IMAPS  ListenersConfig `toml:"imaps"`
+	POP3   ListenersConfig `toml:"pop3"`
+	POP3S  ListenersConfig `toml:"pop3s"`
+	// ManageSieve lists where ManageSieve (RFC 5804) listens, with
+	// STARTTLS. Default ["127.0.0.1:4190"].
+	ManageSieve ListenersConfig `toml:"managesieve"`
+	Store       StoreConfig     `toml:"store"`
+	Mailboxes   MailboxesConfig `toml:"mailboxes"`
+	Directory   DirectoryConfig `toml:"directory"`
 
 	// Now, if set, is the clock of the time-dependent IMAP search keys
 	// (RFC 5032 OLDER and YOUNGER): tests set it. Nil: time.Now. It is not
@@ -108,7 +113,8 @@ type LimitsConfig struct {
 	// MaxConnectionsPerIP is the most connections one client IP address
 	// may have open to one protocol at once, counted as MaxConnections
 	// is; further connections from that address are refused (IMAP
-	// "* BYE [UNAVAILABLE]", POP3 "-ERR [SYS/TEMP]", LMTP 421 4.7.0), so
+	// "* BYE [UNAVAILABLE]", POP3 "-ERR [SYS/TEMP]", LMTP 421 4.7.0,
+	// ManageSieve "BYE (TRYLATER)"), so
 	// that one client cannot take the whole of MaxConnections. Loopback
 	// addresses are counted like any other; connections through unix
 	// sockets are not counted. Clients behind one NAT address share it, as
@@ -134,7 +140,7 @@ type LimitsConfig struct {
 	// RFC 1939 §3 asks POP3 servers to wait at least 10 minutes.
 	// Default 10 minutes.
 	IdleTimeout Duration `toml:"idle_timeout"`
-	// LoginTimeout is how long an IMAP or POP3 client has to
+	// LoginTimeout is how long an IMAP, POP3 or ManageSieve client has to
 	// authenticate, counted from the moment its connection is accepted;
 	// the TLS handshake of an implicit-TLS port falls within it. When it
 	// has passed, the session is told so ("* BYE", "-ERR") and closed.
@@ -143,8 +149,9 @@ type LimitsConfig struct {
 	// quickly; after it, IdleTimeout (IMAPIdleTimeout for IMAP) alone
 	// applies (the autologout timers of RFC 1939 §3 and RFC 3501 §5.4 are
 	// for the authenticated session). LMTP, which has no login, keeps
-	// IdleTimeout. Integer seconds or a duration string. Default 60
-	// seconds.
+	// IdleTimeout; ManageSieve's autologout after authentication is 30
+	// minutes, the least RFC 5804 §1.2 allows. Integer seconds or a
+	// duration string. Default 60 seconds.
 	LoginTimeout Duration `toml:"login_timeout"`
 	// IMAPIdleTimeout is IMAP's autologout timer: how long an IMAP
 	// session may stay silent before the server closes it. RFC 3501 §5.4
@@ -161,6 +168,13 @@ type LimitsConfig struct {
 	// MaxRecipients is the most recipients one LMTP transaction may name;
 	// RFC 5321 §4.5.3.1.8 asks for at least 100. Default 100.
 	MaxRecipients int `toml:"max_recipients"`
+	// MaxScriptSize is the largest Sieve script a user may upload over
+	// ManageSieve, in octets (size); a larger one is refused with
+	// QUOTA/MAXSIZE (RFC 5804 §1.3). Default 1 MiB.
+	MaxScriptSize ByteSize `toml:"max_script_size"`
+	// MaxScripts is the most Sieve scripts one account may have; one more
+	// is refused with QUOTA/MAXSCRIPTS (RFC 5804 §1.3). Default 100.
+	MaxScripts int `toml:"max_scripts"`
 }
 
 // ListenersConfig lists where one protocol listens.
@@ -214,19 +228,203 @@ type StoreConfig struct {
 	PollInterval Duration `toml:"poll_interval"`
 }
 
+// MailboxesConfig names the mailboxes that every new account gets besides
+// INBOX, each with its special-use attribute (RFC 6154 §2), so that mail
+// clients find where to keep drafts, sent messages and the rest. They are
+// made when the store account is created, whichever way that happens
+// (`loft adm user add`, a first login, a first delivery), exactly once: a
+// user may delete or rename them later. A name is a full mailbox name with
+// "/" between levels (UTF-8); "" leaves that mailbox out.
+type MailboxesConfig struct {
+	// Drafts is the \Drafts mailbox. Default "Drafts".
+	Drafts string `toml:"drafts"`
+	// Sent is the \Sent mailbox. Default "Sent".
+	Sent string `toml:"sent"`
+	// Trash is the \Trash mailbox. Default "Trash".
+	Trash string `toml:"trash"`
+	// Junk is the \Junk mailbox. Default "Junk".
+	Junk string `toml:"junk"`
+	// Archive is the \Archive mailbox. Default "Archive".
+	Archive string `toml:"archive"`
+}
+
+// mailboxKeys pairs each key of [mailboxes] with its special use.
+func (m MailboxesConfig) mailboxKeys() []struct{ key, name, use string } {
+	return []struct{ key, name, use string }{
+		{"drafts", m.Drafts, `\Drafts`},
+		{"sent", m.Sent, `\Sent`},
+		{"trash", m.Trash, `\Trash`},
+		{"junk", m.Junk, `\Junk`},
+		{"archive", m.Archive, `\Archive`},
+	}
+}
+
+// NewAccountMailboxes returns the mailboxes for store.Options, in the order
+// of the keys, leaving out the empty names.
+func (m MailboxesConfig) NewAccountMailboxes() []store.NewMailbox {
+	var out []store.NewMailbox
+	for _, k := range m.mailboxKeys() {
+		if k.name != "" {
+			out = append(out, store.NewMailbox{Name: k.name, SpecialUse: []string{k.use}})
+		}
+	}
+	return out
+}
+
 // DirectoryConfig selects where users, passwords and quotas live.
 type DirectoryConfig struct {
 	// Backend is "file", the embedded directory managed with
-	// `loft adm user …`. Default "file".
+	// `loft adm user …`, or "ldap", an LDAP directory configured in
+	// [directory.ldap]. Default "file".
 	Backend string `toml:"backend"`
 	// Path is the file directory's location. Default DATA/directory.
 	Path string `toml:"path"`
+	// LDAP configures the LDAP directory (backend = "ldap").
+	LDAP LDAPConfig `toml:"ldap"`
+}
+
+// LDAPConfig configures the LDAP directory (server/directory.LDAP): where
+// its servers are, how Loft binds, and where and under which names it
+// finds accounts, groups and the settings entry every Loft server shares.
+// The defaults match the schema Loft ships (testdata/ldap/loft.schema);
+// urls, user_base, group_base and usually bind_dn must be set.
+type LDAPConfig struct {
+	// URLs are the LDAP servers, "ldap://host[:port]" or
+	// "ldaps://host[:port]", tried in order when one cannot be reached.
+	URLs []string `toml:"urls"`
+	// StartTLS upgrades ldap:// connections with StartTLS (RFC 4511
+	// §4.14). Default false.
+	StartTLS bool `toml:"start_tls"`
+	// CAFile is a PEM file of the certificates the servers' are verified
+	// against; "" uses the system's roots.
+	CAFile string `toml:"ca_file"`
+	// BindDN and BindPassword are the service account Loft binds as to
+	// search and to provision; BindPasswordFile, if set, is a file whose
+	// first line is the password instead (so that the configuration can
+	// be readable by more than the server). BindDN "" searches
+	// anonymously.
+	BindDN           string `toml:"bind_dn"`
+	BindPassword     string `toml:"bind_password,omitempty"`
+	BindPasswordFile string `toml:"bind_password_file"`
+	// UserBase and GroupBase are the subtrees of accounts and groups.
+	UserBase  string `toml:"user_base"`
+	GroupBase string `toml:"group_base"`
+	// UserFilter finds an account by login name and AddressFilter by
+	// mail address; each "%s" is replaced by the value, escaped (RFC 4515
+	// §3). GroupFilter matches every group.
+	UserFilter    string `toml:"user_filter"`
+	AddressFilter string `toml:"address_filter"`
+	GroupFilter   string `toml:"group_filter"`
+	// UserObjectClasses are the object classes of the accounts `loft adm
+	// user add` creates; the last is the auxiliary class that holds the
+	// quota, enabled and Sieve attributes.
+	UserObjectClasses []string `toml:"user_object_classes"`
+	// Attribute names; see server/directory.LDAPOptions. An empty name
+	// leaves the feature out: no quota attribute (the default quota
+	// applies), no enabled attribute (every account is enabled), no
+	// Sieve script attribute (scripts come from ManageSieve), no memberOf
+	// attribute (groups are found by searching their member attribute).
+	LoginAttribute         string   `toml:"login_attribute"`
+	AddressAttributes      []string `toml:"address_attributes"`
+	QuotaStorageAttribute  string   `toml:"quota_storage_attribute"`
+	QuotaMessagesAttribute string   `toml:"quota_messages_attribute"`
+	EnabledAttribute       string   `toml:"enabled_attribute"`
+	SieveScriptAttribute   string   `toml:"sieve_script_attribute"`
+	MemberOfAttribute      string   `toml:"member_of_attribute"`
+	GroupNameAttribute     string   `toml:"group_name_attribute"`
+	GroupMemberAttribute   string   `toml:"group_member_attribute"`
+	// SettingsDN is the loftSettings entry holding the global Sieve
+	// script and the default quotas; "" if there is none. It is read at
+	// start, every SettingsInterval (0: never again) and on SIGHUP.
+	SettingsDN       string   `toml:"settings_dn"`
+	SettingsInterval Duration `toml:"settings_interval"`
+	// PoolSize is the most connections open for searches, and as many
+	// again for users' binds. Default 8.
+	PoolSize int `toml:"pool_size"`
+	// DialTimeout bounds connecting to one server, RequestTimeout one
+	// request. When they pass, the server is taken as down: logins get
+	// a temporary failure (IMAP NO [UNAVAILABLE], POP3 -ERR [SYS/TEMP]),
+	// deliveries 451 4.4.3. Default 5 seconds each.
+	DialTimeout    Duration `toml:"dial_timeout"`
+	RequestTimeout Duration `toml:"request_timeout"`
+	// CacheTTL is how long a found account is remembered; 0 searches
+	// for every login and delivery. Default 60 seconds.
+	CacheTTL Duration `toml:"cache_ttl"`
+}
+
+// defaultLDAPConfig is LDAPConfig with directory.DefaultLDAPOptions.
+func defaultLDAPConfig() LDAPConfig {
+	o := directory.DefaultLDAPOptions()
+	return LDAPConfig{
+		UserFilter:             o.UserFilter,
+		AddressFilter:          o.AddressFilter,
+		GroupFilter:            o.GroupFilter,
+		UserObjectClasses:      o.UserObjectClasses,
+		LoginAttribute:         o.LoginAttr,
+		AddressAttributes:      o.AddressAttrs,
+		QuotaStorageAttribute:  o.QuotaStorageAttr,
+		QuotaMessagesAttribute: o.QuotaMessagesAttr,
+		EnabledAttribute:       o.EnabledAttr,
+		SieveScriptAttribute:   o.SieveScriptAttr,
+		MemberOfAttribute:      o.MemberOfAttr,
+		GroupNameAttribute:     o.GroupNameAttr,
+		GroupMemberAttribute:   o.GroupMemberAttr,
+		SettingsInterval:       Duration(o.SettingsInterval),
+		PoolSize:               o.PoolSize,
+		DialTimeout:            Duration(o.DialTimeout),
+		RequestTimeout:         Duration(o.RequestTimeout),
+		CacheTTL:               Duration(o.CacheTTL),
+	}
+}
+
+// Options converts the section to the options of directory.OpenLDAP,
+// reading bind_password_file if it is set. The logger receives the
+// directory's warnings.
+func (c *LDAPConfig) Options(logger *slog.Logger) (directory.LDAPOptions, error) {
+	pw := c.BindPassword
+	if c.BindPasswordFile != "" {
+		data, err := os.ReadFile(c.BindPasswordFile)
+		if err != nil {
+			return directory.LDAPOptions{}, fmt.Errorf("bind_password_file: %w", err)
+		}
+		pw, _, _ = strings.Cut(string(data), "\n")
+		pw = strings.TrimSuffix(pw, "\r")
+	}
+	return directory.LDAPOptions{
+		URLs:              c.URLs,
+		StartTLS:          c.StartTLS,
+		CAFile:            c.CAFile,
+		BindDN:            c.BindDN,
+		BindPassword:      pw,
+		UserBase:          c.UserBase,
+		GroupBase:         c.GroupBase,
+		UserFilter:        c.UserFilter,
+		AddressFilter:     c.AddressFilter,
+		GroupFilter:       c.GroupFilter,
+		UserObjectClasses: c.UserObjectClasses,
+		LoginAttr:         c.LoginAttribute,
+		AddressAttrs:      c.AddressAttributes,
+		QuotaStorageAttr:  c.QuotaStorageAttribute,
+		QuotaMessagesAttr: c.QuotaMessagesAttribute,
+		EnabledAttr:       c.EnabledAttribute,
+		SieveScriptAttr:   c.SieveScriptAttribute,
+		MemberOfAttr:      c.MemberOfAttribute,
+		GroupNameAttr:     c.GroupNameAttribute,
+		GroupMemberAttr:   c.GroupMemberAttribute,
+		SettingsDN:        c.SettingsDN,
+		SettingsInterval:  c.SettingsInterval.Duration(),
+		PoolSize:          c.PoolSize,
+		DialTimeout:       c.DialTimeout.Duration(),
+		RequestTimeout:    c.RequestTimeout.Duration(),
+		CacheTTL:          c.CacheTTL.Duration(),
+		Logger:            logger,
+	}, nil
 }
 
 // DefaultConfig returns the embedded default: data under ./var, the file
 // directory, a self-signed certificate, clear-text passwords only from
 // loopback, and the unprivileged loopback ports LMTP 2424, IMAP 1143,
-// IMAPS 1993, POP3 1110 and POP3S 1995.
+// IMAPS 1993, POP3 1110, POP3S 1995 and ManageSieve 4190.
 func DefaultConfig() *Config {
 	return defaultConfig(os.Hostname)
 }
@@ -256,14 +454,18 @@ func defaultConfig(osHostname func() (string, error)) *Config {
 			LoginTimeout:        Duration(time.Minute),
 			IMAPIdleTimeout:     Duration(30 * time.Minute),
 			MaxRecipients:       100,
+			MaxScriptSize:       1 << 20,
+			MaxScripts:          100,
 		},
-		LMTP:      LMTPConfig{Listen: []string{"127.0.0.1:2424"}, DetailSeparator: "+", Postmaster: "postmaster"},
-		IMAP:      IMAPConfig{Listen: []string{"127.0.0.1:1143"}},
-		IMAPS:     ListenersConfig{Listen: []string{"127.0.0.1:1993"}},
-		POP3:      ListenersConfig{Listen: []string{"127.0.0.1:1110"}},
-		POP3S:     ListenersConfig{Listen: []string{"127.0.0.1:1995"}},
-		Store:     StoreConfig{PollInterval: Duration(2 * time.Second)},
-		Directory: DirectoryConfig{Backend: "file"},
+		LMTP:        LMTPConfig{Listen: []string{"127.0.0.1:2424"}, DetailSeparator: "+", Postmaster: "postmaster"},
+		IMAP:        IMAPConfig{Listen: []string{"127.0.0.1:1143"}},
+		IMAPS:       ListenersConfig{Listen: []string{"127.0.0.1:1993"}},
+		POP3:        ListenersConfig{Listen: []string{"127.0.0.1:1110"}},
+		POP3S:       ListenersConfig{Listen: []string{"127.0.0.1:1995"}},
+		ManageSieve: ListenersConfig{Listen: []string{"127.0.0.1:4190"}},
+		Store:       StoreConfig{PollInterval: Duration(2 * time.Second)},
+		Mailboxes:   MailboxesConfig{Drafts: "Drafts", Sent: "Sent", Trash: "Trash", Junk: "Junk", Archive: "Archive"},
+		Directory:   DirectoryConfig{Backend: "file", LDAP: defaultLDAPConfig()},
 	}
 }
 
@@ -406,6 +608,12 @@ func (c *Config) Validate() error {
 	if l.MaxRecipients < 1 {
 		bad("limits.max_recipients", "must be at least 1")
 	}
+	if l.MaxScriptSize <= 0 {
+		bad("limits.max_script_size", "must be positive")
+	}
+	if l.MaxScripts < 1 {
+		bad("limits.max_scripts", "must be at least 1")
+	}
 
 	seen := make(map[string]string) // listen address → key that names it
 	for _, ls := range c.listenerSets() {
@@ -442,16 +650,63 @@ func (c *Config) Validate() error {
 		bad("store.poll_interval", "must be positive")
 	}
 
-	if c.Directory.Backend != "file" {
-		bad("directory.backend", "%q is not one of file", c.Directory.Backend)
+	seenBox := make(map[string]string) // mailbox name → key that names it
+	for _, k := range c.Mailboxes.mailboxKeys() {
+		key := "mailboxes." + k.key
+		if k.name == "" {
+			continue
+		}
+		if err := store.CheckNewAccountMailboxes([]store.NewMailbox{{Name: k.name}}); err != nil || isDotLevel(k.name) {
+			bad(key, "%q is not a mailbox name (levels separated by \"/\", none empty, \".\" or \"..\", no control characters; not INBOX)", k.name)
+			continue
+		}
+		if prev, dup := seenBox[k.name]; dup {
+			bad(key, "%q is also %s", k.name, prev)
+			continue
+		}
+		seenBox[k.name] = key
+	}
+
+	switch c.Directory.Backend {
+	case "file":
+	case "ldap":
+		l := &c.Directory.LDAP
+		if l.BindPassword != "" && l.BindPasswordFile != "" {
+			bad("directory.ldap.bind_password", "set bind_password or bind_password_file, not both")
+		}
+		o, err := l.Options(nil)
+		if err == nil && l.BindPasswordFile != "" && o.BindPassword == "" {
+			err = errors.New("bind_password_file: the file's first line is empty")
+		}
+		if err == nil {
+			err = o.Check()
+		}
+		if err != nil {
+			// Check's errors begin with the name of the key.
+			msg, _ := strings.CutPrefix(err.Error(), directory.ErrInvalid.Error()+": ")
+			errs = append(errs, fmt.Errorf("directory.ldap.%s", msg))
+		}
+	default:
+		bad("directory.backend", "%q is not one of file, ldap", c.Directory.Backend)
 	}
 
 	return errors.Join(errs...)
 }
 
+// isDotLevel reports whether a mailbox name has a level "." or "..", which
+// IMAP refuses (server/imap) although the store could keep it.
+func isDotLevel(name string) bool {
+	for _, level := range strings.Split(name, "/") {
+		if level == "." || level == ".." {
+			return true
+		}
+	}
+	return false
+}
+
 // listenerSet is one protocol's listen addresses.
 type listenerSet struct {
-	proto       string // "lmtp", "imap", "imaps", "pop3", "pop3s": the key in Server.Addrs
+	proto       string // "lmtp", "imap", "imaps", "pop3", "pop3s", "managesieve": the key in Server.Addrs
 	addrs       []string
 	implicitTLS bool
 }
@@ -463,6 +718,7 @@ func (c *Config) listenerSets() []listenerSet {
 		{proto: "imaps", addrs: c.IMAPS.Listen, implicitTLS: true},
 		{proto: "pop3", addrs: c.POP3.Listen},
 		{proto: "pop3s", addrs: c.POP3S.Listen, implicitTLS: true},
+		{proto: "managesieve", addrs: c.ManageSieve.Listen},
 	}
 }
 

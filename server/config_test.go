@@ -16,8 +16,11 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/loftmail/loft/rfc/rfc3848"
+	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/store"
 )
 
 func writeConfig(t *testing.T, content string) string {
@@ -56,12 +59,15 @@ func TestDefaultConfig(t *testing.T) {
 		{"limits.max_connections_per_ip", cfg.Limits.MaxConnectionsPerIP, 50},
 		{"limits.imap_idle_timeout", cfg.Limits.IMAPIdleTimeout.Duration(), 30 * time.Minute},
 		{"limits.max_recipients", cfg.Limits.MaxRecipients, 100},
+		{"limits.max_script_size", int64(cfg.Limits.MaxScriptSize), int64(1 << 20)},
+		{"limits.max_scripts", cfg.Limits.MaxScripts, 100},
 		{"lmtp.listen", cfg.LMTP.Listen, []string{"127.0.0.1:2424"}},
 		{"lmtp.postmaster", cfg.LMTP.Postmaster, "postmaster"},
 		{"imap.listen", cfg.IMAP.Listen, []string{"127.0.0.1:1143"}},
 		{"imaps.listen", cfg.IMAPS.Listen, []string{"127.0.0.1:1993"}},
 		{"pop3.listen", cfg.POP3.Listen, []string{"127.0.0.1:1110"}},
 		{"pop3s.listen", cfg.POP3S.Listen, []string{"127.0.0.1:1995"}},
+		{"managesieve.listen", cfg.ManageSieve.Listen, []string{"127.0.0.1:4190"}},
 		{"directory.backend", cfg.Directory.Backend, "file"},
 		{"DirectoryPath", cfg.DirectoryPath(), filepath.Join("var", "directory")},
 		{"StorePath", cfg.StorePath(), filepath.Join("var", "store")},
@@ -145,6 +151,10 @@ listen = []
 
 [store]
 poll_interval = "250ms"
+
+[mailboxes]
+junk = "Spam"
+archive = ""
 `)
 	cfg, err := LoadConfig(path)
 	if err != nil {
@@ -169,11 +179,33 @@ poll_interval = "250ms"
 	want.LMTP.Postmaster = "admin"
 	want.POP3S.Listen = []string{}
 	want.Store.PollInterval = Duration(250 * time.Millisecond)
+	want.Mailboxes.Junk = "Spam"
+	want.Mailboxes.Archive = ""
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("loaded config (-want +got):\n%s", diff)
 	}
 	if got, want := cfg.StorePath(), filepath.Join("/srv/loft", "store"); got != want {
 		t.Errorf("StorePath = %q, want %q", got, want)
+	}
+}
+
+// TestNewAccountMailboxes: [mailboxes] becomes the store's new-account
+// mailboxes, each with its special use, without the ones named "".
+func TestNewAccountMailboxes(t *testing.T) {
+	m := DefaultConfig().Mailboxes
+	m.Junk = "Spam"
+	m.Archive = ""
+	want := []store.NewMailbox{
+		{Name: "Drafts", SpecialUse: []string{`\Drafts`}},
+		{Name: "Sent", SpecialUse: []string{`\Sent`}},
+		{Name: "Trash", SpecialUse: []string{`\Trash`}},
+		{Name: "Spam", SpecialUse: []string{`\Junk`}},
+	}
+	if diff := cmp.Diff(want, m.NewAccountMailboxes()); diff != "" {
+		t.Errorf("NewAccountMailboxes (-want +got):\n%s", diff)
+	}
+	if got := (MailboxesConfig{}).NewAccountMailboxes(); got != nil {
+		t.Errorf("no names: %v, want none", got)
 	}
 }
 
@@ -212,6 +244,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"short lines", "[limits]\nmax_line_length = 100", []string{"limits.max_line_length: must be at least 512"}},
 		{"zero idle timeout", "[limits]\nidle_timeout = 0", []string{"limits.idle_timeout: must be positive"}},
 		{"zero recipients", "[limits]\nmax_recipients = 0", []string{"limits.max_recipients:"}},
+		{"zero script size", "[limits]\nmax_script_size = 0", []string{"limits.max_script_size: must be positive"}},
+		{"zero scripts", "[limits]\nmax_scripts = 0", []string{"limits.max_scripts: must be at least 1"}},
+		{"managesieve duplicate", "[managesieve]\nlisten = [\"127.0.0.1:1110\"]", []string{"managesieve.listen:", "also in pop3.listen"}},
 		{"listen without port", "[pop3]\nlisten = [\"127.0.0.1\"]", []string{"pop3.listen:", "want host:port"}},
 		{"listen bad port", "[pop3s]\nlisten = [\"127.0.0.1:99999\"]", []string{"pop3s.listen:", "port"}},
 		{"listen empty unix", "[lmtp]\nlisten = [\"unix:\"]", []string{"lmtp.listen:", "path is empty"}},
@@ -221,6 +256,11 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"postmaster with space", "[lmtp]\npostmaster = \"post master\"", []string{"lmtp.postmaster:"}},
 		{"poll interval", "[store]\npoll_interval = \"0s\"", []string{"store.poll_interval: must be positive"}},
 		{"backend", "[directory]\nbackend = \"sql\"", []string{"directory.backend:", `"sql"`}},
+		{"mailbox INBOX", "[mailboxes]\njunk = \"inbox\"", []string{"mailboxes.junk:", `"inbox" is not a mailbox name`}},
+		{"mailbox empty level", "[mailboxes]\nsent = \"Mail//Sent\"", []string{"mailboxes.sent:"}},
+		{"mailbox dot level", "[mailboxes]\ntrash = \"Mail/../Trash\"", []string{"mailboxes.trash:"}},
+		{"mailbox control", "[mailboxes]\ndrafts = \"Dr\\u0001afts\"", []string{"mailboxes.drafts:"}},
+		{"mailbox twice", "[mailboxes]\narchive = \"Junk\"", []string{"mailboxes.archive:", `"Junk" is also mailboxes.junk`}},
 		{"several errors", "[limits]\nmax_recipients = 0\nmax_line_length = 1", []string{"limits.max_recipients:", "limits.max_line_length:"}},
 	}
 	for _, tt := range tests {
@@ -540,5 +580,64 @@ func TestPlaintextPolicy(t *testing.T) {
 		if got := plaintextPolicy(PlaintextLoopback)(a.addr); got != a.local {
 			t.Errorf("loopback(%v) = %v, want %v", a.addr, got, a.local)
 		}
+	}
+}
+
+// The [directory.ldap] section: read over its defaults, validated only
+// when backend = "ldap", each error naming its key.
+func TestLDAPConfig(t *testing.T) {
+	dir := t.TempDir()
+	pwFile := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pwFile, []byte("service-secret\r\nignored\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const base = `
+[directory]
+backend = "ldap"
+[directory.ldap]
+urls = ["ldap://127.0.0.1:389", "ldaps://ldap2.example.org"]
+bind_dn = "cn=loft,dc=example,dc=org"
+user_base = "ou=people,dc=example,dc=org"
+group_base = "ou=groups,dc=example,dc=org"
+cache_ttl = 0
+`
+	cfg, err := LoadConfig(writeConfig(t, base+"bind_password_file = \""+pwFile+"\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := cfg.Directory.LDAP.Options(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := directory.DefaultLDAPOptions()
+	want.URLs = []string{"ldap://127.0.0.1:389", "ldaps://ldap2.example.org"}
+	want.BindDN = "cn=loft,dc=example,dc=org"
+	want.BindPassword = "service-secret"
+	want.UserBase = "ou=people,dc=example,dc=org"
+	want.GroupBase = "ou=groups,dc=example,dc=org"
+	want.CacheTTL = 0
+	if diff := cmp.Diff(want, o, cmpopts.IgnoreFields(directory.LDAPOptions{}, "Logger")); diff != "" {
+		t.Errorf("Options (-want +got):\n%s", diff)
+	}
+
+	// A file directory ignores the section.
+	if _, err := LoadConfig(writeConfig(t, "[directory.ldap]\nurls = []\n")); err != nil {
+		t.Errorf("file backend with an empty ldap section: %v", err)
+	}
+	for _, tc := range []struct{ add, key string }{
+		{`bind_password = "x"` + "\nbind_password_file = \"" + pwFile + "\"", "directory.ldap.bind_password"},
+		{"", "directory.ldap.bind_password"}, // bind_dn without a password
+		{`bind_password = "x"` + "\nuser_filter = \"(uid=alice)\"", "directory.ldap.user_filter"},
+		{`bind_password = "x"` + "\npool_size = 0", "directory.ldap.pool_size"},
+		{`bind_password = "x"` + "\nbind_password_file = \"" + filepath.Join(dir, "absent") + "\"", "directory.ldap.bind_password"},
+	} {
+		_, err := LoadConfig(writeConfig(t, base+tc.add+"\n"))
+		if err == nil || !strings.Contains(err.Error(), tc.key) {
+			t.Errorf("with %q: error %v, want one naming %s", tc.add, err, tc.key)
+		}
+	}
+	_, err = LoadConfig(writeConfig(t, strings.Replace(base, `urls = ["ldap://127.0.0.1:389", "ldaps://ldap2.example.org"]`, `urls = ["http://x"]`, 1)+"bind_password = \"x\"\n"))
+	if err == nil || !strings.Contains(err.Error(), "directory.ldap.urls") {
+		t.Errorf("http URL: error %v, want one naming directory.ldap.urls", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/loftmail/loft/server/directory"
 	"github.com/loftmail/loft/server/imap"
 	"github.com/loftmail/loft/server/lmtp"
+	"github.com/loftmail/loft/server/managesieve"
 	"github.com/loftmail/loft/server/pop3"
 	"github.com/loftmail/loft/store"
 )
@@ -29,11 +30,12 @@ type Server struct {
 	cfg       *Config
 	logger    *slog.Logger
 	store     *store.Store
-	dir       *directory.File
+	dir       directory.Admin
 	tlsConfig *tls.Config
 	imap      *imap.Server
 	pop3      *pop3.Server
 	lmtp      *lmtp.Server
+	sieve     *managesieve.Server
 
 	mu        sync.Mutex
 	started   bool // Start was called
@@ -75,17 +77,18 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	st, err := store.Open(cfg.StorePath(), store.Options{
-		Logger:         logger.With("component", "store"),
-		PollInterval:   cfg.Store.PollInterval.Duration(),
-		MaxMessageSize: int64(lim.MaxMessageSize),
+		Logger:              logger.With("component", "store"),
+		PollInterval:        cfg.Store.PollInterval.Duration(),
+		MaxMessageSize:      int64(lim.MaxMessageSize),
+		NewAccountMailboxes: cfg.Mailboxes.NewAccountMailboxes(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", cfg.StorePath(), err)
 	}
-	dir, err := directory.OpenFile(cfg.DirectoryPath())
+	dir, err := OpenDirectory(cfg, logger)
 	if err != nil {
 		st.Close()
-		return nil, fmt.Errorf("open directory %s: %w", cfg.DirectoryPath(), err)
+		return nil, err
 	}
 
 	s := &Server{
@@ -148,7 +151,68 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		MaxConnections:      lim.MaxConnections,
 		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
 	})
+	checker := NewSieveChecker(cfg)
+	s.sieve = managesieve.New(managesieve.Config{
+		Store:               st,
+		Directory:           dir,
+		Checker:             checker,
+		TLSConfig:           tlsConfig,
+		AllowInsecureAuth:   plaintextPolicy(cfg.Auth.Plaintext),
+		Implementation:      implementation,
+		MaxRedirects:        checker.maxRedirects(),
+		MaxScriptSize:       int64(lim.MaxScriptSize),
+		MaxScripts:          lim.MaxScripts,
+		MaxLineLength:       lim.MaxLineLength,
+		Logger:              logger, // the package adds proto=managesieve
+		LoginTimeout:        lim.LoginTimeout.Duration(),
+		MaxConnections:      lim.MaxConnections,
+		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
+		AuthFailureDelay:    authFailureDelay(cfg.Auth.FailureDelay),
+	})
 	return s, nil
+}
+
+// OpenDirectory opens the directory the configuration selects: the file
+// directory at DirectoryPath, or the LDAP directory of [directory.ldap].
+// The logger receives the LDAP directory's warnings; nil discards them.
+// `loft serve` and `loft adm` both open it so.
+func OpenDirectory(cfg *Config, logger *slog.Logger) (directory.Admin, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	switch cfg.Directory.Backend {
+	case "ldap":
+		o, err := cfg.Directory.LDAP.Options(logger.With("component", "directory"))
+		if err != nil {
+			return nil, fmt.Errorf("directory.ldap.%w", err)
+		}
+		d, err := directory.OpenLDAP(o)
+		if err != nil {
+			return nil, fmt.Errorf("open LDAP directory: %w", err)
+		}
+		return d, nil
+	default:
+		d, err := directory.OpenFile(cfg.DirectoryPath())
+		if err != nil {
+			return nil, fmt.Errorf("open directory %s: %w", cfg.DirectoryPath(), err)
+		}
+		return d, nil
+	}
+}
+
+// Reload re-reads what the server takes from its directory at start: for
+// the LDAP directory, the shared settings entry, and it forgets the
+// accounts it cached. `loft serve` calls it on SIGHUP.
+func (s *Server) Reload(ctx context.Context) error {
+	r, ok := s.dir.(interface{ Reload(context.Context) error })
+	if !ok {
+		return nil
+	}
+	if err := r.Reload(ctx); err != nil {
+		return fmt.Errorf("reload directory: %w", err)
+	}
+	s.logger.Info("directory reloaded")
+	return nil
 }
 
 // authFailureDelay converts auth.failure_delay, where 0 means no delay, to
@@ -214,6 +278,8 @@ func (s *Server) serve(proto string, ln net.Listener, implicitTLS bool) {
 		err = s.imap.Serve(ln, implicitTLS)
 	case "pop3", "pop3s":
 		err = s.pop3.Serve(ln, implicitTLS)
+	case "managesieve":
+		err = s.sieve.Serve(ln)
 	default:
 		err = fmt.Errorf("no server for protocol %q", proto)
 	}
@@ -235,7 +301,7 @@ func (s *Server) serve(proto string, ln net.Listener, implicitTLS bool) {
 }
 
 // Addrs returns the addresses the server listens on, by protocol ("lmtp",
-// "imap", "imaps", "pop3", "pop3s"). With port 0 in the configuration, they hold the ports
+// "imap", "imaps", "pop3", "pop3s", "managesieve"). With port 0 in the configuration, they hold the ports
 // the system chose. It is empty before Start.
 func (s *Server) Addrs() map[string][]net.Addr {
 	s.mu.Lock()
@@ -248,12 +314,14 @@ func (s *Server) Addrs() map[string][]net.Addr {
 }
 
 // ActiveConnections returns the number of open connections by protocol;
-// IMAP and IMAPS share the count under "imap", POP3 and POP3S under "pop3".
+// IMAP and IMAPS share the count under "imap", POP3 and POP3S under "pop3";
+// ManageSieve's is under "managesieve".
 func (s *Server) ActiveConnections() map[string]int {
 	return map[string]int{
-		"lmtp": s.lmtp.ActiveConnections(),
-		"imap": s.imap.ActiveConnections(),
-		"pop3": s.pop3.ActiveConnections(),
+		"lmtp":        s.lmtp.ActiveConnections(),
+		"imap":        s.imap.ActiveConnections(),
+		"pop3":        s.pop3.ActiveConnections(),
+		"managesieve": s.sieve.ActiveConnections(),
 	}
 }
 
@@ -287,10 +355,11 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 
 	var wg sync.WaitGroup
-	var lmtpErr, imapErr, pop3Err error
+	var lmtpErr, imapErr, pop3Err, sieveErr error
 	wg.Go(func() { lmtpErr = s.lmtp.Shutdown(ctx) })
 	wg.Go(func() { imapErr = s.imap.Shutdown(ctx) })
 	wg.Go(func() { pop3Err = s.pop3.Shutdown(ctx) })
+	wg.Go(func() { sieveErr = s.sieve.Shutdown(ctx) })
 	wg.Wait()
 	s.serving.Wait()
 
@@ -305,6 +374,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 	if pop3Err != nil && !errors.Is(pop3Err, net.ErrClosed) {
 		errs = append(errs, fmt.Errorf("pop3: %w", pop3Err))
+	}
+	if sieveErr != nil && !errors.Is(sieveErr, net.ErrClosed) {
+		errs = append(errs, fmt.Errorf("managesieve: %w", sieveErr))
 	}
 	if err := s.dir.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close directory: %w", err))

@@ -14,9 +14,11 @@ import (
 type admCmd struct {
 	Paths `embed:""`
 
-	User  userCmd  `cmd:"" help:"Manage accounts."`
-	Group groupCmd `cmd:"" help:"Manage groups."`
-	Check checkCmd `cmd:"" help:"Verify accounts' mail, and with --repair repair what interrupted operations left."`
+	User    userCmd    `cmd:"" help:"Manage accounts."`
+	Group   groupCmd   `cmd:"" help:"Manage groups."`
+	Sieve   sieveCmd   `cmd:"" help:"Manage accounts' Sieve scripts."`
+	Mailbox mailboxCmd `cmd:"" help:"Show and mark an account's mailboxes."`
+	Check   checkCmd   `cmd:"" help:"Verify accounts' mail, and with --repair repair what interrupted operations left."`
 }
 
 type userCmd struct {
@@ -38,7 +40,7 @@ type groupCmd struct {
 // admin is what an adm command works on.
 type admin struct {
 	cfg *server.Config
-	dir *directory.File
+	dir directory.Admin
 	st  *store.Store // nil unless asked for
 }
 

@@ -22,18 +22,15 @@ func (p *Paths) load() (*server.Config, error) {
 	return cfg, nil
 }
 
-// openDirectory opens the file directory of the configuration.
-func openDirectory(cfg *server.Config) (*directory.File, error) {
-	d, err := directory.OpenFile(cfg.DirectoryPath())
-	if err != nil {
-		return nil, fmt.Errorf("open directory %s: %w", cfg.DirectoryPath(), err)
-	}
-	return d, nil
+// openDirectory opens the directory of the configuration: the file
+// directory, or the LDAP directory whose entries `loft adm` then changes.
+func openDirectory(cfg *server.Config) (directory.Admin, error) {
+	return server.OpenDirectory(cfg, nil)
 }
 
 // openStore opens the message store of the configuration.
 func openStore(cfg *server.Config) (*store.Store, error) {
-	st, err := store.Open(cfg.StorePath(), store.Options{})
+	st, err := store.Open(cfg.StorePath(), store.Options{NewAccountMailboxes: cfg.Mailboxes.NewAccountMailboxes()})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", cfg.StorePath(), err)
 	}

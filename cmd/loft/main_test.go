@@ -430,7 +430,8 @@ func TestCheck(t *testing.T) {
 	ok(t, "pw\n", adm(data, "user", "add", "alice")...)
 	ok(t, "pw\n", adm(data, "user", "add", "bob")...)
 	out := ok(t, "", adm(data, "check")...)
-	if !regexp.MustCompile(`(?m)^alice: ok: 1 mailboxes, \d+ records\nbob: ok: 1 mailboxes, \d+ records\n$`).MatchString(out) {
+	// INBOX and the five mailboxes of the default [mailboxes] table.
+	if !regexp.MustCompile(`(?m)^alice: ok: 6 mailboxes, \d+ records\nbob: ok: 6 mailboxes, \d+ records\n$`).MatchString(out) {
 		t.Errorf("check:\n%s", out)
 	}
 
@@ -475,15 +476,50 @@ func TestServe(t *testing.T) {
 failure_delay = 0
 [lmtp]
 listen = ["127.0.0.1:0"]
+[imap]
+listen = ["127.0.0.1:0"]
+[imaps]
+listen = ["127.0.0.1:0"]
 [pop3]
 listen = ["127.0.0.1:0"]
 [pop3s]
 listen = []
+[managesieve]
+listen = ["127.0.0.1:0"]
 `
 	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(loftBin, "serve", "--config", cfg, "--data", data)
+	p := startServe(t, cfg, data)
+	pop3Addr := p.pop3Addr
+
+	// An account added by another process while the server runs.
+	ok(t, "pop-secret\n", "adm", "--config", cfg, "--data", data, "user", "add", "alice")
+	pop3Login(t, pop3Addr, "alice", "pop-secret")
+
+	p.stop(t)
+}
+
+// serveProcess is a running `loft serve`.
+type serveProcess struct {
+	cmd      *exec.Cmd
+	log      *lockedBuilder
+	lines    chan string // every log line, for waitLog
+	exited   chan error
+	pop3Addr string
+}
+
+// startServe runs `loft serve` with the configuration file cfg (which must
+// open a POP3 listener) and, unless data is "", --data data, and waits
+// until it listens on POP3. The process
+// is killed when t ends if it is still running.
+func startServe(t *testing.T, cfg, data string) *serveProcess {
+	t.Helper()
+	args := []string{"serve", "--config", cfg}
+	if data != "" {
+		args = append(args, "--data", data)
+	}
+	cmd := exec.Command(loftBin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -491,51 +527,71 @@ listen = []
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	var log lockedBuilder
+	p := &serveProcess{cmd: cmd, log: new(lockedBuilder), lines: make(chan string, 1000), exited: make(chan error, 1)}
 	listening := make(chan string, 4)
 	go func() {
 		re := regexp.MustCompile(`msg=listening proto=(\S+) addr=(\S+)`)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			log.WriteString(sc.Text() + "\n")
+			p.log.WriteString(sc.Text() + "\n")
+			select {
+			case p.lines <- sc.Text():
+			default:
+			}
 			if m := re.FindStringSubmatch(sc.Text()); m != nil && m[1] == "pop3" {
 				listening <- m[2]
 			}
 		}
-		exited <- cmd.Wait()
+		p.exited <- cmd.Wait()
 	}()
-	defer func() {
+	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			cmd.Process.Kill()
 		}
-	}()
-	var pop3Addr string
+	})
 	select {
-	case pop3Addr = <-listening:
-	case err := <-exited:
-		t.Fatalf("loft serve exited: %v\n%s", err, log.String())
+	case p.pop3Addr = <-listening:
+	case err := <-p.exited:
+		t.Fatalf("loft serve exited: %v\n%s", err, p.log.String())
 	case <-time.After(time.Minute):
 		t.Fatal("loft serve did not report listening on POP3 within a minute")
 	}
+	return p
+}
 
-	// An account added by another process while the server runs.
-	ok(t, "pop-secret\n", "adm", "--config", cfg, "--data", data, "user", "add", "alice")
-	pop3Login(t, pop3Addr, "alice", "pop-secret")
+// waitLog waits, for at most a minute, for a log line that matches re.
+func (p *serveProcess) waitLog(t *testing.T, re string) {
+	t.Helper()
+	r := regexp.MustCompile(re)
+	deadline := time.After(time.Minute)
+	for {
+		select {
+		case line := <-p.lines:
+			if r.MatchString(line) {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no log line matching %s within a minute:\n%s", re, p.log.String())
+		}
+	}
+}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+// stop sends SIGTERM and checks that the server stops cleanly.
+func (p *serveProcess) stop(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-exited:
+	case err := <-p.exited:
 		if err != nil {
-			t.Errorf("loft serve after SIGTERM: %v\n%s", err, log.String())
+			t.Errorf("loft serve after SIGTERM: %v\n%s", err, p.log.String())
 		}
 	case <-time.After(time.Minute):
 		t.Fatal("loft serve did not exit within a minute of SIGTERM")
 	}
-	if !strings.Contains(log.String(), "msg=stopped") {
-		t.Errorf("the log does not say that the server stopped:\n%s", log.String())
+	if !strings.Contains(p.log.String(), "msg=stopped") {
+		t.Errorf("the log does not say that the server stopped:\n%s", p.log.String())
 	}
 }
 
@@ -559,6 +615,8 @@ listen = []
 [pop3]
 listen = [%q]
 [pop3s]
+listen = []
+[managesieve]
 listen = []
 `, taken.Addr().String())
 	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
@@ -19,7 +20,7 @@ type serveCmd struct {
 }
 
 // Run starts the server and serves until SIGINT or SIGTERM, or until a
-// listener fails; then it shuts down, letting connections finish for at
+// listener fails (SIGHUP reloads the directory's shared settings); then it shuts down, letting connections finish for at
 // most drainTimeout. A second signal during the drain ends the process at
 // once.
 func (c *serveCmd) Run(e *env) error {
@@ -42,15 +43,31 @@ func (c *serveCmd) Run(e *env) error {
 	}
 	signals, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// SIGHUP re-reads what the server takes from its directory (the LDAP
+	// settings entry) and empties its cache of accounts.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	failed := make(chan error, 1)
 	go func() { failed <- srv.Wait() }()
 
 	var failure error
-	select {
-	case <-signals.Done():
-		logger.Info("shutting down", "reason", "signal", "drain", drainTimeout.String())
-	case failure = <-failed:
-		logger.Error("shutting down", "reason", "listener failed", "err", failure)
+wait:
+	for {
+		select {
+		case <-hup:
+			ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+			if err := srv.Reload(ctx); err != nil {
+				logger.Warn("reload failed", "err", err)
+			}
+			cancel()
+		case <-signals.Done():
+			logger.Info("shutting down", "reason", "signal", "drain", drainTimeout.String())
+			break wait
+		case failure = <-failed:
+			logger.Error("shutting down", "reason", "listener failed", "err", failure)
+			break wait
+		}
 	}
 	stop() // from now on a signal has its default effect
 	ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)

@@ -35,6 +35,8 @@ const (
 	POP3  = "pop3"
 	POP3S = "pop3s"
 	LMTP  = "lmtp"
+	// ManageSieve (RFC 5804), with STARTTLS.
+	ManageSieve = "managesieve"
 )
 
 // Options says which listeners a test server opens and how it is configured.
@@ -43,7 +45,7 @@ type Options struct {
 	// certificate and log under it.
 	Dir string
 	// Protocols lists the listeners to open (IMAP, IMAPS, POP3, POP3S,
-	// LMTP). Each listens
+	// LMTP, ManageSieve). Each listens
 	// on 127.0.0.1 with a port the kernel chooses.
 	Protocols []string
 	// ConfigFile, if set, is a TOML file read with server.LoadConfig; the
@@ -56,6 +58,10 @@ type Options struct {
 	Plaintext string
 	// Log receives the server's structured log. Nil discards it.
 	Log io.Writer
+	// Directory, if set, replaces the configuration's [directory]
+	// section: an LDAP directory instead of the file directory under
+	// Dir, for instance.
+	Directory *server.DirectoryConfig
 	// Now, if set, is the server's clock for the IMAP search keys that
 	// depend on the current time (RFC 5032).
 	Now func() time.Time
@@ -104,11 +110,15 @@ func Start(opts Options) (*Server, error) {
 	if opts.Plaintext != "" {
 		cfg.Auth.Plaintext = opts.Plaintext
 	}
+	if opts.Directory != nil {
+		cfg.Directory = *opts.Directory
+	}
 	cfg.LMTP.Listen = nil
 	cfg.IMAP.Listen = nil
 	cfg.IMAPS.Listen = nil
 	cfg.POP3.Listen = nil
 	cfg.POP3S.Listen = nil
+	cfg.ManageSieve.Listen = nil
 	for _, p := range opts.Protocols {
 		switch p {
 		case LMTP:
@@ -121,6 +131,8 @@ func Start(opts Options) (*Server, error) {
 			cfg.POP3.Listen = []string{"127.0.0.1:0"}
 		case POP3S:
 			cfg.POP3S.Listen = []string{"127.0.0.1:0"}
+		case ManageSieve:
+			cfg.ManageSieve.Listen = []string{"127.0.0.1:0"}
 		default:
 			return nil, fmt.Errorf("harness: unknown protocol %q", p)
 		}
@@ -159,7 +171,7 @@ func (s *Server) Stop() error {
 	return s.srv.Shutdown(ctx)
 }
 
-// User describes an account to create in the server's file directory.
+// User describes an account to create in the server's directory.
 type User struct {
 	Login         string
 	Password      string
@@ -169,17 +181,13 @@ type User struct {
 	Disabled      bool
 }
 
-// AddUser creates an account in the server's directory while the server
-// runs, the way `loft adm user add` does.
+// AddUser creates an account in the server's directory (the file
+// directory or LDAP, as configured) while the server runs, the way `loft
+// adm user add` does: through a directory opened for the purpose.
 func (s *Server) AddUser(u User) error {
-	return AddUser(s.Config.DirectoryPath(), u)
-}
-
-// AddUser creates an account in the file directory at path.
-func AddUser(path string, u User) error {
-	dir, err := directory.OpenFile(path)
+	dir, err := server.OpenDirectory(s.Config, nil)
 	if err != nil {
-		return fmt.Errorf("harness: opening directory %s: %w", path, err)
+		return fmt.Errorf("harness: %w", err)
 	}
 	defer dir.Close()
 	err = dir.AddUser(directory.UserSpec{

@@ -27,12 +27,41 @@ type UserSpec struct {
 	Disabled bool
 }
 
+// check validates the login name, password and quotas of spec (ErrInvalid)
+// and returns its addresses in canonical form.
+func (spec *UserSpec) check() ([]string, error) {
+	if err := CheckLogin(spec.Login); err != nil {
+		return nil, err
+	}
+	if spec.Password != "" {
+		if err := checkPassword(spec.Password); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkQuota(spec.QuotaStorage, spec.QuotaMessages); err != nil {
+		return nil, err
+	}
+	return canonicalList(spec.Addresses)
+}
+
 // UserChange holds the fields of an account that UpdateUser may change.
 type UserChange struct {
 	Addresses     []string
 	QuotaStorage  int64
 	QuotaMessages int64
 	Disabled      bool
+}
+
+// edit lets fn change ch, checks the quotas (ErrInvalid) and returns the
+// addresses in canonical form. An error from fn is returned as it is.
+func (ch *UserChange) edit(fn func(*UserChange) error) ([]string, error) {
+	if err := fn(ch); err != nil {
+		return nil, err
+	}
+	if err := checkQuota(ch.QuotaStorage, ch.QuotaMessages); err != nil {
+		return nil, err
+	}
+	return canonicalList(ch.Addresses)
 }
 
 // canonicalList canonicalizes addresses and drops duplicates, keeping the
@@ -83,18 +112,7 @@ func (f *File) precheckAddresses(login string, addresses []string) error {
 // The account's file is written first, listing its addresses, and the
 // addresses are claimed after it; see the package documentation.
 func (f *File) AddUser(spec UserSpec) error {
-	if err := CheckLogin(spec.Login); err != nil {
-		return err
-	}
-	if spec.Password != "" {
-		if err := checkPassword(spec.Password); err != nil {
-			return err
-		}
-	}
-	if err := checkQuota(spec.QuotaStorage, spec.QuotaMessages); err != nil {
-		return err
-	}
-	addrs, err := canonicalList(spec.Addresses)
+	addrs, err := spec.check()
 	if err != nil {
 		return err
 	}
@@ -187,13 +205,7 @@ func (f *File) UpdateUser(login string, fn func(*UserChange) error) error {
 		QuotaMessages: old.QuotaMessages,
 		Disabled:      old.Disabled,
 	}
-	if err := fn(&ch); err != nil {
-		return err
-	}
-	if err := checkQuota(ch.QuotaStorage, ch.QuotaMessages); err != nil {
-		return err
-	}
-	addrs, err := canonicalList(ch.Addresses)
+	addrs, err := ch.edit(fn)
 	if err != nil {
 		return err
 	}

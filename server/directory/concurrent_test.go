@@ -27,8 +27,19 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(helperEnv); dir != "" {
 		os.Exit(helperMain(dir))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	for _, f := range AfterTests {
+		if err := f(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
+
+// AfterTests are run by TestMain once every test has run: the external
+// tests (package directory_test) stop what they share there.
+var AfterTests []func() error
 
 // helperMain waits for a line on standard input (so that every process
 // starts together), runs contend and prints what it won, one "won KEY"

@@ -45,6 +45,11 @@ type Account struct {
 	Enabled bool
 	// Groups are the names of the groups the account belongs to, sorted.
 	Groups []string
+	// SieveScript is the account's personal Sieve script (RFC 5228
+	// source, UTF-8) when the directory keeps it (the LDAP directory's
+	// sieve_script_attribute); "" when it keeps none, and then the
+	// script, if any, is the one managed over ManageSieve.
+	SieveScript string
 }
 
 // Group is a named set of accounts, used by access control lists.
@@ -76,6 +81,10 @@ type Directory interface {
 	LookupAddress(ctx context.Context, address string) (*Account, error)
 	// Groups returns every group, sorted by name: ErrUnavailable.
 	Groups(ctx context.Context) ([]Group, error)
+	// Settings returns the configuration that every server sharing the
+	// directory shares (the global Sieve script, default quotas), as last
+	// read: ErrUnavailable when it has never been read and cannot be now.
+	Settings(ctx context.Context) (Settings, error)
 	// Close releases the directory's resources. It must not be used
 	// afterwards.
 	Close() error

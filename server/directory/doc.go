@@ -1,7 +1,9 @@
 // Package directory is where Loft's servers find users: the Directory
 // interface (authenticate, look an account up by login name or by mail
-// address, list groups) and File, the embedded file backend that
-// `loft adm user …` and `loft adm group …` manage.
+// address, list groups, the settings every server shares) with two
+// backends, File, the embedded file directory, and LDAP, an LDAP
+// directory (below); `loft adm user …` and `loft adm group …` change
+// either through the Admin interface.
 //
 // # The file directory on disk
 //
@@ -95,4 +97,42 @@
 // two passes, one lane); bcrypt hashes ("$2a$", "$2b$", "$2y$") are verified
 // too, so that accounts can be imported. Authenticate computes a hash of the
 // same cost for an unknown login name, and never returns or logs a password.
+//
+// # The LDAP directory
+//
+// LDAP (ldap.go) keeps nothing but a short-lived cache: accounts, groups,
+// quotas, Sieve scripts and the shared settings are entries of an LDAP
+// directory (RFC 4510) that every Loft server reads, with
+// github.com/go-ldap/ldap/v3. The schema Loft ships, and the LDIF of the
+// test instance, are in testdata/ldap/ at the repository's root.
+//
+//   - An account is an entry under the user base that the user filter finds
+//     by login name, and whose login attribute equals the login name
+//     exactly (LDAP compares uid without regard to case; Loft's login names
+//     are case-sensitive). Its addresses are the values of the address
+//     attributes; an address is found with the address filter. Every value
+//     put into a filter is escaped (RFC 4515 §3), so that no login name or
+//     address can change the filter.
+//   - Authentication is a simple bind as the account's DN (RFC 4513 §5.1.3)
+//     on connections kept for user binds; searches and changes use a pool
+//     bound as the service account. An empty password is refused before
+//     anything is sent (RFC 4513 §5.1.2: it would be an unauthenticated
+//     bind, which succeeds).
+//   - Groups are groupOfNames entries (RFC 4519 §3.5) under the group
+//     base; an account's groups come from its memberOf attribute, or from a
+//     search for the groups whose member attribute names it.
+//   - The settings entry (object class loftSettings) holds the global Sieve
+//     script and the default quotas; it is read at start, at an interval
+//     and on Reload.
+//   - Found accounts are cached for the configured TTL; accounts not found
+//     are not, so that an account just created is seen at once.
+//   - A server that cannot be reached, or that does not answer within the
+//     request timeout, is ErrUnavailable for every method, never
+//     ErrAuthFailed or ErrNotFound; the next servers of the list are tried,
+//     and broken connections are dropped and dialled again on next use.
+//   - Provisioning adds inetOrgPerson entries with the auxiliary class
+//     loftAccount and sets the password with the Password Modify operation
+//     (RFC 3062), so that the LDAP server hashes it as it is configured to.
+//     Unique addresses are checked before a change; only the LDAP server
+//     (slapd's unique overlay) can make that check atomic.
 package directory

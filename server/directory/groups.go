@@ -50,6 +50,13 @@ func (f *File) Groups(ctx context.Context) ([]Group, error) {
 	return out, nil
 }
 
+// Settings implements Directory. The file directory keeps no shared
+// settings: it returns the zero Settings (no global Sieve script, no
+// default quotas).
+func (f *File) Settings(ctx context.Context) (Settings, error) {
+	return Settings{}, ctx.Err()
+}
+
 // loadGroups returns every group, sorted by name, each with its members
 // sorted. The result is shared and must not be changed.
 func (f *File) loadGroups() ([]Group, error) {
