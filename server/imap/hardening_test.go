@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -107,4 +108,38 @@ func TestBinaryEncodedMessagePart(t *testing.T) {
 	c.expectTagged("s1 SELECT INBOX", "s1 OK [READ-WRITE] SELECT completed")
 	c.expect("f1 FETCH 1 (BINARY.SIZE[2])", "* 1 FETCH (BINARY.SIZE[2] 18)", "f1 OK FETCH completed")
 	c.expect("f2 FETCH 1 (BINARY.PEEK[2])", "* 1 FETCH (BINARY[2] {18}", "Subject: z", "", "hi", ")", "f2 OK FETCH completed")
+}
+
+// TestAuthenticateResponseWithLiteral: a client line in an AUTHENTICATE
+// exchange that is not base64 (RFC 3501 §6.2.2) is answered BAD and skipped
+// with the non-synchronizing literals it announces (RFC 7888 §4): their
+// octets, here a LOGIN, never run as a command.
+func TestAuthenticateResponseWithLiteral(t *testing.T) {
+	env := newEnv(t, insecureAuth)
+	c := env.dial()
+	login := `b1 LOGIN alice "` + alicePassword + `"`
+	for i, line := range []string{
+		fmt.Sprintf("{%d+}\r\n%s\r\n", len(login), login),
+		fmt.Sprintf("AGFsaWNl {%d+}\r\n%s\r\n", len(login), login),
+		fmt.Sprintf("* {%d+}\r\n%s\r\n", len(login), login),
+	} {
+		c.write("a1 AUTHENTICATE PLAIN\r\n")
+		if got := c.line(); got != "+ " {
+			t.Fatalf("AUTHENTICATE: %q", got)
+		}
+		c.write(line + "n1 NOOP\r\n")
+		got := c.until("n1 ")
+		if len(got) != 2 || !strings.HasPrefix(got[0], "a1 BAD ") || got[1] != "n1 OK NOOP completed" {
+			t.Errorf("line %d %q in AUTHENTICATE: %q", i, line, got)
+		}
+	}
+	c.write("a2 AUTHENTICATE PLAIN\r\n*\r\n")
+	if got := c.until("a2 "); strings.Join(got, "|") != "+ |a2 BAD authentication canceled" {
+		t.Errorf("cancel: %q", got)
+	}
+	c.write("a3 AUTHENTICATE PLAIN\r\n\r\n")
+	if got := c.until("a3 "); len(got) != 2 || !strings.HasPrefix(got[1], "a3 BAD ") {
+		t.Errorf("empty response: %q", got)
+	}
+	c.expect("a4 SELECT INBOX", "a4 BAD SELECT is not valid in the not authenticated state")
 }
