@@ -143,3 +143,70 @@ func TestAuthenticateResponseWithLiteral(t *testing.T) {
 	}
 	c.expect("a4 SELECT INBOX", "a4 BAD SELECT is not valid in the not authenticated state")
 }
+
+// TestMoveSeenByIdlers: while one session moves messages (RFC 6851), a
+// session idling on the source is told of one EXPUNGE for each, numbered
+// as RFC 3501 §7.4.1 says, and nothing else; one idling on the destination
+// is told of their arrival (EXISTS, RECENT: RFC 2177 §3) and of no expunge.
+func TestMoveSeenByIdlers(t *testing.T) {
+	env := newEnv(t, insecureAuth)
+	env.deliver("alice", "INBOX", nil, msg1, msg2, msg3)
+	if err := env.account("alice").CreateMailbox("foo"); err != nil {
+		t.Fatal(err)
+	}
+	c := env.login("alice", alicePassword)
+	c.expectTagged("s1 SELECT INBOX", "s1 OK [READ-WRITE] SELECT completed")
+	src := env.login("alice", alicePassword)
+	src.expectTagged("s1 SELECT INBOX", "s1 OK [READ-WRITE] SELECT completed")
+	src.write("i1 IDLE\r\n")
+	dst := env.login("alice", alicePassword)
+	dst.expectTagged("s1 SELECT foo", "s1 OK [READ-WRITE] SELECT completed")
+	dst.write("i1 IDLE\r\n")
+	for _, w := range []*client{src, dst} {
+		if got := w.line(); got != "+ idling" {
+			t.Fatalf("IDLE: %q", got)
+		}
+	}
+	v := uidValidity(t, env, "foo")
+	c.expect("m1 MOVE 2 foo", "* OK [COPYUID "+v+" 2 1] moved", "* 2 EXPUNGE", "m1 OK MOVE completed")
+	c.expect("m2 UID MOVE 1:* foo", "* OK [COPYUID "+v+" 1,3 2:3] moved", "* 1 EXPUNGE", "* 1 EXPUNGE", "m2 OK UID MOVE completed")
+
+	// The source's idler: three EXPUNGE responses that remove its three
+	// messages (in one order or another: it may see both moves at once),
+	// then at DONE nothing more.
+	view := 3
+	for view > 0 {
+		l := src.line()
+		var n int
+		var what string
+		if _, err := fmt.Sscanf(l, "* %d %s", &n, &what); err != nil || what != "EXPUNGE" || n < 1 || n > view {
+			t.Fatalf("idler on the source: %q with %d messages", l, view)
+		}
+		view--
+	}
+	src.write("DONE\r\n")
+	if got := src.until("i1 "); strings.Join(got, "|") != "i1 OK IDLE completed" {
+		t.Errorf("idler on the source at DONE: %q", got)
+	}
+
+	// The destination's idler: EXISTS up to 3, each with its RECENT (the
+	// copies may be seen in steps), never an EXPUNGE.
+	last := 0
+	for last < 3 {
+		l := dst.line()
+		var n int
+		var what string
+		if _, err := fmt.Sscanf(l, "* %d %s", &n, &what); err != nil || what != "EXISTS" || n <= last {
+			t.Fatalf("idler on the destination: %q after %d messages", l, last)
+		}
+		if r := dst.line(); r != fmt.Sprintf("* %d RECENT", n) {
+			t.Fatalf("idler on the destination: %q after %q", r, l)
+		}
+		last = n
+	}
+	dst.write("DONE\r\n")
+	if got := dst.until("i1 "); strings.Join(got, "|") != "i1 OK IDLE completed" {
+		t.Errorf("idler on the destination at DONE: %q", got)
+	}
+	dst.expect("f1 UID FETCH 1:* (UID)", "* 1 FETCH (UID 1)", "* 2 FETCH (UID 2)", "* 3 FETCH (UID 3)", "f1 OK UID FETCH completed")
+}
