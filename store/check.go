@@ -26,6 +26,7 @@ const (
 	ProblemUnstubbed     = "unstubbed"          // an expunged message whose octets were not freed
 	ProblemBadSnapshot   = "bad-snapshot"       // a snapshot file that is damaged or wrong
 	ProblemUIDValidity   = "unclaimed-validity" // a UIDVALIDITY without its uidvalidity/ claim
+	ProblemMove          = "interrupted-move"   // a moved message still in its source mailbox
 )
 
 // Problem is one finding of Account.Check.
@@ -60,7 +61,7 @@ func (a *Account) Check(repair bool) (CheckReport, error) {
 	if err := a.s.checkOpen(); err != nil {
 		return CheckReport{}, err
 	}
-	c := &checker{a: a, repair: repair, cutoff: time.Now().Add(-a.s.grace)}
+	c := &checker{a: a, repair: repair, cutoff: time.Now().Add(-a.s.grace), boxes: map[string]checkedBox{}}
 	if err := c.run(); err != nil {
 		return c.report, err
 	}
@@ -72,6 +73,23 @@ type checker struct {
 	repair bool
 	cutoff time.Time
 	report CheckReport
+	boxes  map[string]checkedBox // GUID -> its replayed state
+	moved  []movedCopy           // present copies made by a move
+}
+
+// checkedBox is a mailbox as checkBox replayed it.
+type checkedBox struct {
+	uidValidity uint32
+	snap        *Snapshot
+}
+
+// movedCopy is a message that a move made: its mailbox, UID, record, and
+// the source message that its record names.
+type movedCopy struct {
+	guid string
+	uid  uint32
+	path string
+	from moveOrigin
 }
 
 func (c *checker) add(kind, path, detail string, repaired bool) {
@@ -165,6 +183,62 @@ func (c *checker) run() error {
 	}
 	for guid, box := range named {
 		c.add(ProblemMissingData, box, "names GUID "+guid+" which has no data", false)
+	}
+	return c.rollForward()
+}
+
+// rollForward completes the moves that a crash interrupted between the
+// copy and the expunge of the source (FORMAT.md, "Move": "What check
+// does"). For each copy whose record names a source message that is still
+// present, unchanged since the copy, in the mailbox with that GUID and
+// UIDVALIDITY, and whose record is older than the grace (a younger one may
+// belong to a move that is still running): a C record in the destination
+// settles, by its place in that log, whether the copy was still present
+// (then the move is complete and an X record removes the source message)
+// or a client had expunged it first (then the source message is kept).
+// Everything else is left as it is: at worst a duplicate, never a loss.
+func (c *checker) rollForward() error {
+	for _, mc := range c.moved {
+		dst, src := c.boxes[mc.guid], c.boxes[mc.from.guid]
+		if dst.snap == nil || src.snap == nil || src.uidValidity != mc.from.uidValidity {
+			continue // the source mailbox is gone: nothing to complete
+		}
+		if _, ok := dst.snap.Lookup(mc.uid); !ok {
+			continue // the copy was expunged: the source message stays
+		}
+		msg, ok := src.snap.Lookup(mc.from.uid)
+		if !ok || !c.old(mc.path) {
+			continue // moved (or expunged) already, or perhaps still moving
+		}
+		srcPath := c.a.path("boxes", mc.from.guid)
+		what := fmt.Sprintf("UID %d is a copy of UID %d of %s, which is still there", mc.uid, mc.from.uid, mc.from.guid)
+		if msg.ModSeq != mc.from.modSeq {
+			c.add(ProblemMove, mc.path, what+", changed since the copy: both kept", false)
+			continue
+		}
+		if !c.repair {
+			c.add(ProblemMove, mc.path, what, false)
+			continue
+		}
+		tmp := c.a.path("tmp")
+		dstSt := c.a.s.state(c.a.path("boxes", mc.guid), mc.guid, dst.uidValidity, tmp)
+		_, ar, err := dstSt.writeRecord(&record{nonce: newNonce(), kind: kindCommit, uids: []uidRange{{mc.uid, mc.uid}}})
+		if err != nil {
+			c.add(ProblemMove, mc.path, what+": "+err.Error(), false)
+			continue
+		}
+		if len(ar.present) == 0 {
+			c.add(ProblemMove, mc.path, what+"; the copy was expunged first: source kept", true)
+			continue
+		}
+		srcSt := c.a.s.state(srcPath, mc.from.guid, src.uidValidity, tmp)
+		_, ar, err = srcSt.writeRecord(&record{nonce: newNonce(), kind: kindExpunge, uids: []uidRange{{mc.from.uid, mc.from.uid}}})
+		if err != nil {
+			c.add(ProblemMove, mc.path, what+": "+err.Error(), false)
+			continue
+		}
+		(&Mailbox{a: c.a, st: srcSt}).freeOctets(ar.removed)
+		c.add(ProblemMove, mc.path, what+"; move completed", true)
 	}
 	return nil
 }
@@ -300,9 +374,13 @@ func (c *checker) checkBox(guid, boxPath string) error {
 			}
 		}
 		f.Close()
-		if _, err := st.applyLocked(k, rec); err != nil {
+		ar, err := st.applyLocked(k, rec)
+		if err != nil {
 			c.add(ProblemBadRecord, p, err.Error(), false)
 			return nil
+		}
+		if rec.kind == kindAppend && rec.from != nil {
+			c.moved = append(c.moved, movedCopy{guid: guid, uid: ar.uid, path: p, from: *rec.from})
 		}
 		c.report.Records++
 		if snaps[k] {
@@ -318,6 +396,7 @@ func (c *checker) checkBox(guid, boxPath string) error {
 	}
 	// Expunged messages whose octets are still there.
 	snap := st.publishLocked()
+	c.boxes[guid] = checkedBox{uidValidity: st.uidValidity, snap: snap}
 	live := 0
 	for uid := uint32(1); int(uid) <= len(st.recs); uid++ {
 		if live < len(snap.Messages) && snap.Messages[live].UID == uid {
