@@ -65,8 +65,12 @@ func TestCrash(t *testing.T) {
 		// Kill after a random number of acknowledgements, or after a
 		// random short time; either way at an arbitrary point of the
 		// child's work.
-		killAfter := -1
-		if round%2 == 0 {
+		// Every fourth round is killed while it moves: at an intent line,
+		// so that SIGKILL lands somewhere in that burst of moves.
+		killAfter, killAtMove := -1, -1
+		if round%4 == 2 {
+			killAtMove = 1 + rng.IntN(3)
+		} else if round%2 == 0 {
 			killAfter = 1 + rng.IntN(40)
 		} else {
 			d := time.Duration(rng.IntN(300)) * time.Millisecond
@@ -75,13 +79,18 @@ func TestCrash(t *testing.T) {
 		}
 		var lines [][]string
 		sc := bufio.NewScanner(stdout)
-		n := 0
+		n, moves := 0, 0
 		for sc.Scan() {
 			f := strings.Fields(sc.Text())
 			if len(f) == 0 || !strings.Contains("AXxMm", f[0]) || len(f[0]) != 1 {
 				continue // go test's own output
 			}
 			lines = append(lines, f)
+			if f[0] == "m" {
+				if moves++; moves == killAtMove {
+					cmd.Process.Kill()
+				}
+			}
 			if strings.Contains("AXM", f[0]) {
 				n++
 				if n == killAfter {
