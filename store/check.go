@@ -56,7 +56,9 @@ func (r CheckReport) Clean() bool { return len(r.Problems) == 0 }
 // fixes those leftovers (and removes bad snapshots); damage to records or
 // box files is reported, never guessed at. Leftovers younger than an hour
 // belong to operations that may still be running and are left alone.
-// Check may run while the account is in use.
+// With repair it also completes moves that a crash interrupted between the
+// copy and the expunge of the source (FORMAT.md, "Move"), and only where
+// that cannot lose a message. Check may run while the account is in use.
 func (a *Account) Check(repair bool) (CheckReport, error) {
 	if err := a.s.checkOpen(); err != nil {
 		return CheckReport{}, err
