@@ -26,10 +26,11 @@ import (
 // Lines that break the protocol (a bare LF, a malformed reply, no answer
 // within harness.DefaultTimeout) fail the script whatever the `!`.
 //
-//	serve [imap] [imaps] [pop3] [pop3s] [lmtp] [-config=FILE] [-plaintext=never|loopback|always] [-clock=TIME]
+//	serve [imap] [imaps] [pop3] [pop3s] [lmtp] [managesieve] [-config=FILE] [-plaintext=never|loopback|always] [-clock=TIME]
 //	    Start the assembled server (every listener when none is named)
 //	    with a fresh data directory under $WORK, and stop it when the script
-//	    ends. Sets IMAP_ADDR, IMAPS_ADDR, POP3_ADDR, POP3S_ADDR, LMTP_ADDR
+//	    ends. Sets IMAP_ADDR, IMAPS_ADDR, POP3_ADDR, POP3S_ADDR, LMTP_ADDR,
+//	    MANAGESIEVE_ADDR
 //	    (host:port), the matching *_PORT variables, LOFT_HOSTNAME and
 //	    LOFT_DATA. The server logs to $WORK/server.log. -clock=TIME (RFC
 //	    3339) stops the clock of the IMAP search keys that depend on the
@@ -81,8 +82,12 @@ import (
 //	    Send FILE's content (bare LFs made CRLF unless -raw) in one write and
 //	    read the responses its lines call for, as for pop3/lmtp; for IMAP
 //	    without -raw, synchronising literals wait for "+" as for imap.
+//	managesieve CONN [-nowait] [-sync] LINE...
+//	    As pop3, for ManageSieve: see managesieve_test.go.
 //	starttls CONN
-//	    Run the TLS handshake after the server accepted STLS or STARTTLS.
+//	    Run the TLS handshake after the server accepted STLS or STARTTLS;
+//	    for ManageSieve, then read and print the capabilities and OK that
+//	    the server sends again (RFC 5804 §2.2).
 //	expect CONN REGEXP
 //	    Read lines until one matches REGEXP; print them all.
 //	eof CONN
@@ -93,7 +98,7 @@ import (
 //	    Match REGEXP against the last protocol output (multi-line mode);
 //	    each named group (?P<name>…) sets $name, and $name_re to the value
 //	    quoted for use in a regexp.
-//	transcript [-imap|-imaps|-pop3|-pop3s|-lmtp] CONN FILE
+//	transcript [-imap|-imaps|-pop3|-pop3s|-lmtp|-managesieve] CONN FILE
 //	    Replay FILE's "C: " and "S: " lines (RFC-style examples): runs of C:
 //	    lines are sent in one write; each S: line is a regexp that the next
 //	    server line must match whole; an "S= " line is the next server line
@@ -114,21 +119,22 @@ import (
 //	    contents that a txtar section cannot hold (octets that are not
 //	    UTF-8, lines without LF).
 var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
-	"serve":      cmdServe,
-	"adduser":    cmdAddUser,
-	"imap":       cmdIMAP,
-	"pop3":       cmdPOP3,
-	"lmtp":       cmdLMTP,
-	"send":       cmdSend,
-	"starttls":   cmdStartTLS,
-	"expect":     cmdExpect,
-	"eof":        cmdEOF,
-	"close":      cmdClose,
-	"capture":    cmdCapture,
-	"transcript": cmdTranscript,
-	"deliver":    cmdDeliver,
-	"octets":     cmdOctets,
-	"mkfile":     cmdMkfile,
+	"serve":       cmdServe,
+	"adduser":     cmdAddUser,
+	"imap":        cmdIMAP,
+	"managesieve": cmdManageSieve,
+	"pop3":        cmdPOP3,
+	"lmtp":        cmdLMTP,
+	"send":        cmdSend,
+	"starttls":    cmdStartTLS,
+	"expect":      cmdExpect,
+	"eof":         cmdEOF,
+	"close":       cmdClose,
+	"capture":     cmdCapture,
+	"transcript":  cmdTranscript,
+	"deliver":     cmdDeliver,
+	"octets":      cmdOctets,
+	"mkfile":      cmdMkfile,
 }
 
 type stateKey struct{}
@@ -147,14 +153,14 @@ type state struct {
 // protocol state, which decides how many response lines to read.
 type session struct {
 	name  string
-	proto string // harness.IMAP, harness.POP3 or harness.LMTP
+	proto string // harness.IMAP, harness.POP3, harness.LMTP or harness.ManageSieve
 	c     *harness.Conn
 	// IMAP: the tag of the command in progress (waiting for its tagged
 	// response), and, for one imap command, the -tag and -until flags.
 	tag     string
 	tagFlag string
 	untilRE *regexp.Regexp
-	sasl    bool // POP3: the last response was a SASL continuation ("+ ")
+	sasl    bool // POP3, ManageSieve: the last response was a SASL challenge
 	rcpts   int  // LMTP: recipients accepted in the current transaction
 	data    bool // LMTP: DATA was answered 354; lines are message content
 }
@@ -252,13 +258,13 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	flags, protos := flagSet(args, "config", "plaintext", "clock")
 	if len(protos) == 0 {
-		protos = []string{harness.IMAP, harness.IMAPS, harness.POP3, harness.POP3S, harness.LMTP}
+		protos = []string{harness.IMAP, harness.IMAPS, harness.POP3, harness.POP3S, harness.LMTP, harness.ManageSieve}
 	}
 	for _, p := range protos {
 		switch p {
-		case harness.IMAP, harness.IMAPS, harness.POP3, harness.POP3S, harness.LMTP:
+		case harness.IMAP, harness.IMAPS, harness.POP3, harness.POP3S, harness.LMTP, harness.ManageSieve:
 		default:
-			ts.Fatalf("usage: serve [imap] [imaps] [pop3] [pop3s] [lmtp] [-config=FILE] [-plaintext=MODE] [-clock=TIME]; unknown %q", p)
+			ts.Fatalf("usage: serve [imap] [imaps] [pop3] [pop3s] [lmtp] [managesieve] [-config=FILE] [-plaintext=MODE] [-clock=TIME]; unknown %q", p)
 		}
 	}
 	dir := filepath.Join(st.work, ".loft")
@@ -391,6 +397,13 @@ func (st *state) open(ts *testscript.TestScript, name, proto string, useTLS, rea
 		if err != nil || !strings.HasPrefix(r, "* OK") && !strings.HasPrefix(r, "* PREAUTH") {
 			st.fatal(ts, "%s: IMAP greeting %q: %v", name, r, err)
 		}
+	case harness.ManageSieve:
+		// RFC 5804 §1.7: the capabilities, then OK.
+		lines, ok, err := c.ReadManageSieveResponse()
+		out.WriteString(strings.ReplaceAll(strings.Join(lines, ""), "\r\n", "\n"))
+		if err != nil || !ok {
+			st.fatal(ts, "%s: ManageSieve greeting %q: %v", name, lines, err)
+		}
 	}
 	return s, out.String()
 }
@@ -455,7 +468,7 @@ func protoCmd(ts *testscript.TestScript, neg bool, proto string, args []string) 
 	} else {
 		for i, l := range lines {
 			if proto == harness.IMAP {
-				payload = append(payload, fileLiterals(ts, l)...)
+				payload = append(payload, fileLiterals(ts, l, "{%d}\r\n")...)
 			} else {
 				payload = append(payload, l...)
 			}
@@ -498,10 +511,11 @@ func protoCmd(ts *testscript.TestScript, neg bool, proto string, args []string) 
 
 var fileLiteral = regexp.MustCompile(`\{file:([^}]+)\}`)
 
-// fileLiterals expands each "{file:NAME}" in an IMAP command line into a
-// synchronising literal of the file's content, bare LFs made CRLF: "{N}",
-// CRLF, and the N octets.
-func fileLiterals(ts *testscript.TestScript, line string) []byte {
+// fileLiterals expands each "{file:NAME}" in a command line into a literal
+// of the file's content, bare LFs made CRLF: the announcement (announce
+// formats the size: "{%d}\r\n", IMAP's synchronising literal), then the
+// octets.
+func fileLiterals(ts *testscript.TestScript, line, announce string) []byte {
 	var out []byte
 	for {
 		m := fileLiteral.FindStringSubmatchIndex(line)
@@ -510,7 +524,7 @@ func fileLiterals(ts *testscript.TestScript, line string) []byte {
 		}
 		content := harness.CRLF([]byte(ts.ReadFile(line[m[2]:m[3]])))
 		out = append(out, line[:m[0]]...)
-		out = append(out, fmt.Sprintf("{%d}\r\n", len(content))...)
+		out = append(out, fmt.Sprintf(announce, len(content))...)
 		out = append(out, content...)
 		line = line[m[1]:]
 	}
@@ -830,6 +844,15 @@ func cmdStartTLS(ts *testscript.TestScript, neg bool, args []string) {
 		cs, _ := s.c.ConnectionState()
 		ts.Logf("%s: TLS established (%s)", s.name, tlsVersion(cs.Version))
 	}
+	if err == nil && s.proto == harness.ManageSieve {
+		// RFC 5804 §2.2: the capabilities again, then OK.
+		lines, ok, err := s.c.ReadManageSieveResponse()
+		st.last = strings.ReplaceAll(strings.Join(lines, ""), "\r\n", "\n")
+		fmt.Fprint(ts.Stdout(), st.last)
+		if err != nil || !ok {
+			st.fatal(ts, "%s: capabilities after STARTTLS %q: %v", s.name, lines, err)
+		}
+	}
 }
 
 func tlsVersion(v uint16) string {
@@ -928,9 +951,9 @@ func cmdTranscript(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! transcript")
 	}
-	flags, rest := flagSet(args, "imap", "imaps", "pop3", "pop3s", "lmtp")
+	flags, rest := flagSet(args, "imap", "imaps", "pop3", "pop3s", "lmtp", "managesieve")
 	if len(rest) != 2 || len(flags) > 1 {
-		ts.Fatalf("usage: transcript [-imap|-imaps|-pop3|-pop3s|-lmtp] CONN FILE")
+		ts.Fatalf("usage: transcript [-imap|-imaps|-pop3|-pop3s|-lmtp|-managesieve] CONN FILE")
 	}
 	name, file := rest[0], rest[1]
 	var s *session
@@ -950,6 +973,9 @@ func cmdTranscript(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		if _, ok := flags["imap"]; ok || imaps {
 			proto = harness.IMAP
+		}
+		if _, ok := flags["managesieve"]; ok {
+			proto = harness.ManageSieve
 		}
 		s, _ = st.open(ts, name, proto, useTLS, false)
 	}

@@ -6,12 +6,8 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -19,87 +15,26 @@ import (
 )
 
 // TestLoftServe is the README's story with the real binary: build loft,
-// run `loft serve` with a configuration file, add a user with `loft adm
-// user add`, deliver with Python's smtplib.LMTP, retrieve with curl octet
-// for octet, and stop the server with SIGTERM, which must exit 0.
+// run `loft serve` with a configuration file (serveLoft), add a user with
+// `loft adm user add`, deliver with Python's smtplib.LMTP, retrieve with
+// curl octet for octet, and stop the server with SIGTERM, which must exit
+// 0.
 func TestLoftServe(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the loft binary")
 	}
 	python := needProgram(t, "python3", "python3")
 	curl := needProgram(t, "curl", "curl")
-	loft := buildLoft(t)
-	dir := t.TempDir()
-
-	ports := freePorts(t, 3)
-	lmtpAddr := "127.0.0.1:" + strconv.Itoa(ports[0])
-	pop3Addr := "127.0.0.1:" + strconv.Itoa(ports[1])
-	pop3sAddr := "127.0.0.1:" + strconv.Itoa(ports[2])
-	config := filepath.Join(dir, "loft.toml")
-	err := os.WriteFile(config, fmt.Appendf(nil, `data_dir = %q
-hostname = "loft.example.org"
-
-[auth]
-failure_delay = 0
-
-[lmtp]
-listen = [%q]
-
-[pop3]
-listen = [%q]
-
-[pop3s]
-listen = [%q]
-`, filepath.Join(dir, "var"), lmtpAddr, pop3Addr, pop3sAddr), 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	serve := exec.Command(loft, "serve", "--config", config)
-	serve.Dir = dir
-	var logs syncBuffer
-	serve.Stdout = &logs
-	serve.Stderr = &logs
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var waitErr error // set before done is closed
-	done := make(chan struct{})
-	go func() {
-		waitErr = serve.Wait()
-		close(done)
-	}()
-	defer func() {
-		select {
-		case <-done:
-		default:
-			serve.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("loft serve output:\n%s", logs.String())
-		}
-	}()
-
-	// Wait until every listener accepts connections.
-	for _, addr := range []string{lmtpAddr, pop3Addr, pop3sAddr} {
-		if err := waitListening(addr, done); err != nil {
-			t.Fatalf("loft serve: %s: %v", addr, err)
-		}
-	}
+	p := serveLoft(t, "lmtp", "pop3", "pop3s")
+	dir, pop3Addr := p.Dir, p.Addr["pop3"]
+	_, lmtpPort, _ := net.SplitHostPort(p.Addr["lmtp"])
 
 	// loft adm user add, the password on standard input.
-	add := exec.Command(loft, "adm", "--config", config, "user", "add", "alice",
-		"--password-stdin", "--address", "alice@example.org")
-	add.Dir = dir
-	add.Stdin = strings.NewReader("secret\n")
-	if out, err := add.CombinedOutput(); err != nil {
-		t.Fatalf("loft adm user add: %v\n%s", err, out)
-	}
+	p.addUser(t, "alice", "secret", "alice@example.org")
 
 	// Python's smtplib.LMTP delivers.
 	script := filepath.Join(dir, "deliver.py")
-	err = os.WriteFile(script, []byte(`
+	err := os.WriteFile(script, []byte(`
 import smtplib, sys
 host, port = sys.argv[1], int(sys.argv[2])
 with smtplib.LMTP(host, port, local_hostname="client.example.org") as c:
@@ -109,7 +44,7 @@ with smtplib.LMTP(host, port, local_hostname="client.example.org") as c:
 	if err != nil {
 		t.Fatal(err)
 	}
-	run(t, harness.CRLF([]byte(testMessage)), nil, python, script, "127.0.0.1", strconv.Itoa(ports[0]))
+	run(t, harness.CRLF([]byte(testMessage)), nil, python, script, "127.0.0.1", lmtpPort)
 
 	// curl retrieves it octet for octet: the delivered message behind the
 	// trace fields that delivery added.
@@ -120,19 +55,7 @@ with smtplib.LMTP(host, port, local_hostname="client.example.org") as c:
 	if len(stored) != 1 || !bytes.Equal(stored[0], got) {
 		t.Errorf("curl RETR differs from POP3 RETR")
 	}
-
-	// SIGTERM: the server drains and exits 0.
-	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-done:
-		if waitErr != nil {
-			t.Errorf("loft serve after SIGTERM: %v, want exit status 0", waitErr)
-		}
-	case <-time.After(2 * time.Minute):
-		t.Fatal("loft serve did not exit within two minutes of SIGTERM")
-	}
+	// serveLoft's cleanup sends SIGTERM: the server drains and must exit 0.
 }
 
 // freePorts returns n TCP ports on 127.0.0.1 that were free a moment ago:

@@ -59,7 +59,7 @@ func startLoft(t *testing.T, name, loft, dir string, args ...string) <-chan stru
 
 // The listeners of `loft serve` with no configuration (DESIGN.md,
 // "Configuration and commands").
-var defaultListeners = []string{"127.0.0.1:1143", "127.0.0.1:1993", "127.0.0.1:1110", "127.0.0.1:1995", "127.0.0.1:2424"}
+var defaultListeners = []string{"127.0.0.1:1143", "127.0.0.1:1993", "127.0.0.1:1110", "127.0.0.1:1995", "127.0.0.1:2424", "127.0.0.1:4190"}
 
 // idleScript idles with Python's imaplib until an EXISTS response arrives.
 // imaplib before Python 3.14 has no idle(); the lower-level interface that
@@ -153,6 +153,9 @@ listen = []
 listen = []
 
 [pop3s]
+listen = []
+
+[managesieve]
 listen = []
 `, filepath.Join(work, "var"), lmtpAddr), 0o644)
 	if err != nil {

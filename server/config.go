@@ -38,17 +38,20 @@ type Config struct {
 	// "localhost".
 	Hostname string `toml:"hostname"`
 
-	Log       LogConfig       `toml:"log"`
-	TLS       TLSConfig       `toml:"tls"`
-	Auth      AuthConfig      `toml:"auth"`
-	Limits    LimitsConfig    `toml:"limits"`
-	LMTP      LMTPConfig      `toml:"lmtp"`
-	IMAP      IMAPConfig      `toml:"imap"`
-	IMAPS     ListenersConfig `toml:"imaps"`
-	POP3      ListenersConfig `toml:"pop3"`
-	POP3S     ListenersConfig `toml:"pop3s"`
-	Store     StoreConfig     `toml:"store"`
-	Directory DirectoryConfig `toml:"directory"`
+	Log    LogConfig       `toml:"log"`
+	TLS    TLSConfig       `toml:"tls"`
+	Auth   AuthConfig      `toml:"auth"`
+	Limits LimitsConfig    `toml:"limits"`
+	LMTP   LMTPConfig      `toml:"lmtp"`
+	IMAP   IMAPConfig      `toml:"imap"`
+	IMAPS  ListenersConfig `toml:"imaps"`
+	POP3   ListenersConfig `toml:"pop3"`
+	POP3S  ListenersConfig `toml:"pop3s"`
+	// ManageSieve lists where ManageSieve (RFC 5804) listens, with
+	// STARTTLS. Default ["127.0.0.1:4190"].
+	ManageSieve ListenersConfig `toml:"managesieve"`
+	Store       StoreConfig     `toml:"store"`
+	Directory   DirectoryConfig `toml:"directory"`
 
 	// Now, if set, is the clock of the time-dependent IMAP search keys
 	// (RFC 5032 OLDER and YOUNGER): tests set it. Nil: time.Now. It is not
@@ -108,7 +111,8 @@ type LimitsConfig struct {
 	// MaxConnectionsPerIP is the most connections one client IP address
 	// may have open to one protocol at once, counted as MaxConnections
 	// is; further connections from that address are refused (IMAP
-	// "* BYE [UNAVAILABLE]", POP3 "-ERR [SYS/TEMP]", LMTP 421 4.7.0), so
+	// "* BYE [UNAVAILABLE]", POP3 "-ERR [SYS/TEMP]", LMTP 421 4.7.0,
+	// ManageSieve "BYE (TRYLATER)"), so
 	// that one client cannot take the whole of MaxConnections. Loopback
 	// addresses are counted like any other; connections through unix
 	// sockets are not counted. Clients behind one NAT address share it, as
@@ -134,7 +138,7 @@ type LimitsConfig struct {
 	// RFC 1939 §3 asks POP3 servers to wait at least 10 minutes.
 	// Default 10 minutes.
 	IdleTimeout Duration `toml:"idle_timeout"`
-	// LoginTimeout is how long an IMAP or POP3 client has to
+	// LoginTimeout is how long an IMAP, POP3 or ManageSieve client has to
 	// authenticate, counted from the moment its connection is accepted;
 	// the TLS handshake of an implicit-TLS port falls within it. When it
 	// has passed, the session is told so ("* BYE", "-ERR") and closed.
@@ -143,8 +147,9 @@ type LimitsConfig struct {
 	// quickly; after it, IdleTimeout (IMAPIdleTimeout for IMAP) alone
 	// applies (the autologout timers of RFC 1939 §3 and RFC 3501 §5.4 are
 	// for the authenticated session). LMTP, which has no login, keeps
-	// IdleTimeout. Integer seconds or a duration string. Default 60
-	// seconds.
+	// IdleTimeout; ManageSieve's autologout after authentication is 30
+	// minutes, the least RFC 5804 §1.2 allows. Integer seconds or a
+	// duration string. Default 60 seconds.
 	LoginTimeout Duration `toml:"login_timeout"`
 	// IMAPIdleTimeout is IMAP's autologout timer: how long an IMAP
 	// session may stay silent before the server closes it. RFC 3501 §5.4
@@ -161,6 +166,13 @@ type LimitsConfig struct {
 	// MaxRecipients is the most recipients one LMTP transaction may name;
 	// RFC 5321 §4.5.3.1.8 asks for at least 100. Default 100.
 	MaxRecipients int `toml:"max_recipients"`
+	// MaxScriptSize is the largest Sieve script a user may upload over
+	// ManageSieve, in octets (size); a larger one is refused with
+	// QUOTA/MAXSIZE (RFC 5804 §1.3). Default 1 MiB.
+	MaxScriptSize ByteSize `toml:"max_script_size"`
+	// MaxScripts is the most Sieve scripts one account may have; one more
+	// is refused with QUOTA/MAXSCRIPTS (RFC 5804 §1.3). Default 100.
+	MaxScripts int `toml:"max_scripts"`
 }
 
 // ListenersConfig lists where one protocol listens.
@@ -367,7 +379,7 @@ func (c *LDAPConfig) Options(logger *slog.Logger) (directory.LDAPOptions, error)
 // DefaultConfig returns the embedded default: data under ./var, the file
 // directory, a self-signed certificate, clear-text passwords only from
 // loopback, and the unprivileged loopback ports LMTP 2424, IMAP 1143,
-// IMAPS 1993, POP3 1110 and POP3S 1995.
+// IMAPS 1993, POP3 1110, POP3S 1995 and ManageSieve 4190.
 func DefaultConfig() *Config {
 	return defaultConfig(os.Hostname)
 }
@@ -397,14 +409,17 @@ func defaultConfig(osHostname func() (string, error)) *Config {
 			LoginTimeout:        Duration(time.Minute),
 			IMAPIdleTimeout:     Duration(30 * time.Minute),
 			MaxRecipients:       100,
+			MaxScriptSize:       1 << 20,
+			MaxScripts:          100,
 		},
-		LMTP:      LMTPConfig{Listen: []string{"127.0.0.1:2424"}, DetailSeparator: "+", Postmaster: "postmaster"},
-		IMAP:      IMAPConfig{Listen: []string{"127.0.0.1:1143"}},
-		IMAPS:     ListenersConfig{Listen: []string{"127.0.0.1:1993"}},
-		POP3:      ListenersConfig{Listen: []string{"127.0.0.1:1110"}},
-		POP3S:     ListenersConfig{Listen: []string{"127.0.0.1:1995"}},
-		Store:     StoreConfig{PollInterval: Duration(2 * time.Second)},
-		Directory: DirectoryConfig{Backend: "file", LDAP: defaultLDAPConfig()},
+		LMTP:        LMTPConfig{Listen: []string{"127.0.0.1:2424"}, DetailSeparator: "+", Postmaster: "postmaster"},
+		IMAP:        IMAPConfig{Listen: []string{"127.0.0.1:1143"}},
+		IMAPS:       ListenersConfig{Listen: []string{"127.0.0.1:1993"}},
+		POP3:        ListenersConfig{Listen: []string{"127.0.0.1:1110"}},
+		POP3S:       ListenersConfig{Listen: []string{"127.0.0.1:1995"}},
+		ManageSieve: ListenersConfig{Listen: []string{"127.0.0.1:4190"}},
+		Store:       StoreConfig{PollInterval: Duration(2 * time.Second)},
+		Directory:   DirectoryConfig{Backend: "file", LDAP: defaultLDAPConfig()},
 	}
 }
 
@@ -547,6 +562,12 @@ func (c *Config) Validate() error {
 	if l.MaxRecipients < 1 {
 		bad("limits.max_recipients", "must be at least 1")
 	}
+	if l.MaxScriptSize <= 0 {
+		bad("limits.max_script_size", "must be positive")
+	}
+	if l.MaxScripts < 1 {
+		bad("limits.max_scripts", "must be at least 1")
+	}
 
 	seen := make(map[string]string) // listen address → key that names it
 	for _, ls := range c.listenerSets() {
@@ -611,7 +632,7 @@ func (c *Config) Validate() error {
 
 // listenerSet is one protocol's listen addresses.
 type listenerSet struct {
-	proto       string // "lmtp", "imap", "imaps", "pop3", "pop3s": the key in Server.Addrs
+	proto       string // "lmtp", "imap", "imaps", "pop3", "pop3s", "managesieve": the key in Server.Addrs
 	addrs       []string
 	implicitTLS bool
 }
@@ -623,6 +644,7 @@ func (c *Config) listenerSets() []listenerSet {
 		{proto: "imaps", addrs: c.IMAPS.Listen, implicitTLS: true},
 		{proto: "pop3", addrs: c.POP3.Listen},
 		{proto: "pop3s", addrs: c.POP3S.Listen, implicitTLS: true},
+		{proto: "managesieve", addrs: c.ManageSieve.Listen},
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/loftmail/loft/server/directory"
 	"github.com/loftmail/loft/server/imap"
 	"github.com/loftmail/loft/server/lmtp"
+	"github.com/loftmail/loft/server/managesieve"
 	"github.com/loftmail/loft/server/pop3"
 	"github.com/loftmail/loft/store"
 )
@@ -34,6 +35,7 @@ type Server struct {
 	imap      *imap.Server
 	pop3      *pop3.Server
 	lmtp      *lmtp.Server
+	sieve     *managesieve.Server
 
 	mu        sync.Mutex
 	started   bool // Start was called
@@ -148,6 +150,24 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		MaxConnections:      lim.MaxConnections,
 		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
 	})
+	checker := NewSieveChecker(cfg)
+	s.sieve = managesieve.New(managesieve.Config{
+		Store:               st,
+		Directory:           dir,
+		Checker:             checker,
+		TLSConfig:           tlsConfig,
+		AllowInsecureAuth:   plaintextPolicy(cfg.Auth.Plaintext),
+		Implementation:      implementation,
+		MaxRedirects:        checker.maxRedirects(),
+		MaxScriptSize:       int64(lim.MaxScriptSize),
+		MaxScripts:          lim.MaxScripts,
+		MaxLineLength:       lim.MaxLineLength,
+		Logger:              logger, // the package adds proto=managesieve
+		LoginTimeout:        lim.LoginTimeout.Duration(),
+		MaxConnections:      lim.MaxConnections,
+		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
+		AuthFailureDelay:    authFailureDelay(cfg.Auth.FailureDelay),
+	})
 	return s, nil
 }
 
@@ -257,6 +277,8 @@ func (s *Server) serve(proto string, ln net.Listener, implicitTLS bool) {
 		err = s.imap.Serve(ln, implicitTLS)
 	case "pop3", "pop3s":
 		err = s.pop3.Serve(ln, implicitTLS)
+	case "managesieve":
+		err = s.sieve.Serve(ln)
 	default:
 		err = fmt.Errorf("no server for protocol %q", proto)
 	}
@@ -278,7 +300,7 @@ func (s *Server) serve(proto string, ln net.Listener, implicitTLS bool) {
 }
 
 // Addrs returns the addresses the server listens on, by protocol ("lmtp",
-// "imap", "imaps", "pop3", "pop3s"). With port 0 in the configuration, they hold the ports
+// "imap", "imaps", "pop3", "pop3s", "managesieve"). With port 0 in the configuration, they hold the ports
 // the system chose. It is empty before Start.
 func (s *Server) Addrs() map[string][]net.Addr {
 	s.mu.Lock()
@@ -291,12 +313,14 @@ func (s *Server) Addrs() map[string][]net.Addr {
 }
 
 // ActiveConnections returns the number of open connections by protocol;
-// IMAP and IMAPS share the count under "imap", POP3 and POP3S under "pop3".
+// IMAP and IMAPS share the count under "imap", POP3 and POP3S under "pop3";
+// ManageSieve's is under "managesieve".
 func (s *Server) ActiveConnections() map[string]int {
 	return map[string]int{
-		"lmtp": s.lmtp.ActiveConnections(),
-		"imap": s.imap.ActiveConnections(),
-		"pop3": s.pop3.ActiveConnections(),
+		"lmtp":        s.lmtp.ActiveConnections(),
+		"imap":        s.imap.ActiveConnections(),
+		"pop3":        s.pop3.ActiveConnections(),
+		"managesieve": s.sieve.ActiveConnections(),
 	}
 }
 
@@ -330,10 +354,11 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 
 	var wg sync.WaitGroup
-	var lmtpErr, imapErr, pop3Err error
+	var lmtpErr, imapErr, pop3Err, sieveErr error
 	wg.Go(func() { lmtpErr = s.lmtp.Shutdown(ctx) })
 	wg.Go(func() { imapErr = s.imap.Shutdown(ctx) })
 	wg.Go(func() { pop3Err = s.pop3.Shutdown(ctx) })
+	wg.Go(func() { sieveErr = s.sieve.Shutdown(ctx) })
 	wg.Wait()
 	s.serving.Wait()
 
@@ -348,6 +373,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 	if pop3Err != nil && !errors.Is(pop3Err, net.ErrClosed) {
 		errs = append(errs, fmt.Errorf("pop3: %w", pop3Err))
+	}
+	if sieveErr != nil && !errors.Is(sieveErr, net.ErrClosed) {
+		errs = append(errs, fmt.Errorf("managesieve: %w", sieveErr))
 	}
 	if err := s.dir.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close directory: %w", err))

@@ -41,6 +41,7 @@ func testConfig(t *testing.T) *Config {
 	cfg.IMAPS.Listen = []string{"127.0.0.1:0"}
 	cfg.POP3.Listen = []string{"127.0.0.1:0"}
 	cfg.POP3S.Listen = []string{"127.0.0.1:0"}
+	cfg.ManageSieve.Listen = []string{"127.0.0.1:0"}
 	return cfg
 }
 

@@ -12,21 +12,23 @@ import (
 
 // Problem kinds reported by Account.Check.
 const (
-	ProblemStaleTmp      = "stale-tmp"          // tmp/ file left by an interrupted write
-	ProblemTrash         = "trash"              // trash/ entry left by an interrupted delete
-	ProblemBadBox        = "bad-box"            // a box file that does not parse
-	ProblemMissingData   = "missing-data"       // a box file naming a GUID with no boxes/ directory
-	ProblemDuplicateGUID = "duplicate-guid"     // two box files naming one GUID
-	ProblemUnreferenced  = "unreferenced-guid"  // boxes/<guid> that no box file names
-	ProblemEmptyLevel    = "empty-level"        // a names/ level with no box file and no children
-	ProblemStray         = "stray"              // a file that the format does not define
-	ProblemLogGap        = "log-gap"            // records are not dense
-	ProblemBadRecord     = "bad-record"         // a record that does not parse
-	ProblemSizeMismatch  = "size-mismatch"      // an append record whose octets differ from its size
-	ProblemUnstubbed     = "unstubbed"          // an expunged message whose octets were not freed
-	ProblemBadSnapshot   = "bad-snapshot"       // a snapshot file that is damaged or wrong
-	ProblemUIDValidity   = "unclaimed-validity" // a UIDVALIDITY without its uidvalidity/ claim
-	ProblemMove          = "interrupted-move"   // a moved message still in its source mailbox
+	ProblemStaleTmp       = "stale-tmp"          // tmp/ file left by an interrupted write
+	ProblemTrash          = "trash"              // trash/ entry left by an interrupted delete
+	ProblemBadBox         = "bad-box"            // a box file that does not parse
+	ProblemMissingData    = "missing-data"       // a box file naming a GUID with no boxes/ directory
+	ProblemDuplicateGUID  = "duplicate-guid"     // two box files naming one GUID
+	ProblemUnreferenced   = "unreferenced-guid"  // boxes/<guid> that no box file names
+	ProblemEmptyLevel     = "empty-level"        // a names/ level with no box file and no children
+	ProblemStray          = "stray"              // a file that the format does not define
+	ProblemLogGap         = "log-gap"            // records are not dense
+	ProblemBadRecord      = "bad-record"         // a record that does not parse
+	ProblemSizeMismatch   = "size-mismatch"      // an append record whose octets differ from its size
+	ProblemUnstubbed      = "unstubbed"          // an expunged message whose octets were not freed
+	ProblemBadSnapshot    = "bad-snapshot"       // a snapshot file that is damaged or wrong
+	ProblemUIDValidity    = "unclaimed-validity" // a UIDVALIDITY without its uidvalidity/ claim
+	ProblemBadSieve       = "bad-sieve"          // a sieve/ file whose header does not parse or match its name
+	ProblemDanglingActive = "dangling-active"    // sieve/active names a script that does not exist
+	ProblemMove           = "interrupted-move"   // a moved message still in its source mailbox
 )
 
 // Problem is one finding of Account.Check.
@@ -52,7 +54,8 @@ func (r CheckReport) Clean() bool { return len(r.Problems) == 0 }
 // every record parses, append records' octets match their sizes; snapshot
 // files decode and agree with the log; and it looks for what interrupted
 // operations leave: tmp/ and trash/ entries, unreferenced GUIDs, empty
-// levels, expunged messages whose octets were not freed. With repair it
+// levels, expunged messages whose octets were not freed; and the sieve/
+// directory (script headers, the active link). With repair it
 // fixes those leftovers (and removes bad snapshots); damage to records or
 // box files is reported, never guessed at. Leftovers younger than an hour
 // belong to operations that may still be running and are left alone.
@@ -186,7 +189,10 @@ func (c *checker) run() error {
 	for guid, box := range named {
 		c.add(ProblemMissingData, box, "names GUID "+guid+" which has no data", false)
 	}
-	return c.rollForward()
+	if err := c.rollForward(); err != nil {
+		return err
+	}
+	return c.checkSieve()
 }
 
 // rollForward completes the moves that a crash interrupted between the

@@ -14,7 +14,7 @@
 //
 // The store knows no protocol: no sequence numbers, response codes or
 // modified UTF-7. Its errors are ErrNotFound, ErrExists, ErrPermission,
-// ErrOverQuota, ErrExpunged, ErrTooBig and ErrInvalid (compare with
+// ErrOverQuota, ErrExpunged, ErrTooBig, ErrActive and ErrInvalid (compare with
 // errors.Is), or I/O errors.
 //
 // Typical use:

@@ -20,7 +20,10 @@ var (
 	ErrExpunged = errors.New("store: message expunged")
 	// ErrTooBig: the message is longer than Options.MaxMessageSize.
 	ErrTooBig = errors.New("store: message too big")
-	// ErrInvalid: a bad account or mailbox name, an empty message, a bad flag,
+	// ErrActive: the Sieve script is the active one, which cannot be
+	// deleted (RFC 5804 §2.10).
+	ErrActive = errors.New("store: Sieve script is active")
+	// ErrInvalid: a bad account, mailbox or Sieve script name, an empty message, a bad flag,
 	// or an unknown StoreOp.
 	ErrInvalid = errors.New("store: invalid argument")
 )

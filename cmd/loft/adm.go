@@ -16,6 +16,7 @@ type admCmd struct {
 
 	User  userCmd  `cmd:"" help:"Manage accounts."`
 	Group groupCmd `cmd:"" help:"Manage groups."`
+	Sieve sieveCmd `cmd:"" help:"Manage accounts' Sieve scripts."`
 	Check checkCmd `cmd:"" help:"Verify accounts' mail, and with --repair repair what interrupted operations left."`
 }
 

@@ -8,6 +8,8 @@
 //	         [--quota-messages N] [--enable | --disable]
 //	loft adm group add NAME [MEMBER]... | del NAME | list
 //	loft adm group members NAME [--add LOGIN]... [--remove LOGIN]...
+//	loft adm sieve list LOGIN | get LOGIN NAME | put LOGIN NAME [FILE] [--activate]
+//	loft adm sieve activate LOGIN NAME | deactivate LOGIN | delete LOGIN NAME
 //	loft adm check [LOGIN]... [--repair]
 //	loft version
 //
@@ -78,7 +80,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	exited, status := false, exitOK
 	parser, err := kong.New(&c,
 		kong.Name("loft"),
-		kong.Description("Loft, an IMAP, POP3 and LMTP message store."),
+		kong.Description("Loft, an IMAP, POP3, LMTP and ManageSieve message store."),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { exited, status = true, code }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),

@@ -483,6 +483,8 @@ listen = ["127.0.0.1:0"]
 listen = ["127.0.0.1:0"]
 [pop3s]
 listen = []
+[managesieve]
+listen = ["127.0.0.1:0"]
 `
 	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
@@ -612,6 +614,8 @@ listen = []
 [pop3]
 listen = [%q]
 [pop3s]
+listen = []
+[managesieve]
 listen = []
 `, taken.Addr().String())
 	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {

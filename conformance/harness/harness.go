@@ -35,6 +35,8 @@ const (
 	POP3  = "pop3"
 	POP3S = "pop3s"
 	LMTP  = "lmtp"
+	// ManageSieve (RFC 5804), with STARTTLS.
+	ManageSieve = "managesieve"
 )
 
 // Options says which listeners a test server opens and how it is configured.
@@ -43,7 +45,7 @@ type Options struct {
 	// certificate and log under it.
 	Dir string
 	// Protocols lists the listeners to open (IMAP, IMAPS, POP3, POP3S,
-	// LMTP). Each listens
+	// LMTP, ManageSieve). Each listens
 	// on 127.0.0.1 with a port the kernel chooses.
 	Protocols []string
 	// ConfigFile, if set, is a TOML file read with server.LoadConfig; the
@@ -116,6 +118,7 @@ func Start(opts Options) (*Server, error) {
 	cfg.IMAPS.Listen = nil
 	cfg.POP3.Listen = nil
 	cfg.POP3S.Listen = nil
+	cfg.ManageSieve.Listen = nil
 	for _, p := range opts.Protocols {
 		switch p {
 		case LMTP:
@@ -128,6 +131,8 @@ func Start(opts Options) (*Server, error) {
 			cfg.POP3.Listen = []string{"127.0.0.1:0"}
 		case POP3S:
 			cfg.POP3S.Listen = []string{"127.0.0.1:0"}
+		case ManageSieve:
+			cfg.ManageSieve.Listen = []string{"127.0.0.1:0"}
 		default:
 			return nil, fmt.Errorf("harness: unknown protocol %q", p)
 		}
