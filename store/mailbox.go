@@ -413,12 +413,15 @@ func (m *Mailbox) MoveTo(dst *Mailbox, uids []uint32) (CopyResult, error) {
 	if err := m.a.s.checkOpen(); err != nil {
 		return CopyResult{}, err
 	}
-	snap, err := m.Snapshot()
-	if err != nil {
-		return CopyResult{}, err
-	}
 	var res CopyResult
 	for _, uid := range uniqueSorted(uids) {
+		// A fresh snapshot for each message (usually one failed open):
+		// the copy gets the flags the message has now, not those it had
+		// when a long MOVE began.
+		snap, err := m.Snapshot()
+		if err != nil {
+			return res, err
+		}
 		msg, ok := snap.Lookup(uid)
 		if !ok {
 			continue
