@@ -6,8 +6,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loftmail/loft/conformance/harness"
+	"github.com/loftmail/loft/server"
 	"github.com/loftmail/loft/server/directory/ldaptest"
 )
 
@@ -142,5 +144,95 @@ func lmtpLine(t *testing.T, c *harness.Conn, cmd, want string) {
 	last := r.Lines[len(r.Lines)-1]
 	if !regexp.MustCompile(want).MatchString(last) {
 		t.Errorf("%s: got %q, want %s", cmd, r.Lines, want)
+	}
+}
+
+// TestLDAPPaused is TestLDAPUnavailable for a slapd that hangs (SIGSTOP):
+// it accepts connections and answers nothing. Each login, lookup and
+// delivery gets its temporary failure once the directory's own time is
+// up, and the session goes on: the directory's timeout is not the
+// client's (no IMAP BYE autologout). An account that logged in before
+// keeps its session. Once slapd continues, everything works again.
+// Neither the users' passwords nor the service account's are ever in
+// the server's log, at debug level.
+func TestLDAPPaused(t *testing.T) {
+	slapd := ldaptest.Start(t) // its own: this test pauses it
+	tree := ldaptest.NewTree(t, slapd)
+	dc := ldapDirectory(slapd, tree)
+	dc.LDAP.CacheTTL = 0 // every command asks slapd
+	// How long each failure takes; the outcome does not depend on it.
+	dc.LDAP.DialTimeout = server.Duration(2 * time.Second)
+	dc.LDAP.RequestTimeout = server.Duration(2 * time.Second)
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "server.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logFile.Close() })
+	srv, err := harness.Start(harness.Options{
+		Dir:       dir,
+		Protocols: []string{harness.IMAP, harness.POP3, harness.LMTP},
+		Log:       logFile,
+		Directory: dc,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Stop(); err != nil {
+			t.Errorf("server shutdown: %v", err)
+		}
+	})
+	const password = "Paused-Pa55word"
+	if err := srv.AddUser(harness.User{Login: "alice", Password: password, Addresses: []string{"alice@example.org"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	session := dial(t, srv, harness.IMAP)
+	imapLine(t, session, "s1 LOGIN alice "+password, `^s1 OK `)
+	imap := dial(t, srv, harness.IMAP)
+	pop := dial(t, srv, harness.POP3)
+	lmtp := dial(t, srv, harness.LMTP)
+	lmtpLine(t, lmtp, "LHLO client.example.org", `^250 `)
+	lmtpLine(t, lmtp, "MAIL FROM:<bob@example.org>", `^250 `)
+
+	if err := slapd.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	defer func() {
+		if !resumed {
+			slapd.Resume()
+		}
+	}()
+	imapLine(t, imap, "a1 LOGIN alice "+password, `^a1 NO \[UNAVAILABLE\] `)
+	imapLine(t, imap, "a2 LOGIN alice wrong-password", `^a2 NO \[UNAVAILABLE\] `)
+	imapLine(t, imap, "a3 NOOP", `^a3 OK `)
+	pop3Line(t, pop, "USER alice", `^\+OK`)
+	pop3Line(t, pop, "PASS "+password, `^-ERR \[SYS/TEMP\] `)
+	lmtpLine(t, lmtp, "RCPT TO:<alice@example.org>", `^451 4\.4\.3 `)
+	// APPEND reads the quota from the directory.
+	imapLine(t, session, "s2 APPEND INBOX {3+}\r\nhi!", `^s2 NO \[UNAVAILABLE\] `)
+	imapLine(t, session, "s3 NOOP", `^s3 OK `)
+
+	if err := slapd.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	resumed = true
+	imapLine(t, imap, "b1 LOGIN alice "+password, `^b1 OK `)
+	pop3Line(t, pop, "USER alice", `^\+OK`)
+	pop3Line(t, pop, "PASS "+password, `^\+OK`)
+	lmtpLine(t, lmtp, "RCPT TO:<alice@example.org>", `^250 `)
+	imapLine(t, session, "s4 APPEND INBOX {3+}\r\nhi!", `^s4 OK `)
+
+	log, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{password, "wrong-password", ldaptest.ServicePassword} {
+		if strings.Contains(string(log), secret) {
+			t.Errorf("the server's log holds the password %q", secret)
+		}
 	}
 }

@@ -166,6 +166,10 @@ typ, data = M.create("Work")
 assert typ == "NO", ("CREATE of an existing mailbox", typ, data)
 out["list"] = [d.decode() for d in ok(M.list(), "LIST")]
 out["list_percent"] = [d.decode() for d in ok(M.list('""', "%"), "LIST %")]
+# LIST-EXTENDED with the SPECIAL-USE selection option (RFC 5258, RFC 6154),
+# as a client looking for its Sent and Drafts mailboxes sends it.
+typ, dat = M._simple_command("LIST", "(SPECIAL-USE)", '""', '"*"')
+out["list_special"] = [d.decode() for d in ok(M._untagged_response(typ, dat, "LIST"), "LIST (SPECIAL-USE)")]
 
 ok(M.subscribe("Work"), "SUBSCRIBE")
 out["lsub"] = [d.decode() for d in ok(M.lsub(), "LSUB")]
@@ -208,9 +212,11 @@ ok(M.close(), "CLOSE")
 typ, data = M.noop()
 assert typ == "OK", (typ, data)
 
-ok(M.rename("Work", "Archive"), "RENAME")
-out["status_archive"] = ok(M.status("Archive", "(MESSAGES)"), "STATUS Archive")[0].decode()
-ok(M.delete("Archive"), "DELETE")
+ok(M.rename("Work", "Saved"), "RENAME")
+typ, data = M.rename("Saved", "Archive")
+assert typ == "NO" and b"ALREADYEXISTS" in data[0], ("RENAME onto the new account's Archive", typ, data)
+out["status_archive"] = ok(M.status("Saved", "(MESSAGES)"), "STATUS Saved")[0].decode()
+ok(M.delete("Saved"), "DELETE")
 out["list_after"] = [d.decode() for d in ok(M.list(), "LIST")]
 
 typ, data = M.logout()
@@ -238,6 +244,7 @@ func TestPythonIMAP(t *testing.T) {
 		List          []string `json:"list"`
 		ListPercent   []string `json:"list_percent"`
 		LSUB          []string `json:"lsub"`
+		ListSpecial   []string `json:"list_special"`
 		StatusBefore  string   `json:"status_before"`
 		SearchSubject string   `json:"search_subject"`
 		SearchSeen    string   `json:"search_seen"`
@@ -267,6 +274,15 @@ func TestPythonIMAP(t *testing.T) {
 	if got.Namespace != `(("" "/")) NIL NIL` {
 		t.Errorf("NAMESPACE %q", got.Namespace)
 	}
+	// A new account has the mailboxes of the default [mailboxes]
+	// configuration, with their special use (RFC 6154).
+	newAccount := []string{
+		`(\HasNoChildren \Archive) "/" Archive`,
+		`(\HasNoChildren \Drafts) "/" Drafts`,
+		`(\HasNoChildren \Junk) "/" Junk`,
+		`(\HasNoChildren \Sent) "/" Sent`,
+		`(\HasNoChildren \Trash) "/" Trash`,
+	}
 	wantList := []string{
 		`(\HasNoChildren) "/" INBOX`,
 		`(\HasNoChildren) "/" Work`,
@@ -274,11 +290,15 @@ func TestPythonIMAP(t *testing.T) {
 		`(\HasChildren) "/" a/b`,
 		`(\HasNoChildren) "/" a/b/c`,
 	}
+	wantList = append(wantList, newAccount...)
 	if !sameSet(got.List, wantList) {
 		t.Errorf("LIST %q, want %q", got.List, wantList)
 	}
-	if want := []string{`(\HasNoChildren) "/" INBOX`, `(\HasNoChildren) "/" Work`, `(\HasChildren) "/" a`}; !sameSet(got.ListPercent, want) {
+	if want := append([]string{`(\HasNoChildren) "/" INBOX`, `(\HasNoChildren) "/" Work`, `(\HasChildren) "/" a`}, newAccount...); !sameSet(got.ListPercent, want) {
 		t.Errorf("LIST %% %q, want %q", got.ListPercent, want)
+	}
+	if !sameSet(got.ListSpecial, newAccount) {
+		t.Errorf("LIST (SPECIAL-USE) %q, want %q", got.ListSpecial, newAccount)
 	}
 	if want := []string{`() "/" Work`}; !slices.Equal(got.LSUB, want) {
 		t.Errorf("LSUB %q, want %q", got.LSUB, want)
@@ -317,10 +337,10 @@ func TestPythonIMAP(t *testing.T) {
 	if !slices.Equal(got.Expunge, []string{"2"}) {
 		t.Errorf("EXPUNGE: %q, want [2]", got.Expunge)
 	}
-	if got.StatusArchive != "Archive (MESSAGES 1)" {
-		t.Errorf("STATUS Archive: %q", got.StatusArchive)
+	if got.StatusArchive != "Saved (MESSAGES 1)" {
+		t.Errorf("STATUS Saved: %q", got.StatusArchive)
 	}
-	if want := []string{`(\HasNoChildren) "/" INBOX`, `(\HasChildren) "/" a`, `(\HasChildren) "/" a/b`, `(\HasNoChildren) "/" a/b/c`}; !sameSet(got.ListAfter, want) {
+	if want := append([]string{`(\HasNoChildren) "/" INBOX`, `(\HasChildren) "/" a`, `(\HasChildren) "/" a/b`, `(\HasNoChildren) "/" a/b/c`}, newAccount...); !sameSet(got.ListAfter, want) {
 		t.Errorf("LIST after RENAME and DELETE %q, want %q", got.ListAfter, want)
 	}
 
@@ -373,7 +393,7 @@ func TestCurlIMAP(t *testing.T) {
 		}
 		names = append(names, m[2])
 	}
-	if want := []string{"INBOX", "Work", "Work/Projects"}; !sameSet(names, want) {
+	if want := []string{"Archive", "Drafts", "INBOX", "Junk", "Sent", "Trash", "Work", "Work/Projects"}; !sameSet(names, want) {
 		t.Errorf("curl LIST: %q, want %q", names, want)
 	}
 

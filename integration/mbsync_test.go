@@ -42,7 +42,9 @@ func TestMbsync(t *testing.T) {
 
 	// The first run copies everything both ways.
 	sync("first")
-	if got := cl.mailboxes(); !sameSet(slices.Collect(maps.Keys(got)), []string{"INBOX", "a", "a/b", "a/b/c", "local"}) {
+	// The new account's Archive, Drafts, Junk, Sent and Trash are
+	// synchronised like any other mailbox.
+	if got := cl.mailboxes(); !sameSet(slices.Collect(maps.Keys(got)), []string{"Archive", "Drafts", "INBOX", "Junk", "Sent", "Trash", "a", "a/b", "a/b/c", "local"}) {
 		t.Fatalf("server mailboxes after the first run: %v", got)
 	}
 	if st := cl.do("STATUS local (MESSAGES)"); len(st) != 1 || st[0] != "* STATUS local (MESSAGES 0)" {
@@ -191,7 +193,7 @@ func TestMbsyncNewMessages(t *testing.T) {
 	srv := startServer(t)
 	cl := imapLogin(t, srv)
 	if caps := strings.Join(cl.do("CAPABILITY"), " "); !strings.Contains(caps, " UIDPLUS") {
-		t.Fatalf("CAPABILITY: %s, want UIDPLUS (RFC 4315)", caps)
+		t.Fatalf("CAPABILITY: %s, want CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS (RFC 4315)", caps)
 	}
 	cl.do("CREATE a")
 	cl.appendMsg("a", "", "From: Far <far@example.org>\nSubject: in a\n\nThe message in a.\n")

@@ -17,6 +17,7 @@ import (
 
 	"github.com/loftmail/loft/rfc/rfc3848"
 	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/store"
 )
 
 // Config is Loft's configuration. LoadConfig reads it from a TOML file laid
@@ -51,6 +52,7 @@ type Config struct {
 	// STARTTLS. Default ["127.0.0.1:4190"].
 	ManageSieve ListenersConfig `toml:"managesieve"`
 	Store       StoreConfig     `toml:"store"`
+	Mailboxes   MailboxesConfig `toml:"mailboxes"`
 	Directory   DirectoryConfig `toml:"directory"`
 
 	// Now, if set, is the clock of the time-dependent IMAP search keys
@@ -224,6 +226,49 @@ type StoreConfig struct {
 	// notifications are not available (NFS): integer seconds or a duration
 	// string. Default "2s".
 	PollInterval Duration `toml:"poll_interval"`
+}
+
+// MailboxesConfig names the mailboxes that every new account gets besides
+// INBOX, each with its special-use attribute (RFC 6154 §2), so that mail
+// clients find where to keep drafts, sent messages and the rest. They are
+// made when the store account is created, whichever way that happens
+// (`loft adm user add`, a first login, a first delivery), exactly once: a
+// user may delete or rename them later. A name is a full mailbox name with
+// "/" between levels (UTF-8); "" leaves that mailbox out.
+type MailboxesConfig struct {
+	// Drafts is the \Drafts mailbox. Default "Drafts".
+	Drafts string `toml:"drafts"`
+	// Sent is the \Sent mailbox. Default "Sent".
+	Sent string `toml:"sent"`
+	// Trash is the \Trash mailbox. Default "Trash".
+	Trash string `toml:"trash"`
+	// Junk is the \Junk mailbox. Default "Junk".
+	Junk string `toml:"junk"`
+	// Archive is the \Archive mailbox. Default "Archive".
+	Archive string `toml:"archive"`
+}
+
+// mailboxKeys pairs each key of [mailboxes] with its special use.
+func (m MailboxesConfig) mailboxKeys() []struct{ key, name, use string } {
+	return []struct{ key, name, use string }{
+		{"drafts", m.Drafts, `\Drafts`},
+		{"sent", m.Sent, `\Sent`},
+		{"trash", m.Trash, `\Trash`},
+		{"junk", m.Junk, `\Junk`},
+		{"archive", m.Archive, `\Archive`},
+	}
+}
+
+// NewAccountMailboxes returns the mailboxes for store.Options, in the order
+// of the keys, leaving out the empty names.
+func (m MailboxesConfig) NewAccountMailboxes() []store.NewMailbox {
+	var out []store.NewMailbox
+	for _, k := range m.mailboxKeys() {
+		if k.name != "" {
+			out = append(out, store.NewMailbox{Name: k.name, SpecialUse: []string{k.use}})
+		}
+	}
+	return out
 }
 
 // DirectoryConfig selects where users, passwords and quotas live.
@@ -419,6 +464,7 @@ func defaultConfig(osHostname func() (string, error)) *Config {
 		POP3S:       ListenersConfig{Listen: []string{"127.0.0.1:1995"}},
 		ManageSieve: ListenersConfig{Listen: []string{"127.0.0.1:4190"}},
 		Store:       StoreConfig{PollInterval: Duration(2 * time.Second)},
+		Mailboxes:   MailboxesConfig{Drafts: "Drafts", Sent: "Sent", Trash: "Trash", Junk: "Junk", Archive: "Archive"},
 		Directory:   DirectoryConfig{Backend: "file", LDAP: defaultLDAPConfig()},
 	}
 }
@@ -604,6 +650,23 @@ func (c *Config) Validate() error {
 		bad("store.poll_interval", "must be positive")
 	}
 
+	seenBox := make(map[string]string) // mailbox name → key that names it
+	for _, k := range c.Mailboxes.mailboxKeys() {
+		key := "mailboxes." + k.key
+		if k.name == "" {
+			continue
+		}
+		if err := store.CheckNewAccountMailboxes([]store.NewMailbox{{Name: k.name}}); err != nil || isDotLevel(k.name) {
+			bad(key, "%q is not a mailbox name (levels separated by \"/\", none empty, \".\" or \"..\", no control characters; not INBOX)", k.name)
+			continue
+		}
+		if prev, dup := seenBox[k.name]; dup {
+			bad(key, "%q is also %s", k.name, prev)
+			continue
+		}
+		seenBox[k.name] = key
+	}
+
 	switch c.Directory.Backend {
 	case "file":
 	case "ldap":
@@ -628,6 +691,17 @@ func (c *Config) Validate() error {
 	}
 
 	return errors.Join(errs...)
+}
+
+// isDotLevel reports whether a mailbox name has a level "." or "..", which
+// IMAP refuses (server/imap) although the store could keep it.
+func isDotLevel(name string) bool {
+	for _, level := range strings.Split(name, "/") {
+		if level == "." || level == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // listenerSet is one protocol's listen addresses.

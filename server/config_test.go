@@ -20,6 +20,7 @@ import (
 
 	"github.com/loftmail/loft/rfc/rfc3848"
 	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/store"
 )
 
 func writeConfig(t *testing.T, content string) string {
@@ -150,6 +151,10 @@ listen = []
 
 [store]
 poll_interval = "250ms"
+
+[mailboxes]
+junk = "Spam"
+archive = ""
 `)
 	cfg, err := LoadConfig(path)
 	if err != nil {
@@ -174,11 +179,33 @@ poll_interval = "250ms"
 	want.LMTP.Postmaster = "admin"
 	want.POP3S.Listen = []string{}
 	want.Store.PollInterval = Duration(250 * time.Millisecond)
+	want.Mailboxes.Junk = "Spam"
+	want.Mailboxes.Archive = ""
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("loaded config (-want +got):\n%s", diff)
 	}
 	if got, want := cfg.StorePath(), filepath.Join("/srv/loft", "store"); got != want {
 		t.Errorf("StorePath = %q, want %q", got, want)
+	}
+}
+
+// TestNewAccountMailboxes: [mailboxes] becomes the store's new-account
+// mailboxes, each with its special use, without the ones named "".
+func TestNewAccountMailboxes(t *testing.T) {
+	m := DefaultConfig().Mailboxes
+	m.Junk = "Spam"
+	m.Archive = ""
+	want := []store.NewMailbox{
+		{Name: "Drafts", SpecialUse: []string{`\Drafts`}},
+		{Name: "Sent", SpecialUse: []string{`\Sent`}},
+		{Name: "Trash", SpecialUse: []string{`\Trash`}},
+		{Name: "Spam", SpecialUse: []string{`\Junk`}},
+	}
+	if diff := cmp.Diff(want, m.NewAccountMailboxes()); diff != "" {
+		t.Errorf("NewAccountMailboxes (-want +got):\n%s", diff)
+	}
+	if got := (MailboxesConfig{}).NewAccountMailboxes(); got != nil {
+		t.Errorf("no names: %v, want none", got)
 	}
 }
 
@@ -229,6 +256,11 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"postmaster with space", "[lmtp]\npostmaster = \"post master\"", []string{"lmtp.postmaster:"}},
 		{"poll interval", "[store]\npoll_interval = \"0s\"", []string{"store.poll_interval: must be positive"}},
 		{"backend", "[directory]\nbackend = \"sql\"", []string{"directory.backend:", `"sql"`}},
+		{"mailbox INBOX", "[mailboxes]\njunk = \"inbox\"", []string{"mailboxes.junk:", `"inbox" is not a mailbox name`}},
+		{"mailbox empty level", "[mailboxes]\nsent = \"Mail//Sent\"", []string{"mailboxes.sent:"}},
+		{"mailbox dot level", "[mailboxes]\ntrash = \"Mail/../Trash\"", []string{"mailboxes.trash:"}},
+		{"mailbox control", "[mailboxes]\ndrafts = \"Dr\\u0001afts\"", []string{"mailboxes.drafts:"}},
+		{"mailbox twice", "[mailboxes]\narchive = \"Junk\"", []string{"mailboxes.archive:", `"Junk" is also mailboxes.junk`}},
 		{"several errors", "[limits]\nmax_recipients = 0\nmax_line_length = 1", []string{"limits.max_recipients:", "limits.max_line_length:"}},
 	}
 	for _, tt := range tests {

@@ -77,9 +77,10 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	st, err := store.Open(cfg.StorePath(), store.Options{
-		Logger:         logger.With("component", "store"),
-		PollInterval:   cfg.Store.PollInterval.Duration(),
-		MaxMessageSize: int64(lim.MaxMessageSize),
+		Logger:              logger.With("component", "store"),
+		PollInterval:        cfg.Store.PollInterval.Duration(),
+		MaxMessageSize:      int64(lim.MaxMessageSize),
+		NewAccountMailboxes: cfg.Mailboxes.NewAccountMailboxes(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", cfg.StorePath(), err)

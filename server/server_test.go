@@ -581,7 +581,7 @@ func TestIMAPWired(t *testing.T) {
 	srv := startServer(t, cfg)
 
 	c := dialLine(t, addrOf(t, srv, "imap"), nil)
-	c.expect("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-] loft.test ")
+	c.expect("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-] loft.test ")
 	if got := c.imapCmd("a1", "LOGIN alice secret"); got[len(got)-1] != "a1 NO [PRIVACYREQUIRED] plaintext authentication requires TLS" {
 		t.Errorf("LOGIN without TLS under plaintext=never: %q", got)
 	}
@@ -594,7 +594,7 @@ func TestIMAPWired(t *testing.T) {
 	}
 
 	tc := dialLine(t, addrOf(t, srv, "imaps"), trustGenerated(t, cfg))
-	tc.expect("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-] loft.test ")
+	tc.expect("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-] loft.test ")
 	if got := tc.imapCmd("b1", "LOGIN alice secret"); !strings.HasPrefix(got[len(got)-1], "b1 OK ") {
 		t.Fatalf("LOGIN over TLS: %q", got)
 	}

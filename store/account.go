@@ -36,6 +36,9 @@ type MailboxInfo struct {
 	// HasChildren reports whether listed names exist below this one
 	// (RFC 3348).
 	HasChildren bool
+	// SpecialUse holds a selectable mailbox's special-use attributes
+	// (RFC 6154 §2), sorted; FORMAT.md, "Special use".
+	SpecialUse []string
 }
 
 // Usage is an account's storage use.
@@ -140,10 +143,12 @@ func (a *Account) CreateMailbox(name string) error {
 	if err != nil {
 		return err
 	}
-	return a.createMailbox(n)
+	return a.createMailbox(n, nil)
 }
 
-func (a *Account) createMailbox(n mailboxName) error {
+// createMailbox creates the mailbox n with the special-use attributes uses
+// (canonical, possibly none): FORMAT.md, "Create mailbox".
+func (a *Account) createMailbox(n mailboxName, uses []string) error {
 	levelDir := a.path("names", n.rel)
 	if _, err := os.Lstat(filepath.Join(levelDir, "box")); err == nil {
 		return fmt.Errorf("%w: mailbox %q", ErrExists, n.name)
@@ -156,6 +161,14 @@ func (a *Account) createMailbox(n mailboxName) error {
 	boxDir := a.path("boxes", guid)
 	for _, d := range []string{boxDir, filepath.Join(boxDir, "log"), filepath.Join(boxDir, "snap")} {
 		if err := os.Mkdir(d, 0o750); err != nil {
+			return err
+		}
+	}
+	if len(uses) > 0 {
+		// Step 2: the attributes are in place before the box file
+		// makes the mailbox visible.
+		if err := a.s.fs.writeNew(a.path("tmp"), filepath.Join(boxDir, specialUseFile), marshalUses(uses)); err != nil {
+			os.RemoveAll(boxDir)
 			return err
 		}
 	}
@@ -248,9 +261,17 @@ func (a *Account) DeleteMailbox(name string) error {
 		return err
 	}
 	a.s.forgetStates(boxDir)
-	// Step 3: remove.
-	if err := os.RemoveAll(gone); err != nil {
-		return err
+	// Step 3: remove. The mailbox is already deleted: a write that
+	// resolved its path under boxes/<guid> before step 2 may still land
+	// in gone/ while it is removed (a special-use change, a record link),
+	// so removal is tried again, and what remains is left to Check.
+	for range 3 {
+		if err = os.RemoveAll(gone); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		a.s.log.Warn("store: deleted mailbox's data left in trash for check", "path", gone, "err", err)
 	}
 	os.Remove(held)
 	a.pruneLevels(levelDir)
@@ -376,11 +397,16 @@ func (a *Account) walkNames(dir, prefix string, out *[]MailboxInfo) (bool, error
 		if err != nil {
 			return false, err
 		}
-		_, berr := os.Lstat(filepath.Join(sub, "box"))
+		data, berr := os.ReadFile(filepath.Join(sub, "box"))
 		selectable := berr == nil
 		if !selectable && !hasChildren {
 			*out = append((*out)[:before], (*out)[before+1:]...)
 			continue
+		}
+		if selectable {
+			if b, err := parseBoxFile(data); err == nil {
+				(*out)[before].SpecialUse = a.readUses(b.guid)
+			}
 		}
 		(*out)[before].Selectable = selectable
 		(*out)[before].HasChildren = hasChildren

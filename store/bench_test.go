@@ -226,3 +226,33 @@ func BenchmarkMoveTo(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMailboxes measures listing an account of 200 mailboxes (IMAP
+// LIST's source): one directory listing per level, and per mailbox one
+// read of its box file and one open of its special-use file (FORMAT.md,
+// "Special use"); 10 of them have a special use.
+func BenchmarkMailboxes(b *testing.B) {
+	_, a := newTestAccount(b)
+	for i := range 200 {
+		name := fmt.Sprintf("folder%03d/sub%d", i/4, i%4)
+		if err := a.CreateMailbox(name); err != nil {
+			b.Fatal(err)
+		}
+		if i%20 == 0 {
+			if err := a.SetSpecialUse(name, []string{`\Archive`}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		infos, err := a.Mailboxes()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(infos) != 251 {
+			b.Fatalf("%d names, want 251", len(infos))
+		}
+	}
+	b.ReportMetric(float64(b.N*251)/b.Elapsed().Seconds(), "names/s")
+}

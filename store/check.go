@@ -28,6 +28,7 @@ const (
 	ProblemUIDValidity    = "unclaimed-validity" // a UIDVALIDITY without its uidvalidity/ claim
 	ProblemBadSieve       = "bad-sieve"          // a sieve/ file whose header does not parse or match its name
 	ProblemDanglingActive = "dangling-active"    // sieve/active names a script that does not exist
+	ProblemBadSpecialUse  = "bad-special-use"    // a special-use file that does not parse
 	ProblemMove           = "interrupted-move"   // a moved message still in its source mailbox
 )
 
@@ -315,6 +316,16 @@ func (c *checker) checkBox(guid, boxPath string) error {
 	}
 	b, err := parseBoxFile(data)
 	if err != nil {
+		return err
+	}
+	// The special-use file (FORMAT.md, "The special-use file"): reported,
+	// never guessed at; the server reads a damaged one as no attributes.
+	useFile := c.a.path("boxes", guid, specialUseFile)
+	if data, err := os.ReadFile(useFile); err == nil {
+		if _, err := parseUses(data); err != nil {
+			c.add(ProblemBadSpecialUse, useFile, "does not parse", false)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	st := newBoxState(c.a.s, c.a.path("boxes", guid), guid, b.uidValidity, c.a.path("tmp"))

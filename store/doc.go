@@ -8,7 +8,10 @@
 // expunge record a set of UIDs. A record's number is the mod-sequence of its
 // change (RFC 7162); UIDs follow from the order of append records, so they
 // always grow and are never reused (RFC 3501 §2.3.1.1). State is the replay
-// of the log, cached per process and in snapshot files. The on-disk format
+// of the log, cached per process and in snapshot files. A mailbox may have
+// special-use attributes (RFC 6154: \Sent, \Drafts …), kept with its data
+// so that RENAME keeps them and DELETE removes them; a new account is made
+// whole, with INBOX and Options.NewAccountMailboxes. The on-disk format
 // and the argument for why each operation is safe under concurrency and
 // crashes are in FORMAT.md, next to this file.
 //

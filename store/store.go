@@ -34,6 +34,15 @@ type Options struct {
 	// size an RFC 3501 literal can state); the largest allowed is
 	// 999 999 999 999.
 	MaxMessageSize int64
+	// NewAccountMailboxes are the mailboxes CreateAccount makes in every
+	// new account besides INBOX, with their special-use attributes (RFC
+	// 6154), such as Drafts, Sent and Trash. They are made in the account's
+	// staging tree, so that an account appears with all of them or not at
+	// all, exactly once however many processes create it at once; a
+	// mailbox the user deletes later does not come back. Open checks the
+	// names and attributes (ErrInvalid, ErrExists for a name given twice
+	// or INBOX).
+	NewAccountMailboxes []NewMailbox
 }
 
 const (
@@ -83,6 +92,11 @@ func Open(root string, opts Options) (*Store, error) {
 	if maxSz < 0 || maxSz > maxSize {
 		return nil, fmt.Errorf("%w: MaxMessageSize %d out of range", ErrInvalid, opts.MaxMessageSize)
 	}
+	newBoxes, err := checkNewMailboxes(opts.NewAccountMailboxes)
+	if err != nil {
+		return nil, err
+	}
+	opts.NewAccountMailboxes = newBoxes
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, err
@@ -141,8 +155,9 @@ func (s *Store) accountDir(enc string) string {
 
 // CreateAccount creates the account name (a login name, any UTF-8 string
 // without control characters whose encoding is at most 200 octets) with an
-// empty INBOX. The account appears whole or not at all: it is built under
-// ROOT/tmp/ and renamed into accounts/. Errors: ErrExists, ErrInvalid.
+// empty INBOX and the empty Options.NewAccountMailboxes. The account appears
+// whole or not at all: it is built under ROOT/tmp/ and renamed into
+// accounts/. Errors: ErrExists, ErrInvalid.
 func (s *Store) CreateAccount(name string) error {
 	if err := s.checkOpen(); err != nil {
 		return err
@@ -172,8 +187,14 @@ func (s *Store) CreateAccount(name string) error {
 	}
 	a := &Account{s: s, name: name, dir: stage}
 	inbox, _ := parseMailboxName(inboxName)
-	if err := a.createMailbox(inbox); err != nil {
+	if err := a.createMailbox(inbox, nil); err != nil {
 		return err
+	}
+	for _, nb := range s.opts.NewAccountMailboxes {
+		n, _ := parseMailboxName(nb.Name) // checked by Open
+		if err := a.createMailbox(n, nb.SpecialUse); err != nil {
+			return err
+		}
 	}
 	for _, d := range []string{"tmp", "uidvalidity", "names", "boxes", "subscriptions", "trash", ""} {
 		if err := s.fs.syncDir(filepath.Join(stage, d)); err != nil {
@@ -187,6 +208,37 @@ func (s *Store) CreateAccount(name string) error {
 		return err
 	}
 	return s.fs.syncDir(filepath.Join(s.root, "accounts"))
+}
+
+// CheckNewAccountMailboxes reports whether Open accepts boxes as
+// Options.NewAccountMailboxes: ErrInvalid for a bad name or attribute,
+// ErrExists for a name given twice or INBOX.
+func CheckNewAccountMailboxes(boxes []NewMailbox) error {
+	_, err := checkNewMailboxes(boxes)
+	return err
+}
+
+// checkNewMailboxes checks Options.NewAccountMailboxes and returns them with
+// canonical names and attributes.
+func checkNewMailboxes(boxes []NewMailbox) ([]NewMailbox, error) {
+	out := make([]NewMailbox, 0, len(boxes))
+	seen := map[string]bool{inboxName: true}
+	for _, nb := range boxes {
+		n, err := parseMailboxName(nb.Name)
+		if err != nil {
+			return nil, err
+		}
+		if seen[n.name] {
+			return nil, fmt.Errorf("%w: new-account mailbox %q given twice (or INBOX)", ErrExists, n.name)
+		}
+		seen[n.name] = true
+		uses, err := canonicalUses(nb.SpecialUse)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, NewMailbox{Name: n.name, SpecialUse: uses})
+	}
+	return out, nil
 }
 
 // DeleteAccount removes the account and all its mail: one rename of its

@@ -14,10 +14,11 @@ import (
 type admCmd struct {
 	Paths `embed:""`
 
-	User  userCmd  `cmd:"" help:"Manage accounts."`
-	Group groupCmd `cmd:"" help:"Manage groups."`
-	Sieve sieveCmd `cmd:"" help:"Manage accounts' Sieve scripts."`
-	Check checkCmd `cmd:"" help:"Verify accounts' mail, and with --repair repair what interrupted operations left."`
+	User    userCmd    `cmd:"" help:"Manage accounts."`
+	Group   groupCmd   `cmd:"" help:"Manage groups."`
+	Sieve   sieveCmd   `cmd:"" help:"Manage accounts' Sieve scripts."`
+	Mailbox mailboxCmd `cmd:"" help:"Show and mark an account's mailboxes."`
+	Check   checkCmd   `cmd:"" help:"Verify accounts' mail, and with --repair repair what interrupted operations left."`
 }
 
 type userCmd struct {

@@ -30,7 +30,7 @@ func openDirectory(cfg *server.Config) (directory.Admin, error) {
 
 // openStore opens the message store of the configuration.
 func openStore(cfg *server.Config) (*store.Store, error) {
-	st, err := store.Open(cfg.StorePath(), store.Options{})
+	st, err := store.Open(cfg.StorePath(), store.Options{NewAccountMailboxes: cfg.Mailboxes.NewAccountMailboxes()})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", cfg.StorePath(), err)
 	}

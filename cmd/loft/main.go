@@ -8,6 +8,7 @@
 //	         [--quota-messages N] [--enable | --disable]
 //	loft adm group add NAME [MEMBER]... | del NAME | list
 //	loft adm group members NAME [--add LOGIN]... [--remove LOGIN]...
+//	loft adm mailbox list LOGIN | special-use LOGIN MAILBOX [ATTRIBUTE]...
 //	loft adm sieve list LOGIN | get LOGIN NAME | put LOGIN NAME [FILE] [--activate]
 //	loft adm sieve activate LOGIN NAME | deactivate LOGIN | delete LOGIN NAME
 //	loft adm check [LOGIN]... [--repair]

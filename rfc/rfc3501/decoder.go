@@ -1010,3 +1010,9 @@ func quoteForError(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// Fail records a syntax error with the message msg at the next unconsumed
+// octet, for a grammar built on the decoder that finds an element it
+// cannot accept (an extension's keyword, an empty list where one element
+// is required). It returns false, so that it ends a decoding chain.
+func (d *Decoder) Fail(msg string) bool { return d.fail(msg) }

@@ -91,7 +91,8 @@ type LDAPOptions struct {
 	// searches, and as many again for binds as users.
 	PoolSize int
 	// DialTimeout bounds connecting to one server (TCP, TLS, StartTLS);
-	// RequestTimeout one request and its answer.
+	// RequestTimeout one request and its answer. Their sum bounds each
+	// call of the directory, waiting for a connection included.
 	DialTimeout    time.Duration
 	RequestTimeout time.Duration
 	// CacheTTL is how long a found account is remembered, so that a burst
@@ -226,7 +227,9 @@ const (
 //
 // When no LDAP server answers (down, unreachable, slower than the request
 // timeout) every method returns ErrUnavailable, never ErrAuthFailed or
-// ErrNotFound; connections are opened again as soon as a server answers.
+// ErrNotFound, at the latest DialTimeout + RequestTimeout after it was
+// called (however many callers wait); connections are opened again as
+// soon as a server answers.
 type LDAP struct {
 	o      LDAPOptions
 	log    *slog.Logger
@@ -357,6 +360,8 @@ func (d *LDAP) Authenticate(ctx context.Context, login, password string) (*Accou
 	if ctx.Err() != nil {
 		return nil, ctxError(ctx)
 	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
 	if password == "" || len(password) > MaxPasswordLen {
 		return nil, ErrAuthFailed
 	}
@@ -399,7 +404,10 @@ func (d *LDAP) bind(ctx context.Context, dn, password string) error {
 		return nil
 	case errors.Is(err, ErrUnavailable), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
-	case isUnavailable(err):
+	case isUnavailable(err), !isServerAnswer(err):
+		// Only an answer of the server says that the password is wrong;
+		// a connection that broke or a reply that could not be read
+		// says nothing about it.
 		return fmt.Errorf("%w: bind: %v", ErrUnavailable, err)
 	}
 	// invalidCredentials (49), and the answers of servers that refuse
@@ -424,6 +432,8 @@ func (d *LDAP) LookupLogin(ctx context.Context, login string) (*Account, error) 
 	if ctx.Err() != nil {
 		return nil, ctxError(ctx)
 	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
 	if !plausibleLogin(login) {
 		return nil, ErrNotFound
 	}
@@ -436,11 +446,17 @@ func (d *LDAP) LookupLogin(ctx context.Context, login string) (*Account, error) 
 
 // LookupAddress implements Directory with AddressFilter. An address that
 // two entries hold is ErrUnavailable (the directory is inconsistent: no
-// delivery should pick one of them).
+// delivery should pick one of them). So is an entry whose login name
+// another entry holds too: mail is filed under the login name, and mail
+// for the one must not land in the mailbox of the other. An entry that
+// UserFilter does not find by its login name is not an account
+// (ErrNotFound).
 func (d *LDAP) LookupAddress(ctx context.Context, address string) (*Account, error) {
 	if ctx.Err() != nil {
 		return nil, ctxError(ctx)
 	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
 	addr, err := CanonicalAddress(address)
 	if err != nil {
 		return nil, ErrNotFound
@@ -463,6 +479,13 @@ func (d *LDAP) LookupAddress(ctx context.Context, address string) (*Account, err
 	e, err := d.entry(ctx, entries[0])
 	if err != nil {
 		return nil, err
+	}
+	byLogin, err := d.entryByLogin(ctx, e.acct.Login)
+	if err != nil {
+		return nil, err
+	}
+	if !sameDN(byLogin.dn, e.dn) {
+		return nil, fmt.Errorf("%w: %s: login name %q is %s", ErrNotFound, addr, e.acct.Login, byLogin.dn)
 	}
 	d.cache.put(key, e)
 	return cloneAccount(e.acct), nil
@@ -563,8 +586,10 @@ func (d *LDAP) searchEntries(ctx context.Context, base string, scope int, filter
 // where the entry sets none), enabled, Sieve script, groups.
 func (d *LDAP) entry(ctx context.Context, le *ldap.Entry) (*ldapEntry, error) {
 	logins := le.GetAttributeValues(d.o.LoginAttr)
-	if len(logins) == 0 {
-		return nil, fmt.Errorf("%w: entry %s has no %s", ErrUnavailable, le.DN, d.o.LoginAttr)
+	if len(logins) != 1 {
+		// None, or several: which of them the account's mail is filed
+		// under would depend on the order the server sends them in.
+		return nil, fmt.Errorf("%w: entry %s has %d values of %s, not one", ErrUnavailable, le.DN, len(logins), d.o.LoginAttr)
 	}
 	st, err := d.Settings(ctx)
 	if err != nil {
@@ -658,6 +683,8 @@ func (d *LDAP) Groups(ctx context.Context) ([]Group, error) {
 	if ctx.Err() != nil {
 		return nil, ctxError(ctx)
 	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
 	entries, err := d.searchEntries(ctx, d.o.GroupBase, ldap.ScopeWholeSubtree, d.o.GroupFilter,
 		[]string{d.o.GroupNameAttr, d.o.GroupMemberAttr})
 	if err != nil {
@@ -733,7 +760,19 @@ func (d *LDAP) Settings(ctx context.Context) (Settings, error) {
 	if st != nil {
 		return *st, nil
 	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
 	return d.readSettings(ctx)
+}
+
+// bound limits ctx to what one call of the directory may take:
+// DialTimeout + RequestTimeout from now. The time spent waiting for a
+// connection of the pool counts, so that when the LDAP server is slow
+// and every connection is busy, callers do not queue behind one another
+// for many request timeouts: each gets ErrUnavailable once its own time
+// is up.
+func (d *LDAP) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, d.o.DialTimeout+d.o.RequestTimeout)
 }
 
 // Reload reads the settings entry again and empties the cache, so that
@@ -741,6 +780,8 @@ func (d *LDAP) Settings(ctx context.Context) (Settings, error) {
 // SIGHUP). On error the settings read before stay.
 func (d *LDAP) Reload(ctx context.Context) error {
 	d.cache.clear()
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
 	_, err := d.readSettings(ctx)
 	return err
 }

@@ -29,10 +29,16 @@ type pool struct {
 
 	slots chan struct{} // one per connection in use or idle
 	mu    sync.Mutex
-	idle  []*ldap.Conn
+	idle  []pooledConn
 
 	preferred atomic.Int32 // index in o.URLs of the server that answered last
 	dials     atomic.Uint64
+}
+
+// pooledConn is a connection and the index in o.URLs of its server.
+type pooledConn struct {
+	*ldap.Conn
+	server int
 }
 
 func newPool(o *LDAPOptions, tlsConfig *tls.Config, bindDN, bindPW string) *pool {
@@ -52,6 +58,12 @@ func newPool(o *LDAPOptions, tlsConfig *tls.Config, bindDN, bindPW string) *pool
 // run once more on a new connection. The error is fn's, or
 // ErrUnavailable when no server could be reached or ctx's deadline passed
 // first (it wraps context.DeadlineExceeded then), or context.Canceled.
+//
+// A server on which fn fails so (it accepted the connection but did not
+// answer in time, or dropped it) stops being the preferred one, so that
+// the next connection is opened to the next server of o.URLs: a server
+// that accepts connections and never answers is passed over like one
+// that refuses them.
 func (p *pool) do(ctx context.Context, fn func(*ldap.Conn) error) error {
 	select {
 	case p.slots <- struct{}{}:
@@ -64,17 +76,16 @@ func (p *pool) do(ctx context.Context, fn func(*ldap.Conn) error) error {
 		if err != nil {
 			return err
 		}
-		timeout := p.o.RequestTimeout
-		if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
-			timeout = max(time.Until(d), time.Millisecond)
-		}
-		c.SetTimeout(timeout)
-		err = fn(c)
+		c.SetTimeout(p.requestTimeout(ctx))
+		err = fn(c.Conn)
 		if err == nil || !isNetworkError(err) {
 			p.put(c)
 			return err
 		}
 		c.Close()
+		if n := len(p.o.URLs); n > 1 {
+			p.preferred.CompareAndSwap(int32(c.server), int32((c.server+1)%n))
+		}
 		if ctx.Err() != nil {
 			return ctxError(ctx)
 		}
@@ -84,8 +95,17 @@ func (p *pool) do(ctx context.Context, fn func(*ldap.Conn) error) error {
 	}
 }
 
+// requestTimeout is o.RequestTimeout, or what is left of ctx if less.
+func (p *pool) requestTimeout(ctx context.Context) time.Duration {
+	timeout := p.o.RequestTimeout
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
+		timeout = max(time.Until(d), time.Millisecond)
+	}
+	return timeout
+}
+
 // get returns an idle connection (reused) or a new one.
-func (p *pool) get(ctx context.Context) (c *ldap.Conn, reused bool, err error) {
+func (p *pool) get(ctx context.Context) (c pooledConn, reused bool, err error) {
 	p.mu.Lock()
 	for len(p.idle) > 0 {
 		c = p.idle[len(p.idle)-1]
@@ -101,7 +121,7 @@ func (p *pool) get(ctx context.Context) (c *ldap.Conn, reused bool, err error) {
 	return c, false, err
 }
 
-func (p *pool) put(c *ldap.Conn) {
+func (p *pool) put(c pooledConn) {
 	if c.IsClosing() {
 		c.Close()
 		return
@@ -114,27 +134,27 @@ func (p *pool) put(c *ldap.Conn) {
 // dial connects to the first server that answers, beginning with the one
 // that answered last, starts TLS if configured and binds as the pool's
 // identity.
-func (p *pool) dial(ctx context.Context) (*ldap.Conn, error) {
+func (p *pool) dial(ctx context.Context) (pooledConn, error) {
 	n := len(p.o.URLs)
 	first := int(p.preferred.Load())
 	var errs []error
 	for i := range n {
 		if ctx.Err() != nil {
-			return nil, ctxError(ctx)
+			return pooledConn{}, ctxError(ctx)
 		}
 		idx := (first + i) % n
 		c, err := p.dialOne(ctx, p.o.URLs[idx])
 		if err == nil {
 			p.preferred.Store(int32(idx))
 			p.dials.Add(1)
-			return c, nil
+			return pooledConn{c, idx}, nil
 		}
 		errs = append(errs, err)
 	}
 	if ctx.Err() != nil {
-		return nil, ctxError(ctx)
+		return pooledConn{}, ctxError(ctx)
 	}
-	return nil, fmt.Errorf("%w: %v", ErrUnavailable, errors.Join(errs...))
+	return pooledConn{}, fmt.Errorf("%w: %v", ErrUnavailable, errors.Join(errs...))
 }
 
 func (p *pool) dialOne(ctx context.Context, raw string) (*ldap.Conn, error) {
@@ -152,7 +172,7 @@ func (p *pool) dialOne(ctx context.Context, raw string) (*ldap.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", raw, err)
 	}
-	c.SetTimeout(p.o.RequestTimeout)
+	c.SetTimeout(p.requestTimeout(ctx))
 	if p.o.StartTLS && u.Scheme == "ldap" {
 		if err := c.StartTLS(tlsConfig); err != nil {
 			c.Close()
@@ -171,14 +191,23 @@ func (p *pool) dialOne(ctx context.Context, raw string) (*ldap.Conn, error) {
 
 // ctxError is the error of a done ctx: context.Canceled as it is (the
 // caller gave up), a passed deadline as ErrUnavailable (the directory did
-// not answer in time) wrapping context.DeadlineExceeded.
+// not answer in time) that errors.Is finds context.DeadlineExceeded in.
 func ctxError(ctx context.Context) error {
 	err := ctx.Err()
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, deadlinePassed{})
 	}
 	return err
 }
+
+// deadlinePassed is context.DeadlineExceeded for errors.Is, but not a
+// net.Error as context.DeadlineExceeded is: the protocol servers take an
+// error with Timeout() for their own connection's timeout, and would end
+// the session (IMAP BYE autologout) where the directory was only slow.
+type deadlinePassed struct{}
+
+func (deadlinePassed) Error() string        { return context.DeadlineExceeded.Error() }
+func (deadlinePassed) Is(target error) bool { return target == context.DeadlineExceeded }
 
 // close closes the idle connections; connections in use are closed when
 // they are put back.
@@ -193,9 +222,19 @@ func (p *pool) close() {
 }
 
 // isNetworkError reports an error after which a connection cannot be used:
-// the connection failed, timed out or was closed.
+// the connection failed, timed out or was closed. Any error that is not an
+// answer of the server counts: go-ldap passes the error of a connection
+// that broke while a request waited for its answer (a reset, EOF) on as
+// it is, not as an *ldap.Error.
 func isNetworkError(err error) bool {
-	return ldap.IsErrorAnyOf(err, ldap.ErrorNetwork, ldap.LDAPResultServerDown, ldap.LDAPResultTimeout, ldap.LDAPResultUnavailable, ldap.LDAPResultBusy)
+	return !isServerAnswer(err) || ldap.IsErrorAnyOf(err, ldap.ErrorNetwork, ldap.LDAPResultServerDown, ldap.LDAPResultTimeout, ldap.LDAPResultUnavailable, ldap.LDAPResultBusy)
+}
+
+// isServerAnswer reports whether err is an LDAP result that a server sent
+// (result codes below 200; go-ldap's own errors have codes from 200 up).
+func isServerAnswer(err error) bool {
+	var le *ldap.Error
+	return errors.As(err, &le) && le.ResultCode < ldap.ErrorNetwork
 }
 
 // isUnavailable reports an LDAP error that says the server cannot answer

@@ -19,32 +19,32 @@ func TestGreetingCapabilities(t *testing.T) {
 	t.Run("plaintext allowed", func(t *testing.T) {
 		env := newEnv(t, insecureAuth)
 		c := env.dial()
-		c.expect("a1 CAPABILITY", "* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-", "a1 OK CAPABILITY completed")
+		c.expect("a1 CAPABILITY", "* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-", "a1 OK CAPABILITY completed")
 		c.expect("a2 LOGIN alice {15}", "+ Ready for literal data")
-		c.expect(alicePassword, "a2 OK [CAPABILITY IMAP4rev1 UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed")
-		c.expect("a3 CAPABILITY", "* CAPABILITY IMAP4rev1 UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-", "a3 OK CAPABILITY completed")
+		c.expect(alicePassword, "a2 OK [CAPABILITY IMAP4rev1 CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed")
+		c.expect("a3 CAPABILITY", "* CAPABILITY IMAP4rev1 CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-", "a3 OK CAPABILITY completed")
 	})
 	t.Run("TLS required", func(t *testing.T) {
 		env := newEnv(t, withTLS)
 		c := env.dialRaw()
-		if g, want := c.line(), "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-] imap.example.org Loft IMAP4rev1 server ready"; g != want {
+		if g, want := c.line(), "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-] imap.example.org Loft IMAP4rev1 server ready"; g != want {
 			t.Fatalf("greeting %q, want %q", g, want)
 		}
-		c.expect("a1 CAPABILITY", "* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-", "a1 OK CAPABILITY completed")
+		c.expect("a1 CAPABILITY", "* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-", "a1 OK CAPABILITY completed")
 		c.expect("a2 LOGIN alice x", "a2 NO [PRIVACYREQUIRED] plaintext authentication requires TLS")
 		c.expect("a3 AUTHENTICATE PLAIN", "a3 NO [PRIVACYREQUIRED] plaintext authentication requires TLS")
 
 		tc := env.dialTLS()
-		if g, want := tc.line(), "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-] imap.example.org Loft IMAP4rev1 server ready"; g != want {
+		if g, want := tc.line(), "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-] imap.example.org Loft IMAP4rev1 server ready"; g != want {
 			t.Fatalf("implicit TLS greeting %q, want %q", g, want)
 		}
 		tc.expect("b1 STARTTLS", "b1 BAD TLS is already active")
-		tc.expect("b2 LOGIN alice \""+alicePassword+"\"", "b2 OK [CAPABILITY IMAP4rev1 UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed")
+		tc.expect("b2 LOGIN alice \""+alicePassword+"\"", "b2 OK [CAPABILITY IMAP4rev1 CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed")
 	})
 	t.Run("no TLS configured", func(t *testing.T) {
 		env := newEnv(t)
 		c := env.dialRaw()
-		if g, want := c.line(), "* OK [CAPABILITY IMAP4rev1 LOGINDISABLED UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-] imap.example.org Loft IMAP4rev1 server ready"; g != want {
+		if g, want := c.line(), "* OK [CAPABILITY IMAP4rev1 LOGINDISABLED CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-] imap.example.org Loft IMAP4rev1 server ready"; g != want {
 			t.Fatalf("greeting %q, want %q", g, want)
 		}
 		c.expect("a1 STARTTLS", "a1 BAD TLS is not available")
@@ -68,13 +68,13 @@ func TestStartTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	c = &client{t: t, conn: tc, r: bufio.NewReader(tc)}
-	c.expect("b1 CAPABILITY", "* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-", "b1 OK CAPABILITY completed")
+	c.expect("b1 CAPABILITY", "* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-", "b1 OK CAPABILITY completed")
 	c.expect("b2 STARTTLS", "b2 BAD TLS is already active")
 	c.expect("b3 NOOP", "b3 OK NOOP completed")
 	if !strings.Contains(env.logs.String(), "discarding input sent after STARTTLS") {
 		t.Error("the injected LOGIN was not reported as discarded")
 	}
-	c.expect("b4 LOGIN alice \""+alicePassword+"\"", "b4 OK [CAPABILITY IMAP4rev1 UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed")
+	c.expect("b4 LOGIN alice \""+alicePassword+"\"", "b4 OK [CAPABILITY IMAP4rev1 CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed")
 }
 
 // TestLogin covers LOGIN (RFC 3501 §6.2.3): wrong password, unknown and
@@ -88,7 +88,7 @@ func TestLogin(t *testing.T) {
 	c.expect("a3 LOGIN carol carol-pw", "a3 NO [AUTHENTICATIONFAILED] authentication failed")
 	c.expectBad("a4 LOGIN alice", 14)
 	c.expect("a5 SELECT INBOX", "a5 BAD SELECT is not valid in the not authenticated state")
-	c.expect(`a6 LOGIN "alice" "`+alicePassword+`"`, "a6 OK [CAPABILITY IMAP4rev1 UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed")
+	c.expect(`a6 LOGIN "alice" "`+alicePassword+`"`, "a6 OK [CAPABILITY IMAP4rev1 CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed")
 	c.expect("a7 LOGIN alice x", "a7 BAD LOGIN is not valid in the authenticated state")
 	if strings.Contains(env.logs.String(), alicePassword) {
 		t.Error("the log holds a password")
@@ -114,7 +114,7 @@ func TestAuthenticate(t *testing.T) {
 	c.expect(b64([]byte("bob\x00alice\x00"+alicePassword)), "a4 NO [AUTHENTICATIONFAILED] authentication failed")
 	c.expect("a5 AUTHENTICATE CRAM-MD5", "a5 NO [CANNOT] unsupported authentication mechanism CRAM-MD5")
 	c.expect("a6 AUTHENTICATE PLAIN", "+ ")
-	c.expect(b64([]byte("\x00alice\x00"+alicePassword)), "a6 OK [CAPABILITY IMAP4rev1 UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] AUTHENTICATE PLAIN completed")
+	c.expect(b64([]byte("\x00alice\x00"+alicePassword)), "a6 OK [CAPABILITY IMAP4rev1 CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] AUTHENTICATE PLAIN completed")
 
 	c = env.dial()
 	c.expect("b1 AUTHENTICATE login", "+ "+b64([]byte("Username:")))
@@ -122,7 +122,7 @@ func TestAuthenticate(t *testing.T) {
 	c.expect("*", "b1 BAD authentication canceled")
 	c.expect("b2 AUTHENTICATE LOGIN", "+ "+b64([]byte("Username:")))
 	c.expect(b64([]byte("bob")), "+ "+b64([]byte("Password:")))
-	c.expect(b64([]byte(bobPassword)), "b2 OK [CAPABILITY IMAP4rev1 UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] AUTHENTICATE LOGIN completed")
+	c.expect(b64([]byte(bobPassword)), "b2 OK [CAPABILITY IMAP4rev1 CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] AUTHENTICATE LOGIN completed")
 	c.expect("b3 AUTHENTICATE PLAIN", "b3 BAD AUTHENTICATE is not valid in the authenticated state")
 }
 

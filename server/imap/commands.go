@@ -7,6 +7,7 @@ import (
 	"github.com/loftmail/loft/rfc/rfc3501"
 	"github.com/loftmail/loft/rfc/rfc3516"
 	"github.com/loftmail/loft/rfc/rfc4315"
+	"github.com/loftmail/loft/rfc/rfc6154"
 )
 
 // handler runs one command. dec is positioned after the command name (and
@@ -75,12 +76,16 @@ func newCommandTable() commandTable {
 		// RFC 3501 §6.3: authenticated state (and selected).
 		{name: "SELECT", run: (*conn).selectCmd, states: authenticated, flags: mayExpunge},
 		{name: "EXAMINE", run: (*conn).examine, states: authenticated, flags: mayExpunge},
-		{name: "CREATE", run: (*conn).create, states: authenticated, flags: mayExpunge},
+		// RFC 6154 §3: CREATE's USE parameter.
+		{name: "CREATE", run: (*conn).create, states: authenticated, flags: mayExpunge,
+			capability: func(*conn) []string { return []string{rfc6154.CreateCapability} }},
 		{name: "DELETE", run: (*conn).delete, states: authenticated, flags: mayExpunge},
 		{name: "RENAME", run: (*conn).rename, states: authenticated, flags: mayExpunge},
 		{name: "SUBSCRIBE", run: (*conn).subscribe, states: authenticated, flags: mayExpunge},
 		{name: "UNSUBSCRIBE", run: (*conn).unsubscribe, states: authenticated, flags: mayExpunge},
-		{name: "LIST", run: (*conn).list, states: authenticated, flags: mayExpunge},
+		// RFC 5258, RFC 5819, RFC 6154 §2, RFC 3348: list.go.
+		{name: "LIST", run: (*conn).list, states: authenticated, flags: mayExpunge,
+			capability: listCapabilities},
 		{name: "LSUB", run: (*conn).lsub, states: authenticated, flags: mayExpunge},
 		{name: "STATUS", run: (*conn).status, states: authenticated, flags: mayExpunge},
 		{name: "APPEND", run: (*conn).appendCmd, states: authenticated, flags: mayExpunge},

@@ -9,8 +9,10 @@
 // commands.go (the command table, the single source for dispatch and for
 // CAPABILITY), errors.go (the one function that turns errors into response
 // codes), auth.go (CAPABILITY, NOOP, LOGOUT, STARTTLS, AUTHENTICATE, LOGIN),
-// sasl.go (the LOGIN mechanism), mailbox.go (SELECT, EXAMINE, CREATE, DELETE,
-// RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS, APPEND), list.go (LIST, LSUB),
+// sasl.go (the LOGIN mechanism), mailbox.go (SELECT, EXAMINE, CREATE with
+// RFC 6154's USE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS, APPEND),
+// list.go (LIST with LIST-EXTENDED, LIST-STATUS, the CHILDREN and
+// SPECIAL-USE attributes, and their option tables; LSUB),
 // expunge.go (CHECK, CLOSE, EXPUNGE, UID EXPUNGE), namespace.go (NAMESPACE,
 // RFC 2342), selected.go (the selected mailbox), fetch.go (FETCH, UID FETCH;
 // its choices are in its comments), msgcache/ (the server's cache of parsed

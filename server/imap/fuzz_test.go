@@ -42,6 +42,7 @@ func FuzzSession(f *testing.F) {
 		"a1 LOGIN {5}\r\nalice {3}\r\nxyz\r\na2 AUTHENTICATE PLAIN\r\n*\r\na3 STARTTLS\r\n",
 		"a1 RENAME INBOX old\r\na2 SELECT &ZeVnLIqe-\r\na3 CREATE {3+}\r\nabc\r\na4 UID FETCH 1:* FLAGS\r\n",
 		"\r\n* x\r\n+ y\r\na1\r\na1 \r\na1 NOOP x\r\na1 APPEND INBOX {0}\r\n\r\na1 LIST \"\" \"\"\r\n",
+		"a1 CREATE s (USE (\\Sent))\r\na2 SUBSCRIBE s/x\r\na3 LIST (SUBSCRIBED RECURSIVEMATCH) \"\" (% *) RETURN (CHILDREN STATUS (MESSAGES UNSEEN) SPECIAL-USE)\r\na4 LIST (SPECIAL-USE) \"\" *\r\n",
 		strings.Repeat("A", 70000) + "\r\na1 NOOP\r\n",
 		"a1 APPEND INBOX ~{3}\r\na\x00b\r\na2 SELECT INBOX\r\na3 FETCH 1:* (BINARY[1]<0.2> BINARY.SIZE[] BINARY.PEEK[2.1])\r\n",
 		"a1 SELECT INBOX\r\na2 SEARCH RETURN (SAVE MIN) YOUNGER 60\r\na3 UID FETCH $ FLAGS\r\na4 UID SEARCH RETURN () OLDER 1 $\r\na5 COPY 1,$ x\r\n",

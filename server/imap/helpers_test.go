@@ -260,7 +260,7 @@ func (e *testEnv) snapshot(user, mailbox string) *store.Snapshot {
 	return snap
 }
 
-const greeting = "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-] imap.example.org Loft IMAP4rev1 server ready"
+const greeting = "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-] imap.example.org Loft IMAP4rev1 server ready"
 
 // client is a raw line client: it sends and receives exact octets.
 type client struct {
@@ -308,7 +308,7 @@ func (e *testEnv) dialTLS() *client {
 func (e *testEnv) login(user, password string) *client {
 	e.t.Helper()
 	c := e.dial()
-	c.expectTagged("L1 LOGIN "+user+` "`+password+`"`, "L1 OK [CAPABILITY IMAP4rev1 UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed")
+	c.expectTagged("L1 LOGIN "+user+` "`+password+`"`, "L1 OK [CAPABILITY IMAP4rev1 CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed")
 	return c
 }
 

@@ -135,7 +135,7 @@ func TestIdleTLS(t *testing.T) {
 	env := newEnv(t, withTLS)
 	c := env.dialTLS()
 	c.line() // the greeting
-	c.expectTagged(`l1 LOGIN alice "`+alicePassword+`"`, "l1 OK [CAPABILITY IMAP4rev1 UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed")
+	c.expectTagged(`l1 LOGIN alice "`+alicePassword+`"`, "l1 OK [CAPABILITY IMAP4rev1 CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed")
 	c.expectTagged("s1 SELECT INBOX", "s1 OK [READ-WRITE] SELECT completed")
 	c.expect("i1 IDLE", "+ idling")
 	for i := 1; i <= 3; i++ {

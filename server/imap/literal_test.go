@@ -19,7 +19,7 @@ func TestLiterals(t *testing.T) {
 	c := env.dial()
 	c.expect("a1 LOGIN {5}", "+ Ready for literal data")
 	c.expect("alice {15}", "+ Ready for literal data")
-	c.expect(alicePassword, "a1 OK [CAPABILITY IMAP4rev1 UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed")
+	c.expect(alicePassword, "a1 OK [CAPABILITY IMAP4rev1 CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed")
 
 	// Over MaxLineLength outside APPEND: BAD, no continuation.
 	c.expect("a2 CREATE {1001}", "a2 BAD literal larger than 1000 octets")
@@ -74,7 +74,7 @@ func TestPipelining(t *testing.T) {
 	c.write("p1 NOOP\r\np2 LOGIN alice \"" + alicePassword + "\"\r\np3 CREATE box\r\np4 LIST \"\" box\r\n")
 	want := []string{
 		"p1 OK NOOP completed",
-		"p2 OK [CAPABILITY IMAP4rev1 UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed",
+		"p2 OK [CAPABILITY IMAP4rev1 CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-] LOGIN completed",
 		"p3 OK CREATE completed",
 		`* LIST (\HasNoChildren) "/" box`,
 		"p4 OK LIST completed",

@@ -10,6 +10,7 @@ import (
 
 	"github.com/loftmail/loft/rfc/rfc3501"
 	"github.com/loftmail/loft/rfc/rfc4315"
+	"github.com/loftmail/loft/rfc/rfc6154"
 	"github.com/loftmail/loft/store"
 )
 
@@ -120,12 +121,16 @@ func keywords(snap *store.Snapshot) []imap.Flag {
 	return out
 }
 
-// create implements CREATE (RFC 3501 §6.3.3). A trailing delimiter only
-// declares that names will be created below the new one, so it is dropped;
-// the store creates missing levels above it as \Noselect levels.
+// create implements CREATE (RFC 3501 §6.3.3) with the USE parameter of
+// RFC 6154 §3. A trailing delimiter only declares that names will be
+// created below the new one, so it is dropped; the store creates missing
+// levels above it as \Noselect levels. A special use Loft does not support
+// (\All, \Flagged: Loft has no virtual mailboxes; and any not in RFC 6154)
+// is NO [USEATTR], and nothing is created.
 func (c *conn) create(tag string, dec *rfc3501.Decoder) error {
 	var name string
-	if !dec.SP() || !dec.Mailbox(&name) || !dec.CRLF() {
+	var uses []string
+	if !dec.SP() || !dec.Mailbox(&name) || dec.Peek(' ') && !rfc6154.DecodeCreateParams(dec, &uses) || !dec.CRLF() {
 		return dec.Err()
 	}
 	name = strings.TrimSuffix(name, delimiter)
@@ -135,7 +140,18 @@ func (c *conn) create(tag string, dec *rfc3501.Decoder) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
-	return c.account.CreateMailbox(name)
+	if len(uses) == 0 {
+		return c.account.CreateMailbox(name)
+	}
+	canon := make([]string, len(uses))
+	for i, u := range uses {
+		a, ok := rfc6154.Canonical(u)
+		if !ok || !slices.Contains(rfc6154.NonVirtual, a) {
+			return no(rfc6154.ResponseCodeUseAttr, "%s not supported", u)
+		}
+		canon[i] = string(a)
+	}
+	return c.account.CreateSpecialMailbox(name, canon)
 }
 
 // lookupInfo returns what the account's listing says of name, and whether it
@@ -413,21 +429,36 @@ func (c *conn) status(tag string, dec *rfc3501.Decoder) error {
 	if err != nil {
 		return err
 	}
-	snap, err := mbox.Snapshot()
+	values, err := statusValues(mbox, items)
 	if err != nil {
 		return err
+	}
+	c.writeStatus(name, items, values)
+	return nil
+}
+
+// statusValues computes the STATUS items of mbox, in order.
+func statusValues(mbox *store.Mailbox, items []statusItem) ([]uint32, error) {
+	snap, err := mbox.Snapshot()
+	if err != nil {
+		return nil, err
 	}
 	d := &statusData{mbox: mbox, snap: snap}
 	values := make([]uint32, len(items))
 	for i, it := range items {
 		if values[i], err = it.value(d); err != nil {
-			return err
+			return nil, err
 		}
 	}
+	return values, nil
+}
+
+// writeStatus writes the STATUS response (RFC 3501 §7.2.4) of the mailbox
+// name.
+func (c *conn) writeStatus(name string, items []statusItem, values []uint32) {
 	c.enc.Untagged().Atom("STATUS").SP().AString(rfc3501.EncodeMailboxName(name)).SP().List(len(items), func(i int) {
 		c.enc.Atom(items[i].name).SP().Number(values[i])
 	}).CRLF()
-	return nil
 }
 
 // appendCmd implements APPEND (RFC 3501 §6.3.11). The mailbox, the flags and

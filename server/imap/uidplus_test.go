@@ -83,7 +83,7 @@ func TestUIDExpunge(t *testing.T) {
 func TestUIDPlusCodes(t *testing.T) {
 	env := newEnv(t, insecureAuth)
 	c := env.login("alice", alicePassword)
-	c.expect("a0 CAPABILITY", "* CAPABILITY IMAP4rev1 UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-", "a0 OK CAPABILITY completed")
+	c.expect("a0 CAPABILITY", "* CAPABILITY IMAP4rev1 CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ENABLE ID MOVE LITERAL-", "a0 OK CAPABILITY completed")
 	c.cmd("a1 CREATE meeting")
 	v := env.uidValidity("alice", "INBOX")
 	for i := uint32(1); i <= 6; i++ {

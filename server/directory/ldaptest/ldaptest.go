@@ -9,6 +9,7 @@ package ldaptest
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -208,6 +209,7 @@ func (s *Server) Stop() error {
 	cmd, done := s.cmd, s.done
 	s.cmd, s.done = nil, nil
 	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Process.Signal(syscall.SIGCONT) // a paused slapd acts on SIGTERM
 	select {
 	case <-done:
 		return nil
@@ -216,6 +218,71 @@ func (s *Server) Stop() error {
 		<-done
 		return fmt.Errorf("ldaptest: slapd did not exit within %s of SIGTERM; killed", startTimeout)
 	}
+}
+
+// Pause stops slapd with SIGSTOP without ending it: the kernel still
+// accepts connections to its port, and nothing answers them, as with a
+// server that is overloaded or hung. Resume continues it.
+func (s *Server) Pause() error {
+	if s.cmd == nil {
+		return fmt.Errorf("ldaptest: Pause: slapd is not running")
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		return err
+	}
+	// kill(2) returns before every thread of slapd has stopped: until
+	// then it may still answer. Where /proc says, wait until they have.
+	deadline := time.Now().Add(startTimeout)
+	for !stopped(s.cmd.Process.Pid) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("ldaptest: slapd not stopped %s after SIGSTOP", startTimeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return nil
+}
+
+// stopped reports whether every thread of process pid is stopped, or
+// true if /proc does not say.
+func stopped(pid int) bool {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	if err != nil || len(tasks) == 0 {
+		return true
+	}
+	for _, stat := range tasks {
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			continue // the thread has ended
+		}
+		// pid (comm) state …: comm may hold spaces and parentheses.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 || !bytes.HasPrefix(b[i+1:], []byte(" T")) {
+			return false
+		}
+	}
+	return true
+}
+
+// Resume continues slapd after Pause.
+func (s *Server) Resume() error {
+	if s.cmd == nil {
+		return fmt.Errorf("ldaptest: Resume: slapd is not running")
+	}
+	return s.cmd.Process.Signal(syscall.SIGCONT)
+}
+
+// Kill ends slapd with SIGKILL, as a crash would (its connections are
+// reset in the middle of whatever they were doing), and waits until it
+// has exited. Start starts it again with its data.
+func (s *Server) Kill() error {
+	if s.cmd == nil {
+		return nil
+	}
+	cmd, done := s.cmd, s.done
+	s.cmd, s.done = nil, nil
+	cmd.Process.Kill()
+	<-done
+	return nil
 }
 
 // Tree is a subtree of the test instance that belongs to one test: its own
