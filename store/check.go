@@ -330,21 +330,30 @@ func (c *checker) checkBox(guid, boxPath string) error {
 	}
 	st := newBoxState(c.a.s, c.a.path("boxes", guid), guid, b.uidValidity, c.a.path("tmp"))
 	st.loaded = true
-	// Names in log/.
-	ents, err := os.ReadDir(st.logDir)
+	// Names in log/: how many records, the highest; report strays.
+	names := func(report bool) (int, uint64, error) {
+		ents, err := os.ReadDir(st.logDir)
+		if err != nil {
+			return 0, 0, err
+		}
+		var highest uint64
+		count := 0
+		for _, e := range ents {
+			k, err := parseCanonicalUint([]byte(e.Name()), 64)
+			if err != nil || k == 0 {
+				if report {
+					c.add(ProblemStray, filepath.Join(st.logDir, e.Name()), "not a record name", false)
+				}
+				continue
+			}
+			count++
+			highest = max(highest, k)
+		}
+		return count, highest, nil
+	}
+	count, highest, err := names(true)
 	if err != nil {
 		return err
-	}
-	var highest uint64
-	count := 0
-	for _, e := range ents {
-		k, err := parseCanonicalUint([]byte(e.Name()), 64)
-		if err != nil || k == 0 {
-			c.add(ProblemStray, filepath.Join(st.logDir, e.Name()), "not a record name", false)
-			continue
-		}
-		count++
-		highest = max(highest, k)
 	}
 	snaps := map[uint64]bool{}
 	for _, k := range listSnapshots(st.snapDir) {
@@ -372,43 +381,62 @@ func (c *checker) checkBox(guid, boxPath string) error {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for {
-		k := st.h + 1
-		p := st.recordPath(k)
-		f, rec, off, err := readRecord(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			break
-		}
-		if err != nil {
-			c.add(ProblemBadRecord, p, err.Error(), false)
-			return nil // the state after it is unknowable
-		}
-		if rec.kind == kindAppend || rec.kind == kindStub {
-			want := off
-			if rec.kind == kindAppend {
-				want += rec.size
+	// replay applies the records after h; false: a bad record stopped it,
+	// and the state after it is unknowable.
+	replay := func() bool {
+		for {
+			k := st.h + 1
+			p := st.recordPath(k)
+			f, rec, off, err := readRecord(p)
+			if errors.Is(err, fs.ErrNotExist) {
+				return true
 			}
-			if fi, err := f.Stat(); err == nil && fi.Size() != want {
-				c.add(ProblemSizeMismatch, p, fmt.Sprintf("%d octets, expected %d", fi.Size(), want), false)
+			if err != nil {
+				c.add(ProblemBadRecord, p, err.Error(), false)
+				return false
 			}
-		}
-		f.Close()
-		ar, err := st.applyLocked(k, rec)
-		if err != nil {
-			c.add(ProblemBadRecord, p, err.Error(), false)
-			return nil
-		}
-		if rec.kind == kindAppend && rec.from != nil {
-			c.moved = append(c.moved, movedCopy{guid: guid, uid: ar.uid, path: p, from: *rec.from})
-		}
-		c.report.Records++
-		if snaps[k] {
-			checkSnap(k)
-			delete(snaps, k)
+			if rec.kind == kindAppend || rec.kind == kindStub {
+				want := off
+				if rec.kind == kindAppend {
+					want += rec.size
+				}
+				if fi, err := f.Stat(); err == nil && fi.Size() != want {
+					c.add(ProblemSizeMismatch, p, fmt.Sprintf("%d octets, expected %d", fi.Size(), want), false)
+				}
+			}
+			f.Close()
+			ar, err := st.applyLocked(k, rec)
+			if err != nil {
+				c.add(ProblemBadRecord, p, err.Error(), false)
+				return false
+			}
+			if rec.kind == kindAppend && rec.from != nil {
+				c.moved = append(c.moved, movedCopy{guid: guid, uid: ar.uid, path: p, from: *rec.from})
+			}
+			c.report.Records++
+			if snaps[k] {
+				checkSnap(k)
+				delete(snaps, k)
+			}
 		}
 	}
+	if !replay() {
+		return nil
+	}
 	if uint64(count) != st.h || highest != st.h {
-		c.add(ProblemLogGap, st.logDir, fmt.Sprintf("records 1..%d readable, %d present, highest %d", st.h, count, highest), false)
+		// The log may have grown while Check ran. List it again and
+		// read on: by density, every name that list holds is then at
+		// most h, and they are 1..highest, unless a record is missing.
+		count, highest, err = names(false)
+		if err != nil {
+			return err
+		}
+		if highest > st.h && !replay() {
+			return nil
+		}
+		if uint64(count) != highest || highest > st.h {
+			c.add(ProblemLogGap, st.logDir, fmt.Sprintf("records 1..%d readable, %d present, highest %d", st.h, count, highest), false)
+		}
 	}
 	for k := range snaps {
 		c.add(ProblemBadSnapshot, filepath.Join(st.snapDir, strconv.FormatUint(k, 10)), "beyond the log", c.repair && os.Remove(filepath.Join(st.snapDir, strconv.FormatUint(k, 10))) == nil)
