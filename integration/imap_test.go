@@ -271,7 +271,9 @@ func TestPythonIMAP(t *testing.T) {
 	if slices.Contains(got.CapsAfter, "STARTTLS") || !slices.Contains(got.CapsAfter, "AUTH=PLAIN") {
 		t.Errorf("capabilities after TLS %v: want AUTH=PLAIN and no STARTTLS", got.CapsAfter)
 	}
-	if got.Namespace != `(("" "/")) NIL NIL` {
+	// The personal namespace, and other users' mailboxes that their ACLs
+	// share (RFC 4314); no shared folders are configured.
+	if got.Namespace != `(("" "/")) (("Other Users/" "/")) NIL` {
 		t.Errorf("NAMESPACE %q", got.Namespace)
 	}
 	// A new account has the mailboxes of the default [mailboxes]

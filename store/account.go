@@ -522,7 +522,10 @@ func parseSubscription(data []byte) (string, bool) {
 }
 
 // Usage returns the octets and messages of all the account's mailboxes,
-// summed from their current states (not a counter that could drift).
+// summed from their current states (not a counter that could drift): one
+// directory walk of names/ and, per mailbox, one failed open when it has
+// not changed (its Snapshot and the Snapshot's sum are reused). See
+// FORMAT.md, "Quotas", for what a check against it guarantees.
 func (a *Account) Usage() (Usage, error) {
 	boxes, err := a.Mailboxes()
 	if err != nil {
@@ -547,9 +550,7 @@ func (a *Account) Usage() (Usage, error) {
 		if err != nil {
 			return Usage{}, err
 		}
-		for _, msg := range snap.Messages {
-			u.Octets += msg.Size
-		}
+		u.Octets += snap.Octets()
 		u.Messages += int64(len(snap.Messages))
 	}
 	return u, nil

@@ -310,6 +310,14 @@ func (m *Mailbox) freeOctets(uids []uint32) {
 // again (RFC 3501 §6.4.7: a failed COPY restores the destination), as far
 // as the failure allows. Errors: ErrNotFound (either mailbox deleted).
 func (m *Mailbox) CopyTo(dst *Mailbox, uids []uint32) (CopyResult, error) {
+	return m.CopyToKeeping(dst, uids, nil)
+}
+
+// CopyToKeeping is CopyTo where each copy gets only the flags of its source
+// for which keep reports true (RFC 4314 §4: a flag the user has no right to
+// set is not stored on the copy, and the copy does not fail). A nil keep
+// keeps every flag.
+func (m *Mailbox) CopyToKeeping(dst *Mailbox, uids []uint32, keep func(flag string) bool) (CopyResult, error) {
 	if err := m.a.s.checkOpen(); err != nil {
 		return CopyResult{}, err
 	}
@@ -323,6 +331,9 @@ func (m *Mailbox) CopyTo(dst *Mailbox, uids []uint32) (CopyResult, error) {
 		msg, ok := snap.Lookup(uid)
 		if !ok {
 			continue
+		}
+		if keep != nil {
+			msg.Flags = slices.DeleteFunc(slices.Clone(msg.Flags), func(f string) bool { return !keep(f) })
 		}
 		k, dstUID, err := m.copyOne(dst, snap.recs[uid-1], msg, nil)
 		if errors.Is(err, ErrExpunged) {
@@ -410,6 +421,13 @@ func (m *Mailbox) copyOne(dst *Mailbox, k uint64, msg Message, from *moveOrigin)
 // be m: the messages get new UIDs. Errors: ErrNotFound (either mailbox
 // deleted).
 func (m *Mailbox) MoveTo(dst *Mailbox, uids []uint32) (CopyResult, error) {
+	return m.MoveToKeeping(dst, uids, nil)
+}
+
+// MoveToKeeping is MoveTo where each copy gets only the flags of its source
+// for which keep reports true, as CopyToKeeping. A nil keep keeps every
+// flag.
+func (m *Mailbox) MoveToKeeping(dst *Mailbox, uids []uint32, keep func(flag string) bool) (CopyResult, error) {
 	if err := m.a.s.checkOpen(); err != nil {
 		return CopyResult{}, err
 	}
@@ -425,6 +443,9 @@ func (m *Mailbox) MoveTo(dst *Mailbox, uids []uint32) (CopyResult, error) {
 		msg, ok := snap.Lookup(uid)
 		if !ok {
 			continue
+		}
+		if keep != nil {
+			msg.Flags = slices.DeleteFunc(slices.Clone(msg.Flags), func(f string) bool { return !keep(f) })
 		}
 		dstUID, moved, err := m.moveOne(dst, snap.recs[uid-1], msg)
 		if err != nil {

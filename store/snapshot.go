@@ -6,6 +6,7 @@ import (
 	"hash/crc32"
 	"math"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -32,6 +33,24 @@ type Snapshot struct {
 
 	guid string
 	recs []uint64 // recs[uid-1]: the record that holds the message uid
+
+	// octets is the sum of the messages' sizes, computed on first use by
+	// Octets: a Snapshot is immutable, so the sum never changes.
+	octetsOnce sync.Once
+	octets     int64
+}
+
+// Octets returns the sum of the sizes of the snapshot's messages. It is
+// computed once per Snapshot, and the store keeps a mailbox's Snapshot until
+// the mailbox changes, so summing an unchanged mailbox again costs nothing
+// (Account.Usage).
+func (s *Snapshot) Octets() int64 {
+	s.octetsOnce.Do(func() {
+		for _, m := range s.Messages {
+			s.octets += m.Size
+		}
+	})
+	return s.octets
 }
 
 // Lookup returns the message with the given UID, and whether it is in the

@@ -51,6 +51,8 @@ type boxState struct {
 	durable  uint64    // records 1..durable are known durable
 	snapK    uint64    // newest snapshot file known
 	snapBusy bool
+
+	acl aclState // the mailbox's access control list (acl.go), under its own lock
 }
 
 func newBoxState(s *Store, dir, guid string, uidValidity uint32, tmpDir string) *boxState {

@@ -16,6 +16,8 @@ type admCmd struct {
 
 	User    userCmd    `cmd:"" help:"Manage accounts."`
 	Group   groupCmd   `cmd:"" help:"Manage groups."`
+	Quota   quotaCmd   `cmd:"" help:"Show quotas and usage: LOGIN<TAB>OCTETS-USED<TAB>OCTETS-LIMIT<TAB>MESSAGES-USED<TAB>MESSAGES-LIMIT (0 = no limit)."`
+	ACL     aclCmd     `cmd:"" name:"acl" help:"Manage mailboxes' access control lists (RFC 4314)."`
 	Sieve   sieveCmd   `cmd:"" help:"Manage accounts' Sieve scripts."`
 	Mailbox mailboxCmd `cmd:"" help:"Show and mark an account's mailboxes."`
 	Check   checkCmd   `cmd:"" help:"Verify accounts' mail, and with --repair repair what interrupted operations left."`

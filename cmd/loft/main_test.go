@@ -674,3 +674,42 @@ func pop3Login(t *testing.T, addr, user, pass string) {
 		expect(c.what)
 	}
 }
+
+func TestQuotaAndACLCommands(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "var")
+	ok(t, "pw\n", adm(data, "user", "add", "alice", "--password-stdin", "--quota-messages", "10")...)
+	ok(t, "pw\n", adm(data, "user", "add", "bob", "--password-stdin")...)
+	st, err := store.Open(filepath.Join(data, "store"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, err := st.Account("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox, err := acct.Mailbox("INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inbox.Append(strings.NewReader("Subject: x\r\n\r\nhello\r\n"), store.AppendOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if got, want := ok(t, "", adm(data, "quota", "alice", "bob")...), "alice\t21\t0\t1\t10\nbob\t0\t0\t0\t0\n"; got != want {
+		t.Errorf("quota:\n%q\nwant %q", got, want)
+	}
+	if got, want := ok(t, "", adm(data, "acl", "set", "alice", "INBOX", "$staff", "lrc")...), "alice\tlrswipkxtea\n$staff\tlrkx\n"; got != want {
+		t.Errorf("acl set:\n%q\nwant %q", got, want)
+	}
+	if got, want := ok(t, "", adm(data, "acl", "set", "alice", "INBOX", "$staff", "--", "-x")...), "alice\tlrswipkxtea\n$staff\tlrk\n"; got != want {
+		t.Errorf("acl set -x:\n%q\nwant %q", got, want)
+	}
+	if got, want := ok(t, "", adm(data, "acl", "del", "alice", "INBOX", "alice")...), "$staff\tlrk\n"; got != want {
+		t.Errorf("acl del:\n%q\nwant %q", got, want)
+	}
+	if got, want := ok(t, "", adm(data, "acl", "get", "alice", "INBOX")...), "$staff\tlrk\n"; got != want {
+		t.Errorf("acl get:\n%q\nwant %q", got, want)
+	}
+	fails(t, 1, `uppercase`, "", adm(data, "acl", "set", "alice", "INBOX", "bob", "lR")...)
+	fails(t, 1, `not found`, "", adm(data, "acl", "get", "alice", "Nothing")...)
+}

@@ -281,6 +281,7 @@ func (c *conn) startSession(acct *directory.Account, method string) error {
 		return &response{status: statusNO, code: imap.ResponseCodeUnavailable, text: "cannot open the mailboxes", cause: err}
 	}
 	c.user, c.account, c.state = name, sa, stateAuthenticated
+	c.groups = acct.Groups
 	c.log.Info("logged in", "user", name, "method", method, "tls", c.tlsActive)
 	// RFC 3501 §6.2.3: the server may send the new capabilities in the
 	// tagged OK, so that the client need not ask again.

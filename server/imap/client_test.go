@@ -119,7 +119,8 @@ func TestGoIMAPClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ns.Personal) != 1 || ns.Personal[0].Prefix != "" || ns.Personal[0].Delim != '/' || ns.Other != nil || ns.Shared != nil {
+	if len(ns.Personal) != 1 || ns.Personal[0].Prefix != "" || ns.Personal[0].Delim != '/' ||
+		len(ns.Other) != 1 || ns.Other[0].Prefix != "Other Users/" || ns.Shared != nil {
 		t.Errorf("NAMESPACE: %+v", ns)
 	}
 	if err := c.Rename("Archive/2024", "Archive/2025", nil).Wait(); err != nil {

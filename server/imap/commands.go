@@ -6,6 +6,7 @@ import (
 
 	"github.com/loftmail/loft/rfc/rfc3501"
 	"github.com/loftmail/loft/rfc/rfc3516"
+	"github.com/loftmail/loft/rfc/rfc4314"
 	"github.com/loftmail/loft/rfc/rfc4315"
 	"github.com/loftmail/loft/rfc/rfc6154"
 )
@@ -45,6 +46,14 @@ type command struct {
 	// capability returns the capability names that the command makes the
 	// server announce on this connection (RFC 3501 §7.2.1), if any.
 	capability func(c *conn) []string
+	// acl is what the command requires of the ACLs of the mailboxes it
+	// touches (RFC 4314 §4). newCommandTable fills it from the table of
+	// rfc4314.Needs, by the command's name, so that a new row (MOVE: "i" on
+	// the target, "r" and "e" on the source) gets its rights from there;
+	// the engine checks Need.Selected before the handler runs
+	// (checkSelected), and the handlers reach every mailbox they name
+	// through openNamed, openTarget and checkParent, which check the rest.
+	acl rfc4314.Need
 }
 
 // commandTable is the single source of truth for dispatch and for the
@@ -110,6 +119,19 @@ func newCommandTable() commandTable {
 		{name: "SEARCH", run: (*conn).search, states: stateSelected, flags: usesSeqNums,
 			capability: searchCapabilities},
 		{name: "UID SEARCH", run: (*conn).uidSearch, states: stateSelected, flags: mayExpunge},
+		// RFC 4314 §3; the GETACL row announces ACL and RIGHTS=.
+		{name: "SETACL", run: (*conn).setACL, states: authenticated, flags: mayExpunge},
+		{name: "DELETEACL", run: (*conn).deleteACL, states: authenticated, flags: mayExpunge},
+		{name: "GETACL", run: (*conn).getACL, states: authenticated, flags: mayExpunge,
+			capability: aclCapabilities},
+		{name: "LISTRIGHTS", run: (*conn).listRights, states: authenticated, flags: mayExpunge},
+		{name: "MYRIGHTS", run: (*conn).myRights, states: authenticated, flags: mayExpunge},
+		// RFC 9208 §4.1 (RFC 2087); the GETQUOTA row announces QUOTA,
+		// QUOTASET and the resources.
+		{name: "GETQUOTA", run: (*conn).getQuota, states: authenticated, flags: mayExpunge,
+			capability: quotaCapabilities},
+		{name: "GETQUOTAROOT", run: (*conn).getQuotaRoot, states: authenticated, flags: mayExpunge},
+		{name: "SETQUOTA", run: (*conn).setQuota, states: authenticated, flags: mayExpunge},
 		// RFC 2342 §5.
 		{name: "NAMESPACE", run: (*conn).namespace, states: authenticated, flags: mayExpunge,
 			capability: func(*conn) []string { return []string{"NAMESPACE"} }},
@@ -139,6 +161,7 @@ func newCommandTable() commandTable {
 			panic("imap: command " + cmd.name + " is in the table twice")
 		}
 		t.byName[cmd.name] = cmd
+		cmd.acl = rfc4314.Needs(cmd.name)
 	}
 	return t
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4314"
 	"github.com/loftmail/loft/store"
 )
 
@@ -84,6 +85,12 @@ type conn struct {
 	account *store.Account
 	sel     *selected  // the selected mailbox, in the selected state
 	enabled enabledSet // extensions enabled with ENABLE (enable.go, RFC 5161)
+	// groups are the directory groups of the user as of login, for ACL
+	// identifiers (RFC 4314 §2).
+	groups []string
+	// cmd is the row of the command being run: its acl field is what the
+	// access checks of acl.go require.
+	cmd *command
 
 	// literalMax is the largest literal the command being decoded may send;
 	// appendLiteral marks an APPEND message literal (NO [TOOBIG] rather
@@ -455,8 +462,13 @@ func (c *conn) dispatch(tag string) (end bool) {
 		case cmd.states&c.state == 0:
 			err = bad("%s is not valid in the %s state", name, c.state)
 		default:
-			ran = true
-			err = cmd.run(c, tag, c.dec)
+			c.cmd = cmd
+			// RFC 4314 §4: the rights on the selected mailbox are checked
+			// before the handler runs; a refused command is skipped.
+			if err = c.checkSelected(cmd); err == nil {
+				ran = true
+				err = cmd.run(c, tag, c.dec)
+			}
 		}
 	}
 	// A command that was not decoded to its end is skipped to its end: the
@@ -536,6 +548,15 @@ func (c *conn) endCommand(tag, name string, start time.Time, err error) bool {
 // announce sends the pending changes of the selected mailbox (selected.go)
 // and reports whether the mailbox is gone, which ends the session.
 func (c *conn) announce(expungeAllowed bool) (gone bool) {
+	// RFC 4314 §5.1.1: nothing more is reported of a mailbox the session
+	// may no longer read (the rights are read afresh: IDLE calls this
+	// between commands).
+	if r, err := c.rightsOn(c.sel.ref, c.sel.mbox); err == nil {
+		c.sel.rights = r
+	}
+	if !c.sel.rights.Has(rfc4314.Read) {
+		return false
+	}
 	err := c.sel.refresh()
 	if errors.Is(err, store.ErrNotFound) {
 		c.log.Info("selected mailbox deleted", "user", c.user, "mailbox", c.sel.name)

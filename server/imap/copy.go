@@ -6,6 +6,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4314"
 	"github.com/loftmail/loft/rfc/rfc4315"
 	"github.com/loftmail/loft/store"
 )
@@ -36,7 +37,7 @@ var errCopyExpunged = no(codeExpungeIssued, "some of the messages have been expu
 // hear of the expunge (NOOP) and try again; when one disappears during the
 // copy, the copies made are expunged again before the same answer.
 func (c *conn) copyMessages(dec *rfc3501.Decoder, uid bool) error {
-	seqs, dst, err := c.copyArgs(dec, uid)
+	seqs, ref, dst, rights, err := c.copyArgs(dec, uid)
 	if err != nil || len(seqs) == 0 {
 		return err
 	}
@@ -44,11 +45,11 @@ func (c *conn) copyMessages(dec *rfc3501.Decoder, uid bool) error {
 	for _, seq := range seqs {
 		octets += c.sel.msg(seq).Size
 	}
-	if err := c.checkCopyQuota(octets, int64(len(seqs))); err != nil {
+	if err := c.checkQuota(ref, octets, int64(len(seqs))); err != nil {
 		return err
 	}
 	uids := c.sel.uids(seqs)
-	res, err := c.sel.mbox.CopyTo(dst, uids)
+	res, err := c.sel.mbox.CopyToKeeping(dst, uids, keepFlags(rights))
 	if err != nil {
 		return err
 	}
@@ -72,32 +73,45 @@ func (c *conn) copyMessages(dec *rfc3501.Decoder, uid bool) error {
 
 // copyArgs decodes the arguments of COPY and MOVE and their UID forms
 // (sequence set, mailbox, CRLF) and returns the messages' sequence numbers
-// and the destination. A destination that does not exist is NO [TRYCREATE]
-// (RFC 3501 §6.4.7); a message that another session expunged, while this
-// one still knows it, is NO [EXPUNGEISSUED] (errCopyExpunged).
-func (c *conn) copyArgs(dec *rfc3501.Decoder, uid bool) ([]uint32, *store.Mailbox, error) {
+// and the destination, opened with the rights the command's row requires of
+// it (openTarget: "i", RFC 4314 §4), and the session's rights there. A
+// destination that does not exist, or that the session may not know of, is
+// NO [TRYCREATE] (RFC 3501 §6.4.7); a message that another session
+// expunged, while this one still knows it, is NO [EXPUNGEISSUED]
+// (errCopyExpunged).
+func (c *conn) copyArgs(dec *rfc3501.Decoder, uid bool) ([]uint32, mailboxRef, *store.Mailbox, rfc4314.Rights, error) {
 	var set rfc3501.SeqSet
 	var name string
 	if !dec.SP() || !dec.SeqSet(&set) || !dec.SP() || !dec.Mailbox(&name) || !dec.CRLF() {
-		return nil, nil, dec.Err()
+		return nil, mailboxRef{}, nil, 0, dec.Err()
 	}
 	seqs, err := c.sel.resolve(set, uid)
 	if err != nil {
-		return nil, nil, err
+		return nil, mailboxRef{}, nil, 0, err
 	}
-	dst, err := c.openMailbox(name)
+	ref, dst, rights, err := c.openTarget(name)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, no(imap.ResponseCodeTryCreate, "no mailbox %s", name)
+		return nil, mailboxRef{}, nil, 0, no(imap.ResponseCodeTryCreate, "no mailbox %s", name)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, mailboxRef{}, nil, 0, err
 	}
 	for _, seq := range seqs {
 		if c.sel.msg(seq).expunged {
-			return nil, nil, errCopyExpunged
+			return nil, mailboxRef{}, nil, 0, errCopyExpunged
 		}
 	}
-	return seqs, dst, nil
+	return seqs, ref, dst, rights, nil
+}
+
+// keepFlags returns the filter of the flags a copy may keep with the rights
+// on its target (RFC 4314 §4: a flag the user has no right to set is not
+// stored, and the COPY does not fail), or nil when every flag may be kept.
+func keepFlags(rights rfc4314.Rights) func(string) bool {
+	if rights.Has(rfc4314.Seen | rfc4314.Write | rfc4314.DeleteMsgs) {
+		return nil
+	}
+	return func(f string) bool { return rights.Has(rfc4314.FlagRights(f)) }
 }
 
 // copyUIDArgs returns the arguments of RFC 4315 §3 COPYUID for a copy or
@@ -111,26 +125,4 @@ func copyUIDArgs(dst *store.Mailbox, res store.CopyResult) (func(*rfc3501.Encode
 	}
 	code := rfc4315.CopyUID{UIDValidity: snap.UIDValidity, Src: res.SrcUIDs, Dst: res.DstUIDs}
 	return func(e *rfc3501.Encoder) { e.Atom(code.Args()) }, nil
-}
-
-// checkCopyQuota refuses copies of count messages and octets octets that
-// would take the account over its quota in the directory (RFC 5530
-// OVERQUOTA), as APPEND does for one message.
-func (c *conn) checkCopyQuota(octets, count int64) error {
-	acct, err := c.s.cfg.Directory.LookupLogin(c.ctx, c.user)
-	if err != nil {
-		return &response{status: statusNO, code: imap.ResponseCodeUnavailable, text: "cannot read the quota", cause: err}
-	}
-	if acct.QuotaStorage <= 0 && acct.QuotaMessages <= 0 {
-		return nil
-	}
-	usage, err := c.account.Usage()
-	if err != nil {
-		return err
-	}
-	if acct.QuotaStorage > 0 && usage.Octets+octets > acct.QuotaStorage ||
-		acct.QuotaMessages > 0 && usage.Messages+count > acct.QuotaMessages {
-		return no(imap.ResponseCodeOverQuota, "the copies would exceed the quota")
-	}
-	return nil
 }

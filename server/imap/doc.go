@@ -22,7 +22,33 @@
 // UID MOVE, RFC 6851), saslir.go (SASL-IR, RFC 4959), literal.go (LITERAL-
 // and LITERAL+, RFC 7888), binary.go (FETCH BINARY, RFC 3516), search.go
 // (SEARCH, UID SEARCH, with RFC 4731's result options and RFC 5032's OLDER
-// and YOUNGER), searchres.go (RFC 5182's saved result and "$").
+// and YOUNGER), searchres.go (RFC 5182's saved result and "$"), acl.go (RFC 4314: how a mailbox name is
+// resolved to an account and checked against its ACL; SETACL, DELETEACL,
+// GETACL, LISTRIGHTS, MYRIGHTS), quota.go (RFC 9208 and RFC 2087: GETQUOTA,
+// GETQUOTAROOT, SETQUOTA, the OVERQUOTA checks); namespace.go also decides
+// which mailboxes of which accounts a session sees.
+//
+// # Access control
+//
+// Each row of the command table carries what the command requires of the
+// ACLs (command.acl, filled from rfc4314.Needs, the table of RFC 4314 §4).
+// Before a command of the selected state runs, the engine reads the rights on
+// the selected mailbox afresh and refuses the command with NO [NOPERM] when
+// they lack the row's Need.Selected ("r", and "e" for EXPUNGE), so that a
+// revoked right takes effect at the next command (CLOSE and UNSELECT are
+// never refused); nothing more of that mailbox is reported while "r" is
+// missing, and a change that keeps "r" is told with PERMANENTFLAGS. Handlers reach every mailbox they
+// name through openNamed (Need.Named, Need.AnyOf), openTarget (Need.Target)
+// and checkParent (Need.Parent), never through the store directly; a
+// handler never holds a rights check of its own beyond the flag rights of
+// STORE, FETCH's \Seen and CLOSE's expunge, which §4 makes optional per flag.
+// A mailbox on which the session lacks the right and "l" answers as one that
+// does not exist (§6). Names under Config.OtherUsersPrefix are other
+// accounts' mailboxes ("Other Users/alice/Project"), names under
+// Config.SharedPrefix those of Config.SharedAccount; the owner of an account
+// always has "l" and "a" on its mailboxes. Groups are the directory's, read at
+// login. Flags, \Seen included, are shared by every user of a mailbox (RFC
+// 4314 §5.2: the "shared flag rights" are "s", "w" and "t").
 //
 // # A command
 //

@@ -6,6 +6,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4314"
 	"github.com/loftmail/loft/store"
 )
 
@@ -27,7 +28,8 @@ func (c *conn) closeCmd(tag string, dec *rfc3501.Decoder) error {
 	}
 	sel := c.sel
 	c.sel, c.state = nil, stateAuthenticated
-	if sel.readOnly {
+	// RFC 4314 §4: without "e" the expunge is skipped and CLOSE succeeds.
+	if sel.readOnly || !sel.rights.Has(rfc4314.Expunge) {
 		return nil
 	}
 	_, err := expungeDeleted(sel.mbox)

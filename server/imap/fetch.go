@@ -10,6 +10,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4314"
 	"github.com/loftmail/loft/server/imap/msgcache"
 	"github.com/loftmail/loft/store"
 )
@@ -84,7 +85,8 @@ func (c *conn) fetchCmd(dec *rfc3501.Decoder, uid bool) error {
 	}
 	req := newFetchRequest(items, uid)
 	var changed map[uint32]bool
-	if req.setsSeen && !c.sel.readOnly {
+	// RFC 4314 §4: a FETCH that implies \Seen does not set it without "s".
+	if req.setsSeen && !c.sel.readOnly && c.sel.rights.Has(rfc4314.Seen) {
 		if err := c.checkBinarySeen(req, seqs); err != nil {
 			return err
 		}

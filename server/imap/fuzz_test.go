@@ -37,6 +37,8 @@ func FuzzSession(f *testing.F) {
 	for _, seed := range []string{
 		"a1 SELECT INBOX\r\na2 NOOP\r\na3 EXPUNGE\r\na4 CLOSE\r\na5 LOGOUT\r\n",
 		"a1 CREATE a/b/\r\na2 LIST \"\" *\r\na3 LIST a/ %\r\na4 LSUB \"\" %\r\na5 RENAME a x\r\na6 DELETE x\r\n",
+		"a1 SETACL INBOX bob +lrcd\r\na2 GETACL INBOX\r\na3 LISTRIGHTS INBOX -bob\r\na4 MYRIGHTS \"Other Users/bob/INBOX\"\r\na5 DELETEACL INBOX bob\r\na6 SETACL INBOX $g lrQ\r\n",
+		"a1 GETQUOTAROOT INBOX\r\na2 GETQUOTA \"\"\r\na3 SETQUOTA \"\" (STORAGE 1 MESSAGE 2)\r\na4 STATUS INBOX (DELETED DELETED-STORAGE)\r\n",
 		"a1 APPEND INBOX (\\Seen) \"01-Jan-2020 00:00:00 +0000\" {5}\r\nhello\r\na2 STATUS INBOX (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)\r\n",
 		"a1 SUBSCRIBE x\r\na2 UNSUBSCRIBE x\r\na3 NAMESPACE\r\na4 CAPABILITY\r\na5 EXAMINE INBOX\r\na6 CHECK\r\n",
 		"a1 LOGIN {5}\r\nalice {3}\r\nxyz\r\na2 AUTHENTICATE PLAIN\r\n*\r\na3 STARTTLS\r\n",

@@ -9,6 +9,7 @@ import (
 
 	"github.com/loftmail/loft/rfc/rfc3348"
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4314"
 	"github.com/loftmail/loft/rfc/rfc5258"
 	"github.com/loftmail/loft/rfc/rfc5819"
 	"github.com/loftmail/loft/rfc/rfc6154"
@@ -41,9 +42,14 @@ type listName struct {
 }
 
 // listNames returns the names of the account's hierarchy, and with subs
-// also the subscribed names, sorted and each once.
-func (c *conn) listNames(subs bool) ([]listName, error) {
-	infos, err := c.account.Mailboxes()
+// also the subscribed names, sorted and each once. The hierarchy is what
+// the session may see (RFC 4314 §4: mailboxes with "l"), with other users'
+// and the shared folders where one of the patterns can reach them
+// (visibleMailboxes).
+func (c *conn) listNames(subs bool, patterns []string) ([]listName, error) {
+	infos, err := c.visibleMailboxes(func(prefix string) bool {
+		return slices.ContainsFunc(patterns, func(p string) bool { return mayReach(p, prefix) })
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +98,11 @@ func (c *conn) list(tag string, dec *rfc3501.Decoder) error {
 	if err != nil {
 		return err
 	}
-	names, err := c.listNames(q.selSubscribed || q.retSubscribed)
+	full := make([]string, len(cmd.Patterns))
+	for i, p := range cmd.Patterns {
+		full[i] = cmd.Reference + p
+	}
+	names, err := c.listNames(q.selSubscribed || q.retSubscribed, full)
 	if err != nil {
 		return err
 	}
@@ -108,7 +118,7 @@ func (c *conn) list(tag string, dec *rfc3501.Decoder) error {
 			n = &listName{name: r.Name} // a parent that is not in the hierarchy
 		}
 		noselect := !n.mailbox
-		var values []uint32
+		var values []uint64
 		if q.items != nil && r.Meets && n.mailbox {
 			// RFC 5819 §2: the STATUS is looked up first, so that a
 			// mailbox that cannot be read is listed \Noselect without it.
@@ -223,10 +233,15 @@ func (q *listQuery) attrs(n *listName, noselect bool) []string {
 
 // listStatus returns the STATUS items of the mailbox name for LIST-STATUS
 // (RFC 5819 §2). An error other than ErrNotFound is logged and leaves the
-// STATUS response out, which §2 allows.
-func (c *conn) listStatus(name string, items []statusItem) ([]uint32, error) {
-	mbox, err := c.account.Mailbox(name)
-	var values []uint32
+// STATUS response out, which §2 allows; so does a mailbox the session may
+// not read (RFC 4314 §4: STATUS needs "r").
+func (c *conn) listStatus(name string, items []statusItem) ([]uint64, error) {
+	_, mbox, _, err := c.access(name, rfc4314.Read, 0)
+	var r *response
+	if errors.As(err, &r) {
+		return nil, nil
+	}
+	var values []uint64
 	if err == nil {
 		values, err = statusValues(mbox, items)
 	}

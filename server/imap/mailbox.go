@@ -9,6 +9,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4314"
 	"github.com/loftmail/loft/rfc/rfc4315"
 	"github.com/loftmail/loft/rfc/rfc6154"
 	"github.com/loftmail/loft/store"
@@ -35,14 +36,6 @@ func checkName(name string) error {
 	return nil
 }
 
-// openMailbox opens the mailbox name of the session's account.
-func (c *conn) openMailbox(name string) (*store.Mailbox, error) {
-	if err := checkName(name); err != nil {
-		return nil, err
-	}
-	return c.account.Mailbox(name)
-}
-
 // selectCmd implements SELECT (RFC 3501 §6.3.1).
 func (c *conn) selectCmd(tag string, dec *rfc3501.Decoder) error {
 	return c.openView(dec, false)
@@ -65,14 +58,18 @@ func (c *conn) openView(dec *rfc3501.Decoder, readOnly bool) error {
 	// §6.3.1: a SELECT while a mailbox is selected deselects it first (its
 	// \Deleted messages stay), and one that fails leaves none selected.
 	c.sel, c.state = nil, stateAuthenticated
-	mbox, err := c.openMailbox(name)
+	ref, mbox, rights, err := c.openNamed(name)
 	if err != nil {
 		return err
 	}
-	sel, err := openSelected(mbox, name, readOnly, c.log)
+	// RFC 4314 §5.2: READ-ONLY without any right to change the mailbox.
+	readOnly = readOnly || !rfc4314.ReadWrite(rights)
+	sel, err := openSelected(mbox, ref.name, readOnly, c.log)
 	if err != nil {
 		return err
 	}
+	sel.ref, sel.rights = ref, rights
+	sel.examined = c.cmd.name == "EXAMINE"
 	c.sel, c.state = sel, stateSelected
 
 	enc := c.enc
@@ -96,13 +93,29 @@ func (c *conn) openView(dec *rfc3501.Decoder, readOnly bool) error {
 		// §6.3.2: nothing may be changed.
 		enc.Untagged().Atom("OK").SP().ResponseCode(codePermanentFlags, func(e *rfc3501.Encoder) { e.Flags(nil) }).
 			Text("no permanent flags permitted").CRLF()
-		return okCode(codeReadOnly, nil, "EXAMINE completed")
+		return okCode(codeReadOnly, nil, c.cmd.name+" completed")
 	}
-	// Any keyword may be created (\*), and every flag is kept.
-	enc.Untagged().Atom("OK").SP().ResponseCode(codePermanentFlags, func(e *rfc3501.Encoder) {
-		e.Flags(append(flags, `\*`))
-	}).Text("flags permitted").CRLF()
+	writePermanentFlags(enc, flags, rights)
 	return okCode(codeReadWrite, nil, "SELECT completed")
+}
+
+// writePermanentFlags writes the PERMANENTFLAGS response (RFC 3501 §7.1):
+// any keyword may be created (\*) and every flag is kept, but, RFC 4314
+// §5.1.1, only the flags the rights allow changing are listed, and \* only
+// with "w".
+func writePermanentFlags(enc *rfc3501.Encoder, flags []imap.Flag, rights rfc4314.Rights) {
+	permanent := make([]imap.Flag, 0, len(flags)+1)
+	for _, f := range flags {
+		if rights.Has(rfc4314.FlagRights(string(f))) {
+			permanent = append(permanent, f)
+		}
+	}
+	if rights.Has(rfc4314.Write) {
+		permanent = append(permanent, `\*`)
+	}
+	enc.Untagged().Atom("OK").SP().ResponseCode(codePermanentFlags, func(e *rfc3501.Encoder) {
+		e.Flags(permanent)
+	}).Text("flags permitted").CRLF()
 }
 
 // keywords returns the keywords in use in a mailbox, sorted.
@@ -137,11 +150,15 @@ func (c *conn) create(tag string, dec *rfc3501.Decoder) error {
 	if name == "INBOX" {
 		return no(imap.ResponseCodeAlreadyExists, "INBOX always exists")
 	}
-	if err := checkName(name); err != nil {
+	ref, err := c.resolve(name)
+	if errors.Is(err, store.ErrNotFound) {
+		return no(imap.ResponseCodeCannot, "%s is not a name in which mailboxes can be made", name)
+	}
+	if err != nil {
 		return err
 	}
-	if len(uses) == 0 {
-		return c.account.CreateMailbox(name)
+	if ref.owner == c.user && c.underNamespace(name) {
+		return no(imap.ResponseCodeCannot, "names under %s belong to other namespaces", name)
 	}
 	canon := make([]string, len(uses))
 	for i, u := range uses {
@@ -151,13 +168,40 @@ func (c *conn) create(tag string, dec *rfc3501.Decoder) error {
 		}
 		canon[i] = string(a)
 	}
-	return c.account.CreateSpecialMailbox(name, canon)
+	if err := c.checkParent(ref); err != nil {
+		return err
+	}
+	if len(uses) == 0 {
+		err = ref.acct.CreateMailbox(ref.local)
+	} else {
+		err = ref.acct.CreateSpecialMailbox(ref.local, canon)
+	}
+	if err != nil {
+		return err
+	}
+	return c.inheritACL(ref)
+}
+
+// underNamespace reports whether a name of the personal namespace would
+// shadow the prefix of another namespace (RFC 2342 §4: "Other Users", and
+// "Shared" when it is offered, are not personal names).
+func (c *conn) underNamespace(name string) bool {
+	prefixes := []string{c.s.cfg.OtherUsersPrefix}
+	if c.s.cfg.SharedAccount != "" {
+		prefixes = append(prefixes, c.s.cfg.SharedPrefix)
+	}
+	for _, p := range prefixes {
+		if name == strings.TrimSuffix(p, delimiter) || strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // lookupInfo returns what the account's listing says of name, and whether it
 // is listed (as a mailbox or as a \Noselect level with children).
-func (c *conn) lookupInfo(name string) (store.MailboxInfo, bool, error) {
-	infos, err := c.account.Mailboxes()
+func (c *conn) lookupInfo(acct *store.Account, name string) (store.MailboxInfo, bool, error) {
+	infos, err := acct.Mailboxes()
 	if err != nil {
 		return store.MailboxInfo{}, false, err
 	}
@@ -182,25 +226,26 @@ func (c *conn) delete(tag string, dec *rfc3501.Decoder) error {
 	if name == "INBOX" {
 		return no(imap.ResponseCodeCannot, "INBOX cannot be deleted")
 	}
-	if err := checkName(name); err != nil {
-		return err
+	ref, mbox, _, err := c.openNamed(name)
+	if errors.Is(err, store.ErrNotFound) && ref.acct != nil && ref.owner == c.user {
+		// A level of the session's own hierarchy that is not a mailbox.
+		info, ok, lerr := c.lookupInfo(ref.acct, ref.local)
+		if lerr != nil {
+			return lerr
+		}
+		if ok && !info.Selectable && info.HasChildren {
+			return no(imap.ResponseCodeHasChildren, "%s has children and is not a mailbox", name)
+		}
 	}
-	info, ok, err := c.lookupInfo(name)
 	if err != nil {
 		return err
-	}
-	if ok && !info.Selectable && info.HasChildren {
-		return no(imap.ResponseCodeHasChildren, "%s has children and is not a mailbox", name)
 	}
 	var selGUID string
 	if c.sel != nil {
 		selGUID = c.sel.mbox.GUID()
 	}
-	var guid string
-	if mbox, err := c.account.Mailbox(name); err == nil {
-		guid = mbox.GUID()
-	}
-	if err := c.account.DeleteMailbox(name); err != nil {
+	guid := mbox.GUID()
+	if err := ref.acct.DeleteMailbox(ref.local); err != nil {
 		return err
 	}
 	if guid != "" && guid == selGUID {
@@ -219,19 +264,34 @@ func (c *conn) rename(tag string, dec *rfc3501.Decoder) error {
 	}
 	from = strings.TrimSuffix(from, delimiter)
 	to = strings.TrimSuffix(to, delimiter)
-	if err := checkName(from); err != nil {
-		return err
-	}
-	if err := checkName(to); err != nil {
-		return err
-	}
 	if to == "INBOX" {
 		return no(imap.ResponseCodeAlreadyExists, "INBOX always exists")
 	}
-	if from != "INBOX" {
-		err := c.account.RenameMailbox(from, to)
-		if errors.Is(err, store.ErrNotFound) {
-			err = c.renameLevel(from, to)
+	src, _, _, err := c.openNamed(from)
+	ownLevel := errors.Is(err, store.ErrNotFound) && src.acct != nil && src.owner == c.user
+	if err != nil && !ownLevel {
+		return err
+	}
+	dst, err := c.resolve(to)
+	if err != nil {
+		return err
+	}
+	if dst.acct.Name() != src.acct.Name() {
+		return no(imap.ResponseCodeCannot, "a mailbox cannot be renamed to another account")
+	}
+	if dst.owner == c.user && c.underNamespace(to) {
+		return no(imap.ResponseCodeCannot, "names under %s belong to other namespaces", to)
+	}
+	if err := c.checkParent(dst); err != nil {
+		return err
+	}
+	if src.owner != c.user && src.local == "INBOX" {
+		return no(imap.ResponseCodeCannot, "another user's INBOX cannot be renamed")
+	}
+	if src.local != "INBOX" {
+		err := src.acct.RenameMailbox(src.local, dst.local)
+		if errors.Is(err, store.ErrNotFound) && ownLevel {
+			err = c.renameLevel(src.local, dst.local)
 		}
 		if err != nil {
 			return err
@@ -254,7 +314,7 @@ func (c *conn) rename(tag string, dec *rfc3501.Decoder) error {
 	if err := c.account.CreateMailbox(to); err != nil {
 		return err
 	}
-	dst, err := c.account.Mailbox(to)
+	target, err := c.account.Mailbox(to)
 	if err != nil {
 		return err
 	}
@@ -267,7 +327,7 @@ func (c *conn) rename(tag string, dec *rfc3501.Decoder) error {
 		uids[i] = m.UID
 	}
 	if len(uids) > 0 {
-		if _, err := inbox.MoveTo(dst, uids); err != nil {
+		if _, err := inbox.MoveTo(target, uids); err != nil {
 			return err
 		}
 	}
@@ -339,6 +399,7 @@ func (c *conn) subscribe(tag string, dec *rfc3501.Decoder) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
+	// RFC 4314 §4: SUBSCRIBE needs no right, as existence is not checked.
 	return c.account.Subscribe(name)
 }
 
@@ -356,10 +417,11 @@ func (c *conn) unsubscribe(tag string, dec *rfc3501.Decoder) error {
 	return err
 }
 
-// statusItem is one STATUS data item (RFC 3501 §6.3.10).
+// statusItem is one STATUS data item (RFC 3501 §6.3.10); its value is a
+// number, or a number64 for RFC 9208's DELETED-STORAGE.
 type statusItem struct {
 	name  string
-	value func(d *statusData) (uint32, error)
+	value func(d *statusData) (uint64, error)
 }
 
 // statusData is what STATUS items are computed from.
@@ -370,15 +432,15 @@ type statusData struct {
 
 // statusItems is the table of STATUS data items.
 var statusItems = map[string]statusItem{
-	"MESSAGES": {"MESSAGES", func(d *statusData) (uint32, error) { return uint32(len(d.snap.Messages)), nil }},
+	"MESSAGES": {"MESSAGES", func(d *statusData) (uint64, error) { return uint64(len(d.snap.Messages)), nil }},
 	// RECENT counts the messages no session has seen as recent yet: those
 	// above the recent watermark (store/FORMAT.md, "Recent claims").
-	"RECENT": {"RECENT", func(d *statusData) (uint32, error) {
+	"RECENT": {"RECENT", func(d *statusData) (uint64, error) {
 		w, err := d.mbox.RecentWatermark()
 		if err != nil {
 			return 0, err
 		}
-		n := uint32(0)
+		n := uint64(0)
 		for _, m := range d.snap.Messages {
 			if m.UID > w {
 				n++
@@ -386,10 +448,10 @@ var statusItems = map[string]statusItem{
 		}
 		return n, nil
 	}},
-	"UIDNEXT":     {"UIDNEXT", func(d *statusData) (uint32, error) { return d.snap.UIDNext, nil }},
-	"UIDVALIDITY": {"UIDVALIDITY", func(d *statusData) (uint32, error) { return d.snap.UIDValidity, nil }},
-	"UNSEEN": {"UNSEEN", func(d *statusData) (uint32, error) {
-		n := uint32(0)
+	"UIDNEXT":     {"UIDNEXT", func(d *statusData) (uint64, error) { return uint64(d.snap.UIDNext), nil }},
+	"UIDVALIDITY": {"UIDVALIDITY", func(d *statusData) (uint64, error) { return uint64(d.snap.UIDValidity), nil }},
+	"UNSEEN": {"UNSEEN", func(d *statusData) (uint64, error) {
+		n := uint64(0)
 		for _, m := range d.snap.Messages {
 			if !slices.Contains(m.Flags, string(imap.FlagSeen)) {
 				n++
@@ -397,6 +459,30 @@ var statusItems = map[string]statusItem{
 		}
 		return n, nil
 	}},
+	// RFC 9208 §4.1.4: the messages with \Deleted, which QUOTA=RES-MESSAGE
+	// requires.
+	"DELETED": {"DELETED", func(d *statusData) (uint64, error) {
+		n, _ := deletedUsage(d.snap)
+		return uint64(n), nil
+	}},
+	// RFC 9208 §4.1.4: the octets an EXPUNGE would free, which
+	// QUOTA=RES-STORAGE requires: exactly the sum of the RFC822.SIZE of the
+	// messages with \Deleted, as Loft stores each message's octets once.
+	"DELETED-STORAGE": {"DELETED-STORAGE", func(d *statusData) (uint64, error) {
+		_, octets := deletedUsage(d.snap)
+		return uint64(octets), nil
+	}},
+}
+
+// deletedUsage counts the messages of snap with \Deleted, and their octets.
+func deletedUsage(snap *store.Snapshot) (messages, octets int64) {
+	for _, m := range snap.Messages {
+		if slices.Contains(m.Flags, string(imap.FlagDeleted)) {
+			messages++
+			octets += m.Size
+		}
+	}
+	return messages, octets
 }
 
 // status implements STATUS (RFC 3501 §6.3.10), also on the selected mailbox.
@@ -425,7 +511,7 @@ func (c *conn) status(tag string, dec *rfc3501.Decoder) error {
 	if len(items) == 0 {
 		return bad("STATUS needs at least one item")
 	}
-	mbox, err := c.openMailbox(name)
+	ref, mbox, _, err := c.openNamed(name)
 	if err != nil {
 		return err
 	}
@@ -433,18 +519,18 @@ func (c *conn) status(tag string, dec *rfc3501.Decoder) error {
 	if err != nil {
 		return err
 	}
-	c.writeStatus(name, items, values)
+	c.writeStatus(ref.name, items, values)
 	return nil
 }
 
 // statusValues computes the STATUS items of mbox, in order.
-func statusValues(mbox *store.Mailbox, items []statusItem) ([]uint32, error) {
+func statusValues(mbox *store.Mailbox, items []statusItem) ([]uint64, error) {
 	snap, err := mbox.Snapshot()
 	if err != nil {
 		return nil, err
 	}
 	d := &statusData{mbox: mbox, snap: snap}
-	values := make([]uint32, len(items))
+	values := make([]uint64, len(items))
 	for i, it := range items {
 		if values[i], err = it.value(d); err != nil {
 			return nil, err
@@ -455,9 +541,9 @@ func statusValues(mbox *store.Mailbox, items []statusItem) ([]uint32, error) {
 
 // writeStatus writes the STATUS response (RFC 3501 §7.2.4) of the mailbox
 // name.
-func (c *conn) writeStatus(name string, items []statusItem, values []uint32) {
+func (c *conn) writeStatus(name string, items []statusItem, values []uint64) {
 	c.enc.Untagged().Atom("STATUS").SP().AString(rfc3501.EncodeMailboxName(name)).SP().List(len(items), func(i int) {
-		c.enc.Atom(items[i].name).SP().Number(values[i])
+		c.enc.Atom(items[i].name).SP().Number64(values[i])
 	}).CRLF()
 }
 
@@ -489,9 +575,14 @@ func (c *conn) appendCmd(tag string, dec *rfc3501.Decoder) error {
 		}
 		strFlags = append(strFlags, string(f))
 	}
+	var ref mailboxRef
 	if refusal == nil {
 		var err error
-		mbox, err = c.openMailbox(name)
+		var rights rfc4314.Rights
+		ref, mbox, rights, err = c.openTarget(name)
+		// RFC 4314 §4: the flags the rights do not cover are not stored,
+		// and the APPEND does not fail for them.
+		strFlags = rfc4314.FilterFlags(strFlags, rights)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			// §6.3.11: the client may create the mailbox and try again.
@@ -505,7 +596,7 @@ func (c *conn) appendCmd(tag string, dec *rfc3501.Decoder) error {
 		if refusal != nil {
 			return refusal
 		}
-		return c.checkQuota(size)
+		return c.checkQuota(ref, size, 1)
 	}
 	var lit rfc3501.Literal
 	ok := dec.Literal(&lit)
@@ -537,25 +628,4 @@ func (c *conn) appendCmd(tag string, dec *rfc3501.Decoder) error {
 	}
 	code := rfc4315.AppendUID{UIDValidity: snap.UIDValidity, UID: msg.UID}
 	return okCode(rfc4315.CodeAppendUID, func(e *rfc3501.Encoder) { e.Atom(code.Args()) }, "APPEND completed")
-}
-
-// checkQuota refuses a message of size octets that would take the account
-// over its quota in the directory (RFC 5530 OVERQUOTA).
-func (c *conn) checkQuota(size int64) error {
-	acct, err := c.s.cfg.Directory.LookupLogin(c.ctx, c.user)
-	if err != nil {
-		return &response{status: statusNO, code: imap.ResponseCodeUnavailable, text: "cannot read the quota", cause: err}
-	}
-	if acct.QuotaStorage <= 0 && acct.QuotaMessages <= 0 {
-		return nil
-	}
-	usage, err := c.account.Usage()
-	if err != nil {
-		return err
-	}
-	if acct.QuotaStorage > 0 && usage.Octets+size > acct.QuotaStorage ||
-		acct.QuotaMessages > 0 && usage.Messages+1 > acct.QuotaMessages {
-		return no(imap.ResponseCodeOverQuota, "the message would exceed the quota")
-	}
-	return nil
 }

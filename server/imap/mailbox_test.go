@@ -394,7 +394,7 @@ func TestNamespace(t *testing.T) {
 	c := env.dial()
 	c.expect("A000 NAMESPACE", "A000 BAD NAMESPACE is not valid in the not authenticated state")
 	c = env.login("alice", alicePassword)
-	c.expect("A001 NAMESPACE", `* NAMESPACE (("" "/")) NIL NIL`, "A001 OK NAMESPACE completed")
+	c.expect("A001 NAMESPACE", `* NAMESPACE (("" "/")) (("Other Users/" "/")) NIL`, "A001 OK NAMESPACE completed")
 }
 
 // TestRenameLevel renames a \Noselect level (RFC 3501 §6.3.5's first

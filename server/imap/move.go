@@ -33,7 +33,11 @@ func (c *conn) uidMove(tag string, dec *rfc3501.Decoder) error {
 // tagged OK. The arguments are checked as COPY's are (copyArgs: TRYCREATE,
 // EXPUNGEISSUED), and a mailbox selected with EXAMINE is refused, NO
 // [CANNOT], as its messages cannot be expunged (§4.2: MOVE needs the rights
-// of UID EXPUNGE). No quota is checked: a move takes no more room (§4.1).
+// of UID EXPUNGE; the engine checks "r" and "e" on the selected mailbox and
+// copyArgs "i" on the target, rfc4314.Needs, and the copies keep only the
+// flags the rights on the target cover, as COPY's). No quota is checked
+// within an account: a move takes no more room (§4.1); a move into another
+// account's mailbox is checked against that account's quota.
 //
 // A message that another session expunges or moves while this MOVE runs is
 // not moved by it: the others are, the COPYUID names only those, and the
@@ -41,17 +45,27 @@ func (c *conn) uidMove(tag string, dec *rfc3501.Decoder) error {
 // The destination may be the selected mailbox: the messages get new UIDs
 // (§3.3), reported as EXPUNGE then EXISTS.
 func (c *conn) moveMessages(dec *rfc3501.Decoder, uid bool) error {
-	seqs, dst, err := c.copyArgs(dec, uid)
+	seqs, ref, dst, rights, err := c.copyArgs(dec, uid)
 	switch {
 	case err != nil:
 		return err
-	case c.sel.readOnly:
+	case c.sel.readOnly && c.sel.examined:
 		return no(imap.ResponseCodeCannot, "the mailbox is read-only (EXAMINE)")
 	case len(seqs) == 0:
 		return nil
 	}
+	if ref.acct.Name() != c.sel.ref.acct.Name() {
+		// Into another account (RFC 4314): its quota takes the messages.
+		var octets int64
+		for _, seq := range seqs {
+			octets += c.sel.msg(seq).Size
+		}
+		if err := c.checkQuota(ref, octets, int64(len(seqs))); err != nil {
+			return err
+		}
+	}
 	uids := c.sel.uids(seqs)
-	res, err := c.sel.mbox.MoveTo(dst, uids)
+	res, err := c.sel.mbox.MoveToKeeping(dst, uids, keepFlags(rights))
 	if len(res.SrcUIDs) > 0 {
 		// Also when the store failed midway: the messages before the
 		// failure were moved, each whole (§3.3), and the client learns

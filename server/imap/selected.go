@@ -8,6 +8,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4314"
 	"github.com/loftmail/loft/store"
 )
 
@@ -41,8 +42,11 @@ type viewMsg struct {
 type selected struct {
 	mbox     *store.Mailbox
 	name     string // UTF-8, as selected ("INBOX" for any case of it)
-	readOnly bool   // EXAMINE (RFC 3501 §6.3.2)
+	readOnly bool   // EXAMINE (RFC 3501 §6.3.2), or no right to change anything (RFC 4314 §5.2)
 	log      *slog.Logger
+	examined bool           // selected by EXAMINE, not read-only for want of rights
+	ref      mailboxRef     // the account that holds it
+	rights   rfc4314.Rights // the session's rights, read before each command (checkSelected)
 
 	snap   *store.Snapshot // the store state msgs reflects
 	msgs   []viewMsg

@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/loftmail/loft/rfc/rfc4314"
 	"github.com/loftmail/loft/server/directory"
 	"github.com/loftmail/loft/server/imap/msgcache"
 	"github.com/loftmail/loft/server/internal/connlimit"
@@ -87,6 +89,32 @@ type Config struct {
 	// current time (RFC 5032 OLDER and YOUNGER). Nil: time.Now. Tests set
 	// it so that their results do not depend on when they run.
 	Now func() time.Time
+	// OtherUsersPrefix begins the names of other users' mailboxes (RFC 2342
+	// §5, the Other Users' Namespace): with the default "Other Users/",
+	// "Other Users/alice/Project" is alice's mailbox "Project", which a
+	// session sees when alice's ACL lets it (RFC 4314). It ends with the
+	// delimiter "/"; a value without one gets it added.
+	OtherUsersPrefix string
+	// SharedPrefix begins the names of the shared folders (RFC 2342 §5, the
+	// Shared Namespace), which live in the store account SharedAccount:
+	// "Shared/Lists" is that account's mailbox "Lists". Default "Shared/".
+	SharedPrefix string
+	// SharedAccount is the store account that holds the shared folders; ""
+	// (the default) offers no shared namespace. Nobody logs in as it (it
+	// must not be a login of the directory: that user would own every
+	// shared folder): its folders are reached through their ACLs, which
+	// `loft adm acl` sets.
+	SharedAccount string
+	// GroupPrefix begins an ACL identifier that names a directory group
+	// (RFC 4314 §2 leaves the form to the server). Default "$".
+	GroupPrefix string
+	// Admins are the login names that may SETQUOTA (RFC 9208 §4.1.3:
+	// "typically restricted to administrators").
+	Admins []string
+	// DefaultQuotaStorage (octets) and DefaultQuotaMessages are the limits
+	// of an account whose directory entry sets none; 0 means no limit.
+	DefaultQuotaStorage  int64
+	DefaultQuotaMessages int64
 }
 
 // Defaults.
@@ -154,6 +182,20 @@ func New(cfg Config) *Server {
 		} else {
 			cfg.Hostname = "localhost"
 		}
+	}
+	if cfg.OtherUsersPrefix == "" {
+		cfg.OtherUsersPrefix = "Other Users/"
+	}
+	if cfg.SharedPrefix == "" {
+		cfg.SharedPrefix = "Shared/"
+	}
+	for _, p := range []*string{&cfg.OtherUsersPrefix, &cfg.SharedPrefix} {
+		if !strings.HasSuffix(*p, delimiter) {
+			*p += delimiter
+		}
+	}
+	if cfg.GroupPrefix == "" {
+		cfg.GroupPrefix = rfc4314.DefaultGroupPrefix
 	}
 	log := cfg.Logger
 	if log == nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4314"
 	"github.com/loftmail/loft/store"
 )
 
@@ -102,7 +103,9 @@ func (c *conn) storeFlags(dec *rfc3501.Decoder, uid bool) error {
 	if err != nil {
 		return err
 	}
-	if c.sel.readOnly {
+	// Read-only for want of rights (RFC 4314 §5.2): storeAllowed answers
+	// NO [NOPERM].
+	if c.sel.readOnly && c.sel.examined {
 		return no(imap.ResponseCodeCannot, "the mailbox is read-only (EXAMINE)")
 	}
 	seqs, err := c.sel.resolve(req.set, uid)
@@ -112,13 +115,19 @@ func (c *conn) storeFlags(dec *rfc3501.Decoder, uid bool) error {
 	if len(seqs) == 0 {
 		return nil
 	}
-	res, err := c.sel.mbox.Store(c.sel.uids(seqs), req.op, req.flags, 0)
+	changed, limited, err := c.storeAllowed(seqs, req)
 	if err != nil {
 		return err
 	}
-	for _, m := range res.Changed {
+	for _, m := range changed {
 		seq := c.sel.seqOf(m.UID)
 		if seq == 0 {
+			continue
+		}
+		if limited {
+			// Only part of the change was made: the engine reports the
+			// flags as they are.
+			c.sel.changed(m)
 			continue
 		}
 		if req.silent {
@@ -139,6 +148,64 @@ func (c *conn) storeFlags(dec *rfc3501.Decoder, uid bool) error {
 		enc.Atom(")").CRLF()
 	}
 	return nil
+}
+
+// storeAllowed makes the flag change of req on seqs as far as the rights
+// on the selected mailbox allow (RFC 4314 §4 "Changing flags": "s" for
+// \Seen, "t" for \Deleted, "w" for the others). A STORE whose every flag is
+// refused fails with NO [NOPERM]; one with some allowed changes those and
+// succeeds ("SHOULD NOT fail if the user has rights to modify at least one
+// flag"), and reports limited. A FLAGS (replace) without every right
+// becomes +FLAGS of the allowed flags given and -FLAGS of the allowed
+// flags not given that the messages have.
+func (c *conn) storeAllowed(seqs []uint32, req storeRequest) (changed []store.Message, limited bool, err error) {
+	uids := c.sel.uids(seqs)
+	r := c.sel.rights
+	if r.Has(rfc4314.Seen|rfc4314.Write|rfc4314.DeleteMsgs) || len(req.flags) == 0 && req.op != store.ReplaceFlags {
+		res, err := c.sel.mbox.Store(uids, req.op, req.flags, 0)
+		return res.Changed, false, err
+	}
+	if r&(rfc4314.Seen|rfc4314.Write|rfc4314.DeleteMsgs) == 0 {
+		return nil, false, errNoPerm(rfc4314.Seen | rfc4314.Write | rfc4314.DeleteMsgs)
+	}
+	allowed := rfc4314.FilterFlags(req.flags, r)
+	if req.op != store.ReplaceFlags {
+		if len(allowed) == 0 {
+			return nil, false, errNoPerm(rfc4314.FlagRights(req.flags[0]))
+		}
+		res, err := c.sel.mbox.Store(uids, req.op, allowed, 0)
+		return res.Changed, true, err
+	}
+	var remove []string
+	for _, seq := range seqs {
+		for _, f := range c.sel.msg(seq).Flags {
+			if r.Has(rfc4314.FlagRights(f)) && !slices.ContainsFunc(req.flags, func(g string) bool { return strings.EqualFold(f, g) }) &&
+				!slices.Contains(remove, f) {
+				remove = append(remove, f)
+			}
+		}
+	}
+	byUID := map[uint32]store.Message{}
+	for _, step := range []struct {
+		op    store.StoreOp
+		flags []string
+	}{{store.AddFlags, allowed}, {store.RemoveFlags, remove}} {
+		if len(step.flags) == 0 {
+			continue
+		}
+		res, err := c.sel.mbox.Store(uids, step.op, step.flags, 0)
+		if err != nil {
+			return nil, true, err
+		}
+		for _, m := range res.Changed {
+			byUID[m.UID] = m
+		}
+	}
+	for _, m := range byUID {
+		changed = append(changed, m)
+	}
+	slices.SortFunc(changed, func(a, b store.Message) int { return int(a.UID) - int(b.UID) })
+	return changed, true, nil
 }
 
 // applyStore returns what op makes of flags with the given ones, comparing

@@ -47,6 +47,17 @@ const (
 	rejectWriteTimeout = 10 * time.Second
 )
 
+// Folder is an address that delivers into one mailbox of one store
+// account. The sender must hold the "p" right on the mailbox (RFC 4314
+// §2.1): the ACL is evaluated for the account whose address is the MAIL
+// FROM, with its groups, or, for a sender the directory does not know, for
+// "anyone" alone; else the recipient is refused with 550 5.7.1.
+type Folder struct {
+	Address string // a mail address
+	Account string // the store account (a login name, or the shared folders' account)
+	Mailbox string // the mailbox's full name in that account
+}
+
 // Config configures a Server.
 type Config struct {
 	// Store receives the messages; Directory resolves recipients. Both
@@ -82,6 +93,19 @@ type Config struct {
 	// OverQuotaPermanent makes a full mailbox a permanent failure,
 	// 552 5.2.2, instead of 452 4.2.2.
 	OverQuotaPermanent bool
+	// DefaultQuotaStorage (octets) and DefaultQuotaMessages are the quota
+	// of an account whose directory entry sets none; 0 means no limit.
+	DefaultQuotaStorage  int64
+	DefaultQuotaMessages int64
+	// Folders are addresses that deliver into a mailbox other than an
+	// account's INBOX: a shared folder (RFC 4314's "p" right: "send mail to
+	// submission address for mailbox"). Addresses are compared as
+	// directory.CanonicalAddress makes them; an address here wins over the
+	// directory's.
+	Folders []Folder
+	// GroupPrefix begins an ACL identifier that names a directory group
+	// (as in the IMAP server). Default "$".
+	GroupPrefix string
 	// DetailSeparator splits "user+detail" local parts so that mail to
 	// user+detail@domain reaches user@domain when no account has the full
 	// address. Default "+"; set Config.NoDetail to disable.
@@ -102,6 +126,9 @@ type Config struct {
 	// default, 5 minutes (RFC 5321 §4.5.3.2.7 asks a server to wait at
 	// least that long for a command); a negative value means none.
 	ReadTimeout, WriteTimeout time.Duration
+	// Filter, when set, decides where each account's copy goes and stores
+	// it (Sieve, server/sieve); nil appends every copy to the INBOX.
+	Filter Filter
 	// MaxConnections bounds open connections; zero or less means no bound.
 	MaxConnections int
 	// MaxConnectionsPerIP bounds the open connections of one client IP

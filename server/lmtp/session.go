@@ -1,6 +1,7 @@
 package lmtp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -41,7 +42,7 @@ type transaction struct {
 	body    rfc6152.Body
 	size    int64 // MAIL SIZE=, 0 if not given
 	rcpts   []rcpt
-	targets map[string]*target // by login: one delivery per account
+	targets map[string]*target // by login (NUL and login for a folder): one delivery per target
 	order   []*target          // in order of first RCPT
 }
 
@@ -62,9 +63,10 @@ type rcpt struct {
 // target is one account receiving the message, however many RCPTs led to
 // it.
 type target struct {
-	login   string
+	login   string // the account's login; "ACCOUNT:MAILBOX" for a folder
 	account *directory.Account
 	store   *store.Account
+	mailbox string // where the message goes: "" for INBOX, or a folder's mailbox
 	forPath string // the first RCPT that reached it, for the Received "for"
 	status  *smtp.SMTPError
 	uid     uint32
@@ -151,6 +153,13 @@ func (s *session) rcpt(tx *transaction, to string) *smtp.SMTPError {
 	// A directory that does not answer in time is unavailable: 451 4.4.3.
 	ctx, cancel := context.WithTimeout(context.Background(), directoryTimeout)
 	defer cancel()
+	if f, ok := s.srv.folderFor(a); ok {
+		t, status := s.folderTarget(ctx, tx, f)
+		if status != nil {
+			return status
+		}
+		return s.addTarget(tx, to, t)
+	}
 	acct, err := resolve(ctx, s.srv.cfg.Directory, a, s.srv.cfg.DetailSeparator, s.srv.cfg.Postmaster)
 	if err != nil {
 		switch {
@@ -165,6 +174,7 @@ func (s *session) rcpt(tx *transaction, to string) *smtp.SMTPError {
 	if !acct.Enabled {
 		return errDisabled
 	}
+	acct = s.srv.withDefaultQuota(acct)
 	if t, ok := tx.targets[acct.Login]; ok {
 		tx.rcpts = append(tx.rcpts, rcpt{path: to, t: t})
 		return nil
@@ -174,19 +184,46 @@ func (s *session) rcpt(tx *transaction, to string) *smtp.SMTPError {
 		s.log.Warn("store account unavailable", "rcpt", to, "account", acct.Login, "err", err)
 		return s.srv.statusFor(err)
 	}
-	// The declared size (RFC 1870 SIZE), or at least one octet: an account
-	// exactly at its storage quota can take nothing more.
-	if err := checkQuota(acct, sa, max(tx.size, 1)); err != nil {
+	return s.addTarget(tx, to, &target{login: acct.Login, account: acct, store: sa})
+}
+
+// addTarget adds the recipient to to tx with its target, one delivery per
+// target however many recipients reach it. A new target's account must
+// have room for the declared size (RFC 1870 SIZE), or at least one octet:
+// an account exactly at its storage quota can take nothing more.
+func (s *session) addTarget(tx *transaction, to string, t *target) *smtp.SMTPError {
+	key := t.login
+	if t.mailbox != "" {
+		key = "\x00" + key // a folder: never an account's login (no control characters)
+	}
+	if old, ok := tx.targets[key]; ok {
+		tx.rcpts = append(tx.rcpts, rcpt{path: to, t: old})
+		return nil
+	}
+	if err := checkQuota(t.account, t.store, max(tx.size, 1)); err != nil {
 		return s.srv.statusFor(err)
 	}
-	t := &target{login: acct.Login, account: acct, store: sa, forPath: to}
+	t.forPath = to
 	if tx.targets == nil {
 		tx.targets = make(map[string]*target)
 	}
-	tx.targets[acct.Login] = t
+	tx.targets[key] = t
 	tx.order = append(tx.order, t)
 	tx.rcpts = append(tx.rcpts, rcpt{path: to, t: t})
 	return nil
+}
+
+// withDefaultQuota returns acct with the configured default quota where its
+// directory entry sets none.
+func (s *Server) withDefaultQuota(acct *directory.Account) *directory.Account {
+	if acct.QuotaStorage == 0 && s.cfg.DefaultQuotaStorage > 0 ||
+		acct.QuotaMessages == 0 && s.cfg.DefaultQuotaMessages > 0 {
+		withDefaults := *acct
+		withDefaults.QuotaStorage = cmp.Or(acct.QuotaStorage, s.cfg.DefaultQuotaStorage)
+		withDefaults.QuotaMessages = cmp.Or(acct.QuotaMessages, s.cfg.DefaultQuotaMessages)
+		return &withDefaults
+	}
+	return acct
 }
 
 // storeAccount opens the store account named by a login, creating it the
