@@ -88,6 +88,7 @@ func (s *Snapshot) forUser(user string) *Snapshot {
 		guid:          s.guid,
 		recs:          s.recs,
 		seen:          s.seen,
+		base:          s,
 	}
 	got, _ := s.views.LoadOrStore(user, v)
 	return got.(*Snapshot)
