@@ -314,3 +314,40 @@ func TestSeenSnapshotFile(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A move by a user other than the owner carries their \Seen, as their own
+// in the destination, and leaves nothing for Check.
+func TestSeenMove(t *testing.T) {
+	_, a := newTestAccount(t)
+	for _, n := range []string{"From", "To"} {
+		if err := a.CreateMailbox(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, dst := mustMailbox(t, a, "From"), mustMailbox(t, a, "To")
+	m1 := mustAppend(t, src, "one\r\n", `\Flagged`)
+	bob := src.As("bob")
+	if _, err := bob.Store([]uint32{m1.UID}, AddFlags, []string{flagSeen}, 0); err != nil {
+		t.Fatal(err)
+	}
+	res, err := bob.MoveTo(dst.As("bob"), []uint32{m1.UID})
+	if err != nil || len(res.DstUIDs) != 1 {
+		t.Fatalf("move: %+v %v", res, err)
+	}
+	if len(mustSnapshot(t, src).Messages) != 0 {
+		t.Error("the source message is still there")
+	}
+	if m, _ := mustSnapshot(t, dst).Lookup(res.DstUIDs[0]); !slices.Equal(m.Flags, []string{`\Flagged`}) {
+		t.Errorf("the owner sees the moved message with %v", m.Flags)
+	}
+	if m, _ := mustSnapshot(t, dst.As("bob")).Lookup(res.DstUIDs[0]); !slices.Equal(m.Flags, []string{`\Flagged`, flagSeen}) {
+		t.Errorf("bob sees the moved message with %v", m.Flags)
+	}
+	rep, err := a.Check(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 0 {
+		t.Errorf("check: %+v", rep.Problems)
+	}
+}
