@@ -105,7 +105,10 @@ func (m *Mailbox) Append(r io.Reader, opts AppendOptions) (Message, error) {
 			return Message{}, err
 		}
 		if err := m.markSeenAs([]uint32{msg.UID}); err != nil {
-			return Message{}, err
+			// The message is stored and durable: answering an error
+			// would invite a second copy. It is unseen for the user.
+			m.a.s.log.Warn("store: marking an appended message seen failed", "mailbox", m.st.guid, "uid", msg.UID, "user", m.viewer, "err", err)
+			return msg, nil
 		}
 		snap, err := m.Snapshot()
 		if err != nil {
