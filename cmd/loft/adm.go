@@ -20,7 +20,7 @@ type admCmd struct {
 	ACL     aclCmd     `cmd:"" name:"acl" help:"Manage mailboxes' access control lists (RFC 4314)."`
 	Sieve   sieveCmd   `cmd:"" help:"Manage accounts' Sieve scripts."`
 	Mailbox mailboxCmd `cmd:"" help:"Show and mark an account's mailboxes."`
-	Check   checkCmd   `cmd:"" help:"Verify accounts' mail, and with --repair repair what interrupted operations left."`
+	Check   checkCmd   `cmd:"" help:"Verify accounts' mail, and with --repair repair what interrupted operations left; one line per account: LOGIN: ok (or K problems): N mailboxes, M records (entries of the mailboxes' logs)."`
 }
 
 type userCmd struct {

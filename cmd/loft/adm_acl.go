@@ -36,7 +36,7 @@ func (c *quotaCmd) Run(e *env, p *Paths) error {
 		}
 	}
 	for _, login := range logins {
-		storage, messages := a.cfg.Quota.DefaultStorage, a.cfg.Quota.DefaultMessages
+		storage, messages := int64(a.cfg.Quota.DefaultStorage), a.cfg.Quota.DefaultMessages
 		u, err := a.dir.User(login)
 		switch {
 		case errors.Is(err, directory.ErrNotFound):
