@@ -27,7 +27,7 @@ type userCmd struct {
 	Add    userAddCmd    `cmd:"" help:"Create an account: its directory entry and its mailboxes."`
 	List   userListCmd   `cmd:"" help:"List accounts: LOGIN<TAB>enabled|disabled<TAB>ADDRESSES (space-separated)."`
 	Show   userShowCmd   `cmd:"" help:"Show an account, one \"key: value\" line per fact."`
-	Del    userDelCmd    `cmd:"" help:"Delete an account and, unless --keep-mail, its mail."`
+	Del    userDelCmd    `cmd:"" help:"Delete an account and, unless --keep-mail, its mail. Its entries in other mailboxes' ACLs stay (a new account of the same login gets those rights): remove them with adm acl del."`
 	Passwd userPasswdCmd `cmd:"" help:"Set an account's password."`
 	Set    userSetCmd    `cmd:"" help:"Change an account's addresses, quotas or state."`
 }
