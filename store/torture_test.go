@@ -125,6 +125,10 @@ func TestTorture(t *testing.T) {
 	}
 	var halves []halfMove
 	gone := map[boxUID]bool{}
+	// What writers removed: expunged (the user deleted the message), or
+	// moved, to the copies here (the message lives on there).
+	expunged := map[boxUID]bool{}
+	movedTo := map[boxUID][]boxUID{}
 	type flagAck struct {
 		at     boxUID
 		kw     string
@@ -159,6 +163,7 @@ func TestTorture(t *testing.T) {
 					copies = append(copies, cp)
 					if f[0] == "M" {
 						gone[cp.src] = true
+						movedTo[cp.src] = append(movedTo[cp.src], cp.dst)
 					}
 				}
 				maxAckedModSeq[f[2]] = max(maxAckedModSeq[f[2]], atou64(t, f[3]))
@@ -173,6 +178,7 @@ func TestTorture(t *testing.T) {
 				maxAckedModSeq[f[1]] = max(maxAckedModSeq[f[1]], atou64(t, f[2]))
 				for _, u := range f[3:] {
 					gone[boxUID{f[1], atou32(t, u)}] = true
+					expunged[boxUID{f[1], atou32(t, u)}] = true
 				}
 			case "F": // F box kw modseq uid …
 				k := atou64(t, f[3])
@@ -224,6 +230,7 @@ func TestTorture(t *testing.T) {
 			t.Errorf("checker: %s", strings.Join(f[1:], " "))
 		case "K":
 			completed += int(atou32(t, f[1]))
+		case "R": // a move Check completed or kept: for history
 		}
 	}
 	live := map[boxUID]Message{}
@@ -256,7 +263,22 @@ func TestTorture(t *testing.T) {
 	// completed the move first.
 	// Check completing a half-done move removes its source without a
 	// writer's word, and that source may itself be the copy of an
-	// earlier move: such a message lives on in the later copy.
+	// earlier move: such a message lives on in the later copy, or where
+	// that copy went. A chain of moves can mix half-done moves completed
+	// by Check with moves a writer made: B 18, a half-done copy of A 10,
+	// is itself half-moved to A 25; Check completes both moves, which
+	// removes A 10 and B 18; a writer then moves A 25 to INBOX 29. The
+	// message is in INBOX 29, and A 10's move is not a loss. So alive
+	// follows both kinds of move, and a chain that ends in a writer's
+	// expunge is the user deleting the message, as for a copy a writer
+	// removed (gone[h.dst] below). alive does not follow a copy that
+	// vanished without a writer's word: each half-done move's own copy is
+	// checked in the loop below, and a full move's copy by the checks of
+	// acknowledged messages.
+	logs := map[string]string{"checker": ckOut}
+	for w, p := range ws {
+		logs[fmt.Sprintf("writer %d", w)] = p.out
+	}
 	half := map[boxUID]bool{}
 	halfFrom := map[boxUID][]boxUID{}
 	for _, h := range halves {
@@ -268,12 +290,21 @@ func TestTorture(t *testing.T) {
 		if _, ok := live[at]; ok {
 			return true
 		}
-		for _, next := range halfFrom[at] {
-			if depth < len(halves) && !gone[next] && alive(next, depth+1) {
+		if depth > len(copies) {
+			return false // copies form no cycle (UIDs only grow); a guard
+		}
+		for _, next := range append(slices.Clone(halfFrom[at]), movedTo[at]...) {
+			if expunged[next] || alive(next, depth+1) {
 				return true
 			}
 		}
 		return false
+	}
+	history := func(ats ...boxUID) {
+		tortureHistory(t, a2, tortureBoxes, logs, func(at boxUID) string {
+			_, l := live[at]
+			return fmt.Sprintf("live %v, gone %v, expunged %v, half %v, moved %v, alive %v", l, gone[at], expunged[at], halfFrom[at], movedTo[at], alive(at, 0))
+		}, ats...)
 	}
 	bothKept := map[boxUID]bool{}
 	for _, h := range halves {
@@ -283,9 +314,11 @@ func TestTorture(t *testing.T) {
 		case gone[h.dst]:
 		case gone[h.src] && !alive(h.dst, 0):
 			t.Errorf("%s UID %d, a copy of %s UID %d whose source a writer removed, is gone", h.dst.box, h.dst.uid, h.src.box, h.src.uid)
+			history(h.src, h.dst)
 		case gone[h.src]:
 		case !srcLive && !alive(h.dst, 0):
 			t.Errorf("%s UID %d moved to %s UID %d: in neither mailbox", h.src.box, h.src.uid, h.dst.box, h.dst.uid)
+			history(h.src, h.dst)
 		case srcLive && dstLive && live[h.src].ModSeq == h.modseq:
 			t.Errorf("%s UID %d moved to %s UID %d: in both, and Check did not complete the move", h.src.box, h.src.uid, h.dst.box, h.dst.uid)
 		case srcLive && dstLive:
@@ -403,6 +436,7 @@ func TestTorture(t *testing.T) {
 					moveChecks++
 					if !dst.live[cp.dst.uid] {
 						t.Errorf("reader %d: %s UID %d moved to %s UID %d was in neither mailbox (half %v, src gone %v)", r, cp.src.box, cp.src.uid, cp.dst.box, cp.dst.uid, cp.half, gone[cp.src])
+						history(cp.src, cp.dst)
 					}
 				}
 			}
@@ -720,6 +754,7 @@ func tortureChecker(s *Store, a *Account, stop string, out *bufio.Writer) {
 				if p.Repaired {
 					n++
 				}
+				fmt.Fprintf(out, "R %s %s\n", p.Path, p.Detail)
 			case ProblemStaleTmp, ProblemUnstubbed:
 				// With no grace, the temporary file of a stub being
 				// written, or an expunge not yet stubbed, is a leftover.
