@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -266,5 +267,51 @@ func TestCheckRollForward(t *testing.T) {
 	// never a loss), and check has nothing to complete.
 	if p := check(true); len(p) != 0 || !present(t, keep, d5) {
 		t.Fatalf("Check(true) after a second move: %+v", p)
+	}
+}
+
+// TestCheckRollForwardChain: the interleaving the torture test's final
+// check once misread as a loss. A message half-moved A→B and the move
+// completed by Check, its copy half-moved B→A and that move completed
+// too (each removing its source), and then a client moving the last copy
+// on to INBOX: the message is in INBOX, once.
+func TestCheckRollForwardChain(t *testing.T) {
+	s, a := newTestAccount(t)
+	s.grace = 0
+	for _, b := range []string{"A", "B"} {
+		if err := a.CreateMailbox(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inbox, ma, mb := mustMailbox(t, a, "INBOX"), mustMailbox(t, a, "A"), mustMailbox(t, a, "B")
+	src := mustAppend(t, ma, "the message")
+	_, b := interruptedMove(t, ma, mb, src.UID)
+	if _, err := a.Check(true); err != nil {
+		t.Fatal(err)
+	}
+	_, c := interruptedMove(t, mb, ma, b)
+	if _, err := a.Check(true); err != nil {
+		t.Fatal(err)
+	}
+	if present(t, ma, src.UID) || present(t, mb, b) || !present(t, ma, c) {
+		t.Fatalf("after Check: A %v, B %v", mustSnapshot(t, ma).Messages, mustSnapshot(t, mb).Messages)
+	}
+	res, err := ma.MoveTo(inbox, []uint32{c})
+	if err != nil || len(res.DstUIDs) != 1 {
+		t.Fatalf("MoveTo: %+v, %v", res, err)
+	}
+	if n := len(mustSnapshot(t, ma).Messages) + len(mustSnapshot(t, mb).Messages); n != 0 {
+		t.Fatalf("%d messages left in A and B", n)
+	}
+	r, err := inbox.Open(res.DstUIDs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if got, _ := io.ReadAll(r); string(got) != "the message" {
+		t.Fatalf("INBOX holds %q", got)
+	}
+	if rep, err := a.Check(false); err != nil || !rep.Clean() {
+		t.Fatalf("Check(false): %+v, %v", rep.Problems, err)
 	}
 }
