@@ -18,13 +18,13 @@ const maxRecordSize = 1 << 20
 
 // userRecord is the content of users/<login>.toml.
 type userRecord struct {
-	Format        int      `toml:"format"`
-	Login         string   `toml:"login"`
-	Password      string   `toml:"password"` // hash, see password.go; "" = cannot log in
+	Format   int    `toml:"format"`
+	Login    string `toml:"login"`
+	Password string `toml:"password"` // hash, see password.go; "" = cannot log in
 	// SCRAM credentials (see formatSCRAM in scram.go), set with the
 	// password; "" = none: SCRAM cannot be used for that mechanism.
-	SCRAMSHA1   string `toml:"scram_sha_1,omitempty"`
-	SCRAMSHA256 string `toml:"scram_sha_256,omitempty"`
+	SCRAMSHA1     string   `toml:"scram_sha_1,omitempty"`
+	SCRAMSHA256   string   `toml:"scram_sha_256,omitempty"`
 	Addresses     []string `toml:"addresses"`
 	QuotaStorage  int64    `toml:"quota_storage"`
 	QuotaMessages int64    `toml:"quota_messages"`
