@@ -91,23 +91,32 @@ func scramHash(mechanism string) (h scram.HashGeneratorFcn, size int, ok bool) {
 // when the password cannot be prepared with SASLprep (RFC 4013), as RFC
 // 5802 §2.2 requires of SCRAM passwords: such an account cannot use SCRAM.
 func makeSCRAM(mechanism, password string) (string, error) {
-	h, _, ok := scramHash(mechanism)
-	if !ok {
-		return "", fmt.Errorf("%w: SCRAM mechanism %q", ErrInvalid, mechanism)
-	}
-	// The library's error quotes the password: it is dropped unread.
-	client, err := h.NewClient("", password, "")
-	if err != nil {
-		return "", nil
-	}
 	salt := make([]byte, scramSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("directory: reading random salt: %w", err)
 	}
-	sc := client.GetStoredCredentials(scram.KeyFactors{Salt: string(salt), Iters: scramIterations})
-	return formatSCRAM(mechanism, SCRAMCredentials{
-		Salt: salt, Iterations: scramIterations, StoredKey: sc.StoredKey, ServerKey: sc.ServerKey,
-	}), nil
+	c, ok, err := deriveSCRAM(mechanism, password, salt, scramIterations)
+	if err != nil || !ok {
+		return "", err
+	}
+	return formatSCRAM(mechanism, c), nil
+}
+
+// deriveSCRAM computes the SCRAM credentials of password for mechanism
+// under salt and iterations (RFC 5802 §3), with ok=false when the password
+// is not valid under SASLprep.
+func deriveSCRAM(mechanism, password string, salt []byte, iterations int) (c SCRAMCredentials, ok bool, err error) {
+	h, _, known := scramHash(mechanism)
+	if !known {
+		return c, false, fmt.Errorf("%w: SCRAM mechanism %q", ErrInvalid, mechanism)
+	}
+	// The library's error quotes the password: it is dropped unread.
+	client, err := h.NewClient("", password, "")
+	if err != nil {
+		return c, false, nil
+	}
+	sc := client.GetStoredCredentials(scram.KeyFactors{Salt: string(salt), Iters: iterations})
+	return SCRAMCredentials{Salt: salt, Iterations: iterations, StoredKey: sc.StoredKey, ServerKey: sc.ServerKey}, true, nil
 }
 
 // formatSCRAM returns the stored form of SCRAM credentials:
