@@ -98,5 +98,9 @@
 // directory's, the envelope recipient, :addresses; an address with a
 // detail counts as without it, RFC 5233) in To, Cc, Bcc, Resent-To,
 // Resent-Cc or Resent-Bcc (§4.5). The reply (§5) goes from the
-// null reverse-path with NOTIFY=NEVER where the relay offers DSN.
+// null reverse-path with NOTIFY=NEVER where the relay offers DSN. Its
+// From is :from only when every address there is the user's (the
+// directory's or the envelope recipient, with or without a detail); any
+// other :from is ignored (§4.3), so that a script cannot send as someone
+// else.
 package sieve

@@ -70,18 +70,21 @@ Content-Type: text/html; charset=us-ascii
 ;
 } elsif header :is "subject" "badfrom" {
   vacation :handle "b" :from "${bad}" "away";
+} elsif header :is "subject" "forged" {
+  vacation :handle "f" :addresses "boss@example.com" :from "The Boss <boss@example.com>" "away";
 } else {
-  vacation :subject "Abwesend für eine Woche" :from "Alice Away <away@example.org>" "weg";
+  vacation :subject "Abwesend für eine Woche" :from "Alice Away <al+away@example.net>" "weg";
 }`)
 	x.mustDeliver("bob@example.com", "alice@example.org", "To: alice@example.org\nSubject: x\n\nx\n")
 	x.mustDeliver("bob@example.com", "alice@example.org", "To: alice@example.org\nSubject: mime\n\nx\n")
 	x.mustDeliver("bob@example.com", "alice@example.org", "To: alice@example.org\nSubject: badfrom\n\nx\n")
-	msgs := x.relay.Wait(t, 3, relayTimeout)
+	x.mustDeliver("bob@example.com", "alice@example.org", "To: alice@example.org\nSubject: forged\n\nx\n")
+	msgs := x.relay.Wait(t, 4, relayTimeout)
 	d0 := string(msgs[0].Data)
 	if s := header(d0, "Subject"); !strings.HasPrefix(s, "=?utf-8?") || strings.Contains(s, "ü") {
 		t.Errorf("non-ASCII :subject not encoded: %q", s)
 	}
-	if f := header(d0, "From"); f != `"Alice Away" <away@example.org>` {
+	if f := header(d0, "From"); f != `"Alice Away" <al+away@example.net>` {
 		t.Errorf(":from gave From %q", f)
 	}
 	d1 := string(msgs[1].Data)
@@ -90,6 +93,11 @@ Content-Type: text/html; charset=us-ascii
 	}
 	if f := header(string(msgs[2].Data), "From"); f != "<alice@example.org>" {
 		t.Errorf("invalid :from gave From %q, want the user's address", f)
+	}
+	// §4.3: a :from that is not the user's (here one the script also
+	// lists in :addresses) is ignored, not sent as.
+	if f := header(string(msgs[3].Data), "From"); f != "<alice@example.org>" {
+		t.Errorf("forged :from gave From %q, want the user's address", f)
 	}
 }
 
