@@ -218,6 +218,12 @@ func (e *Engine) execute(ctx context.Context, d *Delivery, msg *message, p *plan
 		}
 		return nil
 	}
+	// Every message this delivery sends shares one relay budget: a
+	// relay that hangs costs the LMTP session one timeout, not one per
+	// redirect, rejection and vacation reply (the copies are durable
+	// already, and what is not sent is kept or forgotten below).
+	ctx, cancel := context.WithTimeout(ctx, e.relay.timeout())
+	defer cancel()
 	maxRedirects := e.cfg.MaxRedirects
 	if maxRedirects <= 0 {
 		maxRedirects = rfc5228.DefaultMaxRedirects

@@ -3,9 +3,12 @@ package sieve
 import (
 	"context"
 	"errors"
+	"net"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/loftmail/loft/store"
 )
@@ -455,5 +458,56 @@ func TestRedirectLimitAcrossScripts(t *testing.T) {
 	}
 	if !slices.Equal(to, []string{"a@example.net", "b@example.net"}) {
 		t.Errorf("redirected to %v, want only the first two", to)
+	}
+}
+
+// TestRelayHangs: a relay that accepts connections and never answers
+// costs a delivery one relay timeout in all, not one per message to
+// send: the sends after the first find the budget spent and are not
+// tried. The message is kept in INBOX and Deliver returns.
+func TestRelayHangs(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn // held open, never answered
+	)
+	accepterDone := make(chan struct{})
+	go func() {
+		defer close(accepterDone)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-accepterDone
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	x := newFixture(t, withConfig(func(c *Config) {
+		c.Relay = RelayConfig{Addr: ln.Addr().String(), Timeout: time.Second}
+	}))
+	x.activate(`require "vacation";
+redirect "a@example.net"; redirect "b@example.net"; redirect "c@example.net";
+vacation :handle "v" "away";`)
+	out := x.mustDeliver("bob@example.com", "alice@example.org", hello)
+	if !slices.Equal(out.Mailboxes, []string{"INBOX"}) || len(x.mailbox("INBOX")) == 0 {
+		t.Fatalf("message not kept: %+v", out)
+	}
+	mu.Lock()
+	n := len(conns)
+	mu.Unlock()
+	if n > 1 {
+		t.Errorf("the relay was tried %d times after it hung; want at most once", n)
 	}
 }
