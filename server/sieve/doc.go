@@ -45,6 +45,9 @@
 //   - fileinto (§4.1) files into the named mailbox; with :create (RFC 5490
 //     §3.2) a missing mailbox is created, without it the copy goes to INBOX
 //     and the user is told. :copy (RFC 3894) leaves the implicit keep.
+//     A name under another IMAP namespace (Config.NamespacePrefixes,
+//     "Other Users/" or "Shared/") is never a mailbox of the account:
+//     it is neither filed into nor created, and the copy goes to INBOX.
 //   - discard (§4.4) stores nothing.
 //   - redirect (§4.2) sends the octets the account received (less the
 //     Return-Path field final delivery adds) to the new address through

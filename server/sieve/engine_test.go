@@ -511,3 +511,31 @@ vacation :handle "v" "away";`)
 		t.Errorf("the relay was tried %d times after it hung; want at most once", n)
 	}
 }
+
+// TestFileintoOtherNamespace: fileinto, even with :create, never files
+// into or creates a mailbox of the account under another IMAP namespace
+// ("Other Users/alice/INBOX" in bob's script), which IMAP would hide
+// behind that namespace: the copy goes to INBOX, and nothing is created.
+func TestFileintoOtherNamespace(t *testing.T) {
+	x := newFixture(t, withConfig(func(c *Config) {
+		c.NamespacePrefixes = []string{"Other Users/", "Shared/"}
+	}))
+	x.activate(`require ["fileinto", "mailbox"];
+fileinto :create "Other Users/bob/INBOX";
+fileinto :create "Shared";
+fileinto :create "Other Users";`)
+	out := x.mustDeliver("bob@example.com", "alice@example.org", hello)
+	if !slices.Equal(out.Mailboxes, []string{"INBOX"}) {
+		t.Errorf("stored in %v, want INBOX only", out.Mailboxes)
+	}
+	for _, name := range []string{"Other Users/bob/INBOX", "Other Users", "Shared"} {
+		if _, err := x.sa.Mailbox(name); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("mailbox %q: err %v, want it not created", name, err)
+		}
+	}
+	// A name that merely begins like a prefix is the user's own.
+	x.activate(`require ["fileinto", "mailbox"]; fileinto :create "Other Users-archive";`)
+	if out := x.mustDeliver("bob@example.com", "alice@example.org", hello); !slices.Equal(out.Mailboxes, []string{"Other Users-archive"}) {
+		t.Errorf("stored in %v, want Other Users-archive", out.Mailboxes)
+	}
+}
