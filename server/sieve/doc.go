@@ -71,7 +71,10 @@
 // Copies are stored first and are durable before anything is sent, so
 // that LMTP's 250 is never given for a message the store does not hold
 // (DESIGN rule 6); then redirects, rejection messages and the vacation
-// reply go to the relay (Config.Relay, with go-smtp's client).
+// reply go to the relay (Config.Relay, with go-smtp's client). All the
+// sends of one delivery share one RelayConfig.Timeout, enforced by
+// closing the connection, so that a relay that hangs holds the LMTP
+// session for one timeout at most, whatever the number of redirects.
 //
 // # Never losing a message
 //
