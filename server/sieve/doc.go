@@ -108,5 +108,6 @@
 // From is :from only when every address there is the user's (the
 // directory's or the envelope recipient, with or without a detail); any
 // other :from is ignored (§4.3), so that a script cannot send as someone
-// else.
+// else. The header of a :mime reason (§4.4) adds only Content-* and
+// MIME-Version fields: a From, Bcc or Auto-Submitted there is dropped.
 package sieve

@@ -162,7 +162,8 @@ func (e *Engine) vacation(ctx context.Context, d *Delivery, msg *message, v *rfc
 // (§5.2); In-Reply-To and References from the original Message-ID
 // (§5.8); Auto-Submitted: auto-replied (§5.6). The body is the reason as
 // UTF-8 text, or with :mime the reason as a MIME entity (§4.4), whose
-// header must be ASCII (§5).
+// header must be ASCII (§5) and gives only Content-* and MIME-Version
+// fields (any other is dropped).
 func (e *Engine) vacationReply(d *Delivery, orig *textproto.Header, v *rfc5228.Vacation, now time.Time) ([]byte, error) {
 	om := mailHeader(orig)
 	var h mail.Header
@@ -228,6 +229,13 @@ func (e *Engine) vacationReply(d *Delivery, orig *textproto.Header, v *rfc5228.V
 		return nil, fmt.Errorf("vacation :mime: the reason is not a MIME entity: %w", err)
 	}
 	for f := eh.Fields(); f.Next(); {
+		// §4.4: the reason is a MIME part, whose header describes its
+		// content. Other fields (From, To, Bcc, Auto-Submitted …) would
+		// override the reply's own, so they are dropped.
+		if k := strings.ToLower(f.Key()); !strings.HasPrefix(k, "content-") && k != "mime-version" {
+			d.logger().Info("sieve: vacation :mime: header field dropped, not a MIME content field", "field", f.Key())
+			continue
+		}
 		raw, _ := f.Raw()
 		for _, c := range raw {
 			if c >= 0x80 {

@@ -211,3 +211,35 @@ func TestWithoutDetail(t *testing.T) {
 		}
 	}
 }
+
+// TestVacationMimeHeader: the header of a :mime reason (RFC 5230 §4.4)
+// gives the reply's content fields only; a From, Bcc or Auto-Submitted
+// there would forge the sender (§4.3) or break loop prevention (RFC 3834
+// §5), and is dropped.
+func TestVacationMimeHeader(t *testing.T) {
+	x := newFixture(t)
+	x.activate(`require "vacation";
+vacation :mime text:
+From: The Boss <boss@example.com>
+Bcc: victim@example.net
+Auto-Submitted: no
+Content-Type: text/plain; charset=us-ascii
+
+Away.
+.
+;`)
+	x.mustDeliver("bob@example.com", "alice@example.org", hello)
+	msg := string(x.relay.Wait(t, 1, relayTimeout)[0].Data)
+	if f := header(msg, "From"); f != "<alice@example.org>" {
+		t.Errorf("From %q, want the user's address", f)
+	}
+	if b := header(msg, "Bcc"); b != "" {
+		t.Errorf("Bcc %q came from the reason", b)
+	}
+	if n := strings.Count(msg, "Auto-Submitted:"); n != 1 || header(msg, "Auto-Submitted") != "auto-replied" {
+		t.Errorf("Auto-Submitted %d times, first %q", n, header(msg, "Auto-Submitted"))
+	}
+	if ct := header(msg, "Content-Type"); ct != "text/plain; charset=us-ascii" || !strings.Contains(msg, "\r\n\r\nAway.\r\n") {
+		t.Errorf("reply:\n%s", msg)
+	}
+}
