@@ -11,7 +11,10 @@
 // compared exactly, not prepared with SASLprep (§3); "authenticated" matches
 // every session, since Loft has no anonymous access. The owner of a mailbox
 // always has "l" and "a" (§2 permits forced rights; LISTRIGHTS reports them
-// as required, as §3.4's example does); no rights are tied.
+// as required, as §3.4's example does); no rights are tied. A group
+// identifier ("$team") names the group only, and a login that would be read
+// as an identifier of another kind ("anyone", "authenticated", "-bob",
+// "$team") is refused as a user (Policy.ReservedLogin).
 //
 // Server side: the command table of server/imap (commands.go) carries each
 // command's Need from Needs; server/imap/acl.go has SETACL, DELETEACL,

@@ -1,0 +1,114 @@
+package imap
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/loftmail/loft/server/directory"
+)
+
+// TestReservedLogins: a user whose login is an ACL identifier of another
+// kind (RFC 4314 §2: "anyone", "authenticated", "-bob", "$group") cannot
+// log in, and its account is not reachable under "Other Users/": the
+// owner's entry of its ACLs ("anyone" with every right) would give every
+// user every right on its mailboxes, and "$staff" would hold the rights of
+// the group staff.
+func TestReservedLogins(t *testing.T) {
+	e := newEnv(t, insecureAuth)
+	for _, login := range []string{"anyone", "authenticated", "-bob", "$staff"} {
+		if err := e.dir.AddUser(directory.UserSpec{Login: login, Password: "reserved-pw-1"}); err != nil {
+			t.Fatalf("adding %q: %v", login, err)
+		}
+		// An account made by a delivery, before any login.
+		e.deliver(login, "INBOX", nil, "Subject: private\r\n\r\nfor "+login+"\r\n")
+	}
+	for _, login := range []string{"anyone", "authenticated", "-bob", "$staff"} {
+		c := e.dial()
+		if got := status(c.cmd(`L1 LOGIN "` + login + `" "reserved-pw-1"`)); got != "NO [AUTHENTICATIONFAILED]" {
+			t.Errorf("LOGIN as %q: %s, want NO [AUTHENTICATIONFAILED]", login, got)
+		}
+	}
+	bob := e.login("bob", bobPassword)
+	list := bob.cmd(`B1 LIST "" "*"`)
+	for _, l := range list {
+		if strings.Contains(l, "anyone") || strings.Contains(l, "authenticated") ||
+			strings.Contains(l, "$staff") || strings.Contains(l, "-bob") {
+			t.Errorf("LIST shows a reserved account: %s", l)
+		}
+	}
+	for _, login := range []string{"anyone", "authenticated", "-bob", "$staff"} {
+		box := `"Other Users/` + login + `/INBOX"`
+		for _, cmd := range []string{"SELECT " + box, "STATUS " + box + " (MESSAGES)", "MYRIGHTS " + box,
+			"GETQUOTAROOT " + box} {
+			if got := status(bob.cmd("B2 " + cmd)); got != "NO [NONEXISTENT]" {
+				t.Errorf("%s: %s, want NO [NONEXISTENT]", cmd, got)
+			}
+		}
+	}
+}
+
+// TestReservedGroupLogin: a user named like a group gets nothing from the
+// group's entry (RFC 4314 §2: "$staff" names the group), even where it is
+// the sender of an LMTP delivery, which evaluates the same rights.
+func TestReservedGroupLogin(t *testing.T) {
+	e := newEnv(t, insecureAuth)
+	if err := e.account("alice").CreateMailbox("Team"); err != nil {
+		t.Fatal(err)
+	}
+	e.grant("alice", "Team", "$staff", "lrswipkxte")
+	if err := e.dir.AddUser(directory.UserSpec{Login: "$staff", Password: "reserved-pw-1"}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.dial()
+	if got := status(c.cmd(`L1 LOGIN "$staff" "reserved-pw-1"`)); got != "NO [AUTHENTICATIONFAILED]" {
+		t.Errorf("LOGIN as $staff: %s", got)
+	}
+}
+
+// TestUIDCodesNeedRead: APPENDUID and COPYUID are not sent for a mailbox
+// the session may append or copy to but not read (RFC 4315 §5; RFC 4314
+// "i" without "r"), and are sent when it may read it.
+func TestUIDCodesNeedRead(t *testing.T) {
+	e := newEnv(t, insecureAuth)
+	for _, name := range []string{"Drop", "Open"} {
+		if err := e.account("alice").CreateMailbox(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.grant("alice", "Drop", "bob", "li")
+	e.grant("alice", "Open", "bob", "lri")
+	e.deliver("bob", "INBOX", nil, "Subject: a\r\n\r\none\r\n", "Subject: b\r\n\r\ntwo\r\n")
+	bob := e.login("bob", bobPassword)
+	hasCode := func(lines []string, code string) bool {
+		return slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "["+code+" ") })
+	}
+	appendTo := func(name string) []string {
+		lines := bob.cmd(`A1 APPEND "Other Users/alice/` + name + `" {9}`)
+		if !strings.HasPrefix(tagged(lines), "+ ") {
+			t.Fatalf("APPEND to %s: %v", name, lines)
+		}
+		return bob.cmd("Subject: ")
+	}
+	if lines := appendTo("Drop"); status(lines) != "OK" || hasCode(lines, "APPENDUID") {
+		t.Errorf("APPEND with only i: %v, want OK without APPENDUID", lines)
+	}
+	if lines := appendTo("Open"); !hasCode(lines, "APPENDUID") {
+		t.Errorf("APPEND with r and i: %v, want APPENDUID", lines)
+	}
+	if got := tagged(bob.cmd("S1 SELECT INBOX")); !strings.HasPrefix(got, "S1 OK") {
+		t.Fatalf("SELECT INBOX: %s", got)
+	}
+	for _, cmd := range []string{"C1 COPY 1 ", "C2 UID COPY 1 ", "C3 MOVE 1 "} {
+		lines := bob.cmd(cmd + `"Other Users/alice/Drop"`)
+		if !strings.HasPrefix(tagged(lines), strings.Fields(cmd)[0]+" OK") || hasCode(lines, "COPYUID") {
+			t.Errorf("%s to a mailbox with only i: %v, want OK without COPYUID", cmd, lines)
+		}
+	}
+	if lines := bob.cmd(`C4 COPY 1 "Other Users/alice/Open"`); !hasCode(lines, "COPYUID") {
+		t.Errorf("COPY with r and i: %v, want COPYUID", lines)
+	}
+	if n := len(e.snapshot("alice", "Drop").Messages); n != 4 {
+		t.Errorf("Drop holds %d messages, want 4", n)
+	}
+}
