@@ -60,6 +60,10 @@ func (c *conn) copyMessages(dec *rfc3501.Decoder, uid bool) error {
 		}
 		return errCopyExpunged
 	}
+	if !rights.Has(rfc4314.Read) {
+		// RFC 4315 §5: no COPYUID for a mailbox the session may not read.
+		return nil
+	}
 	args, err := copyUIDArgs(dst, res)
 	if err != nil {
 		return err

@@ -576,9 +576,9 @@ func (c *conn) appendCmd(tag string, dec *rfc3501.Decoder) error {
 		strFlags = append(strFlags, string(f))
 	}
 	var ref mailboxRef
+	var rights rfc4314.Rights
 	if refusal == nil {
 		var err error
-		var rights rfc4314.Rights
 		ref, mbox, rights, err = c.openTarget(name)
 		// RFC 4314 §4: the flags the rights do not cover are not stored,
 		// and the APPEND does not fail for them.
@@ -621,7 +621,12 @@ func (c *conn) appendCmd(tag string, dec *rfc3501.Decoder) error {
 		return dec.Err()
 	}
 	// RFC 4315 §3 APPENDUID: the mailbox's UIDVALIDITY and the message's UID.
-	// Every Loft mailbox has a UIDVALIDITY, so the code is always sent.
+	// Every Loft mailbox has a UIDVALIDITY, so the code is sent whenever the
+	// session may read the mailbox (RFC 4315 §5: not to one that may only
+	// append to it, RFC 4314 "i" without "r").
+	if !rights.Has(rfc4314.Read) {
+		return nil
+	}
 	snap, err := mbox.Snapshot()
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4314"
 	"github.com/loftmail/loft/rfc/rfc4315"
 )
 
@@ -67,7 +68,8 @@ func (c *conn) moveMessages(dec *rfc3501.Decoder, uid bool) error {
 	if err != nil {
 		return err
 	}
-	if len(res.SrcUIDs) > 0 {
+	if len(res.SrcUIDs) > 0 && rights.Has(rfc4314.Read) {
+		// RFC 4315 §5: no COPYUID for a mailbox the session may not read.
 		args, err := copyUIDArgs(dst, res)
 		if err != nil {
 			return err
