@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -110,5 +111,39 @@ func TestUIDCodesNeedRead(t *testing.T) {
 	}
 	if n := len(e.snapshot("alice", "Drop").Messages); n != 4 {
 		t.Errorf("Drop holds %d messages, want 4", n)
+	}
+}
+
+// TestAppendQuotaHeldLiterals: APPENDs whose literals were all announced
+// while the account had room for one message, and are then sent one after
+// the other, do not together go over the quota (RFC 9208 §4.3.1): the
+// first is stored, the others are refused NO [OVERQUOTA] and leave
+// nothing behind. Before, each passed the check made at its announcement,
+// so a client with n connections could overshoot by n messages of up to
+// MaxLiteralSize.
+func TestAppendQuotaHeldLiterals(t *testing.T) {
+	e := newEnv(t, insecureAuth, func(cfg *Config) { cfg.DefaultQuotaStorage = 1500 })
+	msg := "Subject: q\r\n\r\n" + strings.Repeat("x", 1000-len("Subject: q\r\n\r\n"))
+	var clients []*client
+	for i := range 3 {
+		c := e.login("bob", bobPassword)
+		lines := c.cmd(fmt.Sprintf("A%d APPEND INBOX {%d}", i, len(msg)))
+		if !strings.HasPrefix(tagged(lines), "+") {
+			t.Fatalf("APPEND %d: %v, want a continuation request", i, lines)
+		}
+		clients = append(clients, c)
+	}
+	for i, c := range clients {
+		got := status(c.cmd(msg))
+		want := "NO [OVERQUOTA]"
+		if i == 0 {
+			want = "OK"
+		}
+		if !strings.HasPrefix(got, want) {
+			t.Errorf("APPEND %d: %s, want %s", i, got, want)
+		}
+	}
+	if n := len(e.snapshot("bob", "INBOX").Messages); n != 1 {
+		t.Errorf("INBOX holds %d messages, want 1", n)
 	}
 }

@@ -620,6 +620,16 @@ func (c *conn) appendCmd(tag string, dec *rfc3501.Decoder) error {
 		}
 		return dec.Err()
 	}
+	if err := c.recheckQuota(ref); err != nil {
+		// RFC 9208 §4.3.1: other writers went over the quota while the
+		// literal was coming in; the message is taken back, unacknowledged.
+		if _, xerr := mbox.Expunge([]uint32{msg.UID}); xerr != nil {
+			c.log.Warn("removing the message of an APPEND over quota failed", "user", c.user, "err", xerr)
+			return &response{status: statusNO, code: imap.ResponseCodeUnavailable,
+				text: "the message is over quota and could not be removed", cause: xerr}
+		}
+		return err
+	}
 	// RFC 4315 §3 APPENDUID: the mailbox's UIDVALIDITY and the message's UID.
 	// Every Loft mailbox has a UIDVALIDITY, so the code is sent whenever the
 	// session may read the mailbox (RFC 4315 §5: not to one that may only
