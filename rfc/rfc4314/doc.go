@@ -79,7 +79,7 @@ type Need struct {
 //	MYRIGHTS             any of l r i k x a             Any
 //	APPEND               i; flags by FlagRights         i (s w t ?)
 //	COPY                 i on the target; r on the source
-//	MOVE (RFC 6851)      i on the target; r and e on the source
+//	MOVE (RFC 6851)      i on the target; r, t and e on the source
 //	EXPUNGE, UID EXPUNGE r and e                        e
 //	CLOSE                none; e to expunge             e ?
 //	FETCH                r; s to set \Seen              s ?
@@ -105,7 +105,10 @@ func Needs(command string) Need {
 	case "COPY":
 		return Need{Selected: Read, Target: Insert, Optional: Seen | Write | DeleteMsgs}
 	case "MOVE":
-		return Need{Selected: Read | Expunge, Target: Insert, Optional: Seen | Write | DeleteMsgs}
+		// RFC 6851 §4.2: the union of UID COPY's, UID STORE's (of
+		// \Deleted: "t") and UID EXPUNGE's rights, as a MOVE takes the
+		// messages out of the source as STORE \Deleted and EXPUNGE would.
+		return Need{Selected: Read | DeleteMsgs | Expunge, Target: Insert, Optional: Seen | Write | DeleteMsgs}
 	case "EXPUNGE":
 		return Need{Selected: Read | Expunge}
 	case "CLOSE":

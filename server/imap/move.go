@@ -32,11 +32,12 @@ func (c *conn) uidMove(tag string, dec *rfc3501.Decoder) error {
 // tagged OK. The arguments are checked as COPY's are (copyArgs: TRYCREATE,
 // EXPUNGEISSUED), and a mailbox selected with EXAMINE is refused, NO
 // [CANNOT], as its messages cannot be expunged (§4.2: MOVE needs the rights
-// of UID EXPUNGE; the engine checks "r" and "e" on the selected mailbox and
-// copyArgs "i" on the target, rfc4314.Needs, and the copies keep only the
-// flags the rights on the target cover, as COPY's). No quota is checked
-// within an account: a move takes no more room (§4.1); a move into another
-// account's mailbox is checked against that account's quota.
+// of UID STORE \Deleted and UID EXPUNGE; the engine checks "r", "t" and "e"
+// on the selected mailbox and copyArgs "i" on the target, rfc4314.Needs,
+// and the copies keep only the flags the rights on the target cover, as
+// COPY's). No quota is checked within an account: a move takes no more room
+// (§4.1); a move into another account's mailbox is checked against that
+// account's quota.
 //
 // A message that another session expunges or moves while this MOVE runs is
 // not moved by it: the others are, the COPYUID names only those, and the
