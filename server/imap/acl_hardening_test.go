@@ -147,3 +147,40 @@ func TestAppendQuotaHeldLiterals(t *testing.T) {
 		t.Errorf("INBOX holds %d messages, want 1", n)
 	}
 }
+
+// TestCreateSpecialUseInOtherAccount: a user who may create folders in
+// another user's mailbox ("k", and "r" inherited by the new folder) cannot
+// make one of them the owner's \Sent or \Drafts (RFC 6154 §3 USE), where the
+// owner's client would then keep mail he could read.
+func TestCreateSpecialUseInOtherAccount(t *testing.T) {
+	e := newEnv(t, insecureAuth, func(cfg *Config) { cfg.SharedAccount = "shared"; cfg.SharedPrefix = "Shared/" })
+	if err := e.account("alice").CreateMailbox("Team"); err != nil {
+		t.Fatal(err)
+	}
+	e.grant("alice", "Team", "bob", "lrk")
+	if err := e.account("shared").CreateMailbox("Pub"); err != nil {
+		t.Fatal(err)
+	}
+	e.grant("shared", "Pub", "bob", "lrk")
+	bob := e.login("bob", bobPassword)
+	for _, name := range []string{"Other Users/alice/Team/Sent", "Shared/Pub/Sent"} {
+		if got := status(bob.cmd(`C1 CREATE "` + name + `" (USE (\Sent))`)); got != "NO [NOPERM]" {
+			t.Errorf("CREATE %s with USE: %s, want NO [NOPERM]", name, got)
+		}
+		if got := status(bob.cmd(`C2 CREATE "` + name + `"`)); got != "OK" {
+			t.Errorf("CREATE %s without USE: %s, want OK", name, got)
+		}
+	}
+	infos, err := e.account("alice").Mailboxes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, info := range infos {
+		if info.Name == "Team/Sent" && len(info.SpecialUse) > 0 {
+			t.Errorf("Team/Sent has the special use %v", info.SpecialUse)
+		}
+	}
+	if got := status(bob.cmd(`C3 CREATE "Mine" (USE (\Sent))`)); got != "OK" {
+		t.Errorf("CREATE of bob's own mailbox with USE: %s, want OK", got)
+	}
+}

@@ -160,6 +160,13 @@ func (c *conn) create(tag string, dec *rfc3501.Decoder) error {
 	if ref.owner == c.user && c.underNamespace(name) {
 		return no(imap.ResponseCodeCannot, "names under %s belong to other namespaces", name)
 	}
+	if len(uses) > 0 && ref.owner != c.user {
+		// A special use tells the owner's clients where to keep drafts
+		// and sent mail: a user who may only create a folder in another
+		// account (RFC 4314 "k") must not make it the owner's \Sent, which
+		// the folder's inherited ACL might let him read.
+		return no(imap.ResponseCodeNoPerm, "only the owner may give a mailbox a special use")
+	}
 	canon := make([]string, len(uses))
 	for i, u := range uses {
 		a, ok := rfc6154.Canonical(u)
