@@ -34,6 +34,13 @@ var loftProtocols = []string{"lmtp", "imap", "imaps", "pop3", "pop3s", "managesi
 // when the test ends; the server's output is logged if the test failed.
 func serveLoft(t *testing.T, protos ...string) *loftProcess {
 	t.Helper()
+	return startLoftConfig(t, "", protos...)
+}
+
+// startLoftConfig is startLoft with more configuration: extra is TOML
+// appended to the configuration file (tables other than the listeners').
+func startLoftConfig(t *testing.T, extra string, protos ...string) *loftProcess {
+	t.Helper()
 	dir := t.TempDir()
 	p := &loftProcess{Loft: buildLoft(t), Dir: dir, Config: filepath.Join(dir, "loft.toml"),
 		Addr: map[string]string{}, CertFile: filepath.Join(dir, "var", "tls", "cert.pem"), logs: &syncBuffer{}}
@@ -50,6 +57,7 @@ func serveLoft(t *testing.T, protos ...string) *loftProcess {
 		}
 		fmt.Fprintf(&conf, "\n[%s]\nlisten = [%s]\n", proto, listen)
 	}
+	conf.WriteString("\n" + extra)
 	if len(p.Addr) != len(protos) {
 		t.Fatalf("serveLoft: unknown protocol among %q", protos)
 	}

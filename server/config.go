@@ -17,6 +17,7 @@ import (
 
 	"github.com/loftmail/loft/rfc/rfc3848"
 	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/server/sieve"
 	"github.com/loftmail/loft/store"
 )
 
@@ -55,6 +56,7 @@ type Config struct {
 	Mailboxes   MailboxesConfig `toml:"mailboxes"`
 	Directory   DirectoryConfig `toml:"directory"`
 	Quota       QuotaConfig     `toml:"quota"`
+	Sieve       SieveConfig     `toml:"sieve"`
 
 	// Now, if set, is the clock of the time-dependent IMAP search keys
 	// (RFC 5032 OLDER and YOUNGER): tests set it. Nil: time.Now. It is not
@@ -264,6 +266,80 @@ type StoreConfig struct {
 	// notifications are not available (NFS): integer seconds or a duration
 	// string. Default "2s".
 	PollInterval Duration `toml:"poll_interval"`
+}
+
+// The values of SieveConfig.ErrorReport.
+const (
+	SieveReportNone  = "none"  // failures are only logged
+	SieveReportInbox = "inbox" // and a short notice is appended to the user's INBOX
+)
+
+// SieveConfig configures Sieve filtering at delivery (RFC 5228; server/sieve).
+type SieveConfig struct {
+	// Enabled runs the global script and each user's active script on
+	// every message delivered over LMTP. When false, mail goes to the
+	// INBOX unfiltered. Default true.
+	Enabled bool `toml:"enabled"`
+	// GlobalScript is the path of a script run before every user's own;
+	// its explicit actions always apply, and its implicit keep hands the
+	// message to the user's script (server/sieve). It must exist and
+	// compile when the server starts; it is read again at each delivery.
+	// Default none.
+	GlobalScript string `toml:"global_script"`
+	// GlobalDir holds the scripts that `include :global "name"` loads, as
+	// files name.sieve (RFC 6609). Default none.
+	GlobalDir string `toml:"global_dir"`
+	// Extensions are the capability names scripts may require, as
+	// ManageSieve announces them. Default: every extension Loft
+	// implements.
+	Extensions []string `toml:"extensions"`
+	// Relay is the "host:port" of the SMTP server through which redirect,
+	// vacation and rejection messages leave (usually the MTA). Empty:
+	// such actions fail and the message is kept in INBOX. Default none.
+	Relay string `toml:"relay"`
+	// RelayTimeout bounds one message sent to the relay. Default "2m".
+	RelayTimeout Duration `toml:"relay_timeout"`
+	// MaxRedirects is the most redirects one script run may take (RFC 5228
+	// §4.2). Default 8.
+	MaxRedirects int `toml:"max_redirects"`
+	// MaxActions is the most actions one script run may take (RFC 5228
+	// §2.10.4). Default 64.
+	MaxActions int `toml:"max_actions"`
+	// MaxNesting is the deepest nesting of blocks and tests (RFC 5228
+	// §2.10.7 asks for at least 15). Default 32.
+	MaxNesting int `toml:"max_nesting"`
+	// MaxIncludeDepth is how deeply include may nest (RFC 6609 §3.2).
+	// Default 8.
+	MaxIncludeDepth int `toml:"max_include_depth"`
+	// SubaddressSeparator separates user and detail for the subaddress
+	// extension (RFC 5233). It must be one of the characters of
+	// lmtp.detail_separator, so that Sieve sees the same detail as LMTP;
+	// "" means the first of them ("+" if details are disabled). Default "".
+	SubaddressSeparator string `toml:"subaddress_separator"`
+	// VacationMinimum and VacationMaximum bound the period in which
+	// vacation answers a sender once (RFC 5230 §4.1, RFC 6131 §2: the
+	// minimum above zero, the maximum above 7 days); a script that gives
+	// no period gets 7 days, so bounded. Defaults "24h", "2160h" (90 days).
+	VacationMinimum Duration `toml:"vacation_minimum"`
+	VacationMaximum Duration `toml:"vacation_maximum"`
+	// ErrorReport says how a user learns that their script failed (the
+	// message is always kept in INBOX and the failure logged): "none", or
+	// "inbox" for a short notice appended to INBOX. Default "inbox".
+	ErrorReport string `toml:"error_report"`
+	// CacheSize is how many compiled scripts are kept. Default 1000.
+	CacheSize int `toml:"cache_size"`
+}
+
+// Separator returns the subaddress separator Sieve uses: the configured
+// one, or the first character of detailSeparator, or "+".
+func (c SieveConfig) Separator(detailSeparator string) string {
+	switch {
+	case c.SubaddressSeparator != "":
+		return c.SubaddressSeparator
+	case detailSeparator != "":
+		return detailSeparator[:1]
+	}
+	return "+"
 }
 
 // MailboxesConfig names the mailboxes that every new account gets besides
@@ -504,6 +580,18 @@ func defaultConfig(osHostname func() (string, error)) *Config {
 		Store:       StoreConfig{PollInterval: Duration(2 * time.Second)},
 		Mailboxes:   MailboxesConfig{Drafts: "Drafts", Sent: "Sent", Trash: "Trash", Junk: "Junk", Archive: "Archive"},
 		Directory:   DirectoryConfig{Backend: "file", LDAP: defaultLDAPConfig()},
+		Sieve: SieveConfig{
+			Enabled:         true,
+			RelayTimeout:    Duration(2 * time.Minute),
+			MaxRedirects:    8,
+			MaxActions:      64,
+			MaxNesting:      32,
+			MaxIncludeDepth: 8,
+			VacationMinimum: Duration(24 * time.Hour),
+			VacationMaximum: Duration(90 * 24 * time.Hour),
+			ErrorReport:     SieveReportInbox,
+			CacheSize:       1000,
+		},
 	}
 }
 
@@ -749,7 +837,56 @@ func (c *Config) Validate() error {
 		bad("directory.backend", "%q is not one of file, ldap", c.Directory.Backend)
 	}
 
+	c.Sieve.validate(c.LMTP.DetailSeparator, bad)
+
 	return errors.Join(errs...)
+}
+
+// validate checks the [sieve] section; detailSeparator is
+// lmtp.detail_separator.
+func (c SieveConfig) validate(detailSeparator string, bad func(key, format string, args ...any)) {
+	if c.Relay != "" {
+		if _, _, err := net.SplitHostPort(c.Relay); err != nil {
+			bad("sieve.relay", "%q: want host:port", c.Relay)
+		}
+	}
+	if _, err := sieve.New(sieve.Config{Extensions: c.Extensions}); err != nil && c.Extensions != nil {
+		bad("sieve.extensions", "%v", err)
+	}
+	if c.RelayTimeout <= 0 {
+		bad("sieve.relay_timeout", "must be positive")
+	}
+	for _, l := range []struct {
+		key      string
+		v, least int
+	}{
+		{"sieve.max_redirects", c.MaxRedirects, 1},
+		{"sieve.max_actions", c.MaxActions, 1},
+		{"sieve.max_nesting", c.MaxNesting, 15}, // RFC 5228 §2.10.7
+		{"sieve.max_include_depth", c.MaxIncludeDepth, 1},
+		{"sieve.cache_size", c.CacheSize, 1},
+	} {
+		if l.v < l.least {
+			bad(l.key, "must be at least %d, got %d", l.least, l.v)
+		}
+	}
+	if s := c.SubaddressSeparator; s != "" {
+		if len(s) != 1 || (detailSeparator != "" && !strings.Contains(detailSeparator, s)) {
+			bad("sieve.subaddress_separator", "%q must be one character of lmtp.detail_separator %q", s, detailSeparator)
+		}
+	}
+	const week = Duration(7 * 24 * time.Hour)
+	switch {
+	case c.VacationMinimum <= 0:
+		bad("sieve.vacation_minimum", "must be positive (RFC 5230 §4.1)")
+	case c.VacationMaximum <= week:
+		bad("sieve.vacation_maximum", "must be above 7 days (RFC 5230 §4.1)")
+	case c.VacationMinimum > c.VacationMaximum:
+		bad("sieve.vacation_minimum", "is above sieve.vacation_maximum")
+	}
+	if c.ErrorReport != SieveReportNone && c.ErrorReport != SieveReportInbox {
+		bad("sieve.error_report", "%q is not one of none, inbox", c.ErrorReport)
+	}
 }
 
 // isDotLevel reports whether a mailbox name has a level "." or "..", which

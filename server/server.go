@@ -16,6 +16,7 @@ import (
 	"github.com/loftmail/loft/server/lmtp"
 	"github.com/loftmail/loft/server/managesieve"
 	"github.com/loftmail/loft/server/pop3"
+	"github.com/loftmail/loft/server/sieve"
 	"github.com/loftmail/loft/store"
 )
 
@@ -36,6 +37,9 @@ type Server struct {
 	pop3      *pop3.Server
 	lmtp      *lmtp.Server
 	sieve     *managesieve.Server
+	// engine runs Sieve at delivery and checks scripts for ManageSieve;
+	// LMTP uses it only when sieve.enabled is true.
+	engine *sieve.Engine
 
 	mu        sync.Mutex
 	started   bool // Start was called
@@ -140,7 +144,18 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		MaxConnectionsPerIP: lim.MaxConnectionsPerIP,
 		AuthFailureDelay:    authFailureDelay(cfg.Auth.FailureDelay),
 	})
+	s.engine, err = newSieve(cfg, dir, logger.With("component", "sieve"))
+	if err != nil {
+		dir.Close()
+		st.Close()
+		return nil, err
+	}
+	var filter lmtp.Filter
+	if cfg.Sieve.Enabled {
+		filter = s.engine
+	}
 	s.lmtp = lmtp.New(lmtp.Config{
+		Filter:               filter,
 		Store:                st,
 		Directory:            dir,
 		Hostname:             cfg.Hostname,
@@ -162,15 +177,14 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		MaxConnections:       lim.MaxConnections,
 		MaxConnectionsPerIP:  lim.MaxConnectionsPerIP,
 	})
-	checker := NewSieveChecker(cfg)
 	s.sieve = managesieve.New(managesieve.Config{
 		Store:               st,
 		Directory:           dir,
-		Checker:             checker,
+		Checker:             s.engine,
 		TLSConfig:           tlsConfig,
 		AllowInsecureAuth:   plaintextPolicy(cfg.Auth.Plaintext),
 		Implementation:      implementation,
-		MaxRedirects:        checker.maxRedirects(),
+		MaxRedirects:        cfg.Sieve.MaxRedirects,
 		MaxScriptSize:       int64(lim.MaxScriptSize),
 		MaxScripts:          lim.MaxScripts,
 		MaxLineLength:       lim.MaxLineLength,
@@ -181,6 +195,69 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		AuthFailureDelay:    authFailureDelay(cfg.Auth.FailureDelay),
 	})
 	return s, nil
+}
+
+// newSieve builds the Sieve engine from the [sieve] section and
+// limits.max_script_size: the one place where the extension list and the
+// limits are configured, for delivery and for ManageSieve's checks alike.
+//
+// The directory is asked first for scripts (the LDAP directory keeps a
+// global script in its settings entry and a personal one per account);
+// the global script file and the store's active script apply where it
+// keeps none. dir may be nil (script checks only).
+func newSieve(cfg *Config, dir directory.Directory, logger *slog.Logger) (*sieve.Engine, error) {
+	sc := cfg.Sieve
+	var scripts sieve.ScriptSource
+	if dir != nil {
+		scripts = sieve.DirectorySource(dir, sc.GlobalScript)
+	}
+	e, err := sieve.New(sieve.Config{
+		Extensions:          sc.Extensions,
+		GlobalScript:        sc.GlobalScript,
+		GlobalDir:           sc.GlobalDir,
+		Scripts:             scripts,
+		Relay:               sieve.RelayConfig{Addr: sc.Relay, Hostname: cfg.Hostname, Timeout: sc.RelayTimeout.Duration()},
+		Hostname:            cfg.Hostname,
+		MaxScriptSize:       int(cfg.Limits.MaxScriptSize),
+		MaxNesting:          sc.MaxNesting,
+		MaxRedirects:        sc.MaxRedirects,
+		MaxActions:          sc.MaxActions,
+		MaxIncludeDepth:     sc.MaxIncludeDepth,
+		SubaddressSeparator: sc.Separator(cfg.LMTP.DetailSeparator),
+		VacationMinimum:     sc.VacationMinimum.Duration(),
+		VacationMaximum:     sc.VacationMaximum.Duration(),
+		ErrorReport:         sc.ErrorReport,
+		CacheSize:           sc.CacheSize,
+		Logger:              logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sieve: %w", err)
+	}
+	// A global script that is missing or does not compile would fail
+	// every delivery (each kept in INBOX): refuse to start instead.
+	if sc.GlobalScript != "" {
+		src, err := os.ReadFile(sc.GlobalScript)
+		if err == nil {
+			err = e.Check(src)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sieve.global_script: %w", err)
+		}
+	}
+	if sc.GlobalDir != "" {
+		if fi, err := os.Stat(sc.GlobalDir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("sieve.global_dir: %s is not a directory", sc.GlobalDir)
+		}
+	}
+	return e, nil
+}
+
+// NewSieveChecker returns the Sieve engine of the configuration, for
+// checking scripts outside a running server (`loft adm sieve put`) with
+// the same extensions and limits as delivery and ManageSieve. It runs no
+// script and sends no mail. Errors: a [sieve] section the engine refuses.
+func NewSieveChecker(cfg *Config) (*sieve.Engine, error) {
+	return newSieve(cfg, nil, slog.New(slog.DiscardHandler))
 }
 
 // OpenDirectory opens the directory the configuration selects: the file

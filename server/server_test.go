@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -319,6 +320,25 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 	cfg.TLS = TLSConfig{CertFile: filepath.Join(cfg.DataDir, "absent.pem"), KeyFile: filepath.Join(cfg.DataDir, "absent.key")}
 	if _, err := New(cfg, nil); err == nil || !strings.Contains(err.Error(), "tls.cert_file") {
 		t.Errorf("New = %v, want an error naming tls.cert_file", err)
+	}
+	// A global Sieve script that is missing or does not compile would
+	// fail every delivery: the server does not start.
+	for _, content := range []string{"", "fileinto \"x\";"} {
+		cfg = testConfig(t)
+		cfg.Sieve.GlobalScript = filepath.Join(cfg.DataDir, "global.sieve")
+		if content != "" {
+			if err := os.WriteFile(cfg.Sieve.GlobalScript, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := New(cfg, nil); err == nil || !strings.Contains(err.Error(), "sieve.global_script") {
+			t.Errorf("global script %q: New = %v, want an error naming sieve.global_script", content, err)
+		}
+	}
+	cfg = testConfig(t)
+	cfg.Sieve.GlobalDir = filepath.Join(cfg.DataDir, "absent")
+	if _, err := New(cfg, nil); err == nil || !strings.Contains(err.Error(), "sieve.global_dir") {
+		t.Errorf("New = %v, want an error naming sieve.global_dir", err)
 	}
 }
 
@@ -770,5 +790,62 @@ func TestShutdownDeadline(t *testing.T) {
 	}
 	if n := countMessages(t, cfg, "alice", "secret"); n != 0 {
 		t.Errorf("alice has %d messages, want 0: the delivery never sent its data", n)
+	}
+}
+
+// TestSieveConfigWired: the [sieve] section's extensions and redirect
+// limit are what ManageSieve announces (RFC 5804 §1.7), since one engine
+// checks scripts and runs them.
+func TestSieveConfigWired(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Sieve.Extensions = []string{"fileinto", "vacation"}
+	cfg.Sieve.MaxRedirects = 3
+	srv, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	c := dialLine(t, addrOf(t, srv, "managesieve"), nil)
+	var caps []string
+	for {
+		line := c.readLine()
+		if strings.HasPrefix(line, "OK") {
+			break
+		}
+		caps = append(caps, line)
+	}
+	for _, want := range []string{`"SIEVE" "fileinto vacation"`, `"MAXREDIRECTS" "3"`} {
+		if !slices.Contains(caps, want) {
+			t.Errorf("ManageSieve capabilities %q lack %s", caps, want)
+		}
+	}
+}
+
+// TestSieveEnabledWired: with sieve.enabled, LMTP deliveries go through
+// the global script; with it false, straight to INBOX.
+func TestSieveEnabledWired(t *testing.T) {
+	for _, enabled := range []bool{true, false} {
+		t.Run(fmt.Sprintf("enabled=%v", enabled), func(t *testing.T) {
+			cfg := testConfig(t)
+			cfg.Sieve.Enabled = enabled
+			cfg.Sieve.GlobalScript = filepath.Join(cfg.DataDir, "global.sieve")
+			if err := os.WriteFile(cfg.Sieve.GlobalScript, []byte(`require "ereject"; ereject "filtered";`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			addUser(t, cfg, "alice", "secret", "alice@example.org")
+			srv := startServer(t, cfg)
+			statuses := deliver(t, addrOf(t, srv, "lmtp"), "bob@example.org", []string{"alice@example.org"},
+				"Subject: x\r\n\r\nx\r\n")
+			want := 250
+			if enabled {
+				want = 550 // RFC 5429 §2.1.1
+			}
+			if got := statuses["alice@example.org"]; got != want {
+				t.Errorf("LMTP status %d, want %d", got, want)
+			}
+		})
 	}
 }

@@ -178,6 +178,55 @@ func BenchmarkSnapshot100k(b *testing.B) {
 	})
 }
 
+// BenchmarkMoveTo measures durable moves of 4 KiB messages between two
+// mailboxes, one message per call and sixteen per call (an IMAP MOVE of a
+// set). The messages are delivered beforehand without fsync.
+func BenchmarkMoveTo(b *testing.B) {
+	for _, per := range []int{1, 16} {
+		b.Run(fmt.Sprintf("%dpercall", per), func(b *testing.B) {
+			root := b.TempDir()
+			setup, err := Open(root, Options{NoSync: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := setup.CreateAccount("bench"); err != nil {
+				b.Fatal(err)
+			}
+			a, _ := setup.Account("bench")
+			if err := a.CreateMailbox("Dst"); err != nil {
+				b.Fatal(err)
+			}
+			inbox := mustMailbox(b, a, "INBOX")
+			body := string(testMessage("bench@move", 4<<10, 1))
+			n := b.N * per
+			for i := 0; i < n; i++ {
+				mustAppend(b, inbox, body)
+			}
+			setup.Close()
+			s, err := Open(root, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			a, _ = s.Account("bench")
+			src, dst := mustMailbox(b, a, "INBOX"), mustMailbox(b, a, "Dst")
+			mustSnapshot(b, src)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				uids := make([]uint32, per)
+				for j := range uids {
+					uids[j] = uint32(i*per + j + 1)
+				}
+				res, err := src.MoveTo(dst, uids)
+				if err != nil || len(res.SrcUIDs) != per {
+					b.Fatalf("MoveTo: %+v, %v", res, err)
+				}
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
+}
+
 // BenchmarkMailboxes measures listing an account of 200 mailboxes (IMAP
 // LIST's source): one directory listing per level, and per mailbox one
 // read of its box file and one open of its special-use file (FORMAT.md,

@@ -29,6 +29,7 @@ const (
 	ProblemBadSieve       = "bad-sieve"          // a sieve/ file whose header does not parse or match its name
 	ProblemDanglingActive = "dangling-active"    // sieve/active names a script that does not exist
 	ProblemBadSpecialUse  = "bad-special-use"    // a special-use file that does not parse
+	ProblemMove           = "interrupted-move"   // a moved message still in its source mailbox
 )
 
 // Problem is one finding of Account.Check.
@@ -59,12 +60,14 @@ func (r CheckReport) Clean() bool { return len(r.Problems) == 0 }
 // fixes those leftovers (and removes bad snapshots); damage to records or
 // box files is reported, never guessed at. Leftovers younger than an hour
 // belong to operations that may still be running and are left alone.
-// Check may run while the account is in use.
+// With repair it also completes moves that a crash interrupted between the
+// copy and the expunge of the source (FORMAT.md, "Move"), and only where
+// that cannot lose a message. Check may run while the account is in use.
 func (a *Account) Check(repair bool) (CheckReport, error) {
 	if err := a.s.checkOpen(); err != nil {
 		return CheckReport{}, err
 	}
-	c := &checker{a: a, repair: repair, cutoff: time.Now().Add(-a.s.grace)}
+	c := &checker{a: a, repair: repair, cutoff: time.Now().Add(-a.s.grace), boxes: map[string]checkedBox{}}
 	if err := c.run(); err != nil {
 		return c.report, err
 	}
@@ -76,6 +79,23 @@ type checker struct {
 	repair bool
 	cutoff time.Time
 	report CheckReport
+	boxes  map[string]checkedBox // GUID -> its replayed state
+	moved  []movedCopy           // present copies made by a move
+}
+
+// checkedBox is a mailbox as checkBox replayed it.
+type checkedBox struct {
+	uidValidity uint32
+	snap        *Snapshot
+}
+
+// movedCopy is a message that a move made: its mailbox, UID, record, and
+// the source message that its record names.
+type movedCopy struct {
+	guid string
+	uid  uint32
+	path string
+	from moveOrigin
 }
 
 func (c *checker) add(kind, path, detail string, repaired bool) {
@@ -170,7 +190,66 @@ func (c *checker) run() error {
 	for guid, box := range named {
 		c.add(ProblemMissingData, box, "names GUID "+guid+" which has no data", false)
 	}
+	if err := c.rollForward(); err != nil {
+		return err
+	}
 	return c.checkSieve()
+}
+
+// rollForward completes the moves that a crash interrupted between the
+// copy and the expunge of the source (FORMAT.md, "Move": "What check
+// does"). For each copy whose record names a source message that is still
+// present, unchanged since the copy, in the mailbox with that GUID and
+// UIDVALIDITY, and whose record is older than the grace (a younger one may
+// belong to a move that is still running): a C record in the destination
+// settles, by its place in that log, whether the copy was still present
+// (then the move is complete and an X record removes the source message)
+// or a client had expunged it first (then the source message is kept).
+// Everything else is left as it is: at worst a duplicate, never a loss.
+func (c *checker) rollForward() error {
+	for _, mc := range c.moved {
+		dst, src := c.boxes[mc.guid], c.boxes[mc.from.guid]
+		if dst.snap == nil || src.snap == nil || src.uidValidity != mc.from.uidValidity {
+			continue // the source mailbox is gone: nothing to complete
+		}
+		if _, ok := dst.snap.Lookup(mc.uid); !ok {
+			continue // the copy was expunged: the source message stays
+		}
+		msg, ok := src.snap.Lookup(mc.from.uid)
+		if !ok || !c.old(mc.path) {
+			continue // moved (or expunged) already, or perhaps still moving
+		}
+		srcPath := c.a.path("boxes", mc.from.guid)
+		what := fmt.Sprintf("UID %d is a copy of UID %d of %s, which is still there", mc.uid, mc.from.uid, mc.from.guid)
+		if msg.ModSeq != mc.from.modSeq {
+			c.add(ProblemMove, mc.path, what+", changed since the copy: both kept", false)
+			continue
+		}
+		if !c.repair {
+			c.add(ProblemMove, mc.path, what, false)
+			continue
+		}
+		tmp := c.a.path("tmp")
+		dstSt := c.a.s.state(c.a.path("boxes", mc.guid), mc.guid, dst.uidValidity, tmp)
+		_, ar, err := dstSt.writeRecord(&record{nonce: newNonce(), kind: kindCommit, uids: []uidRange{{mc.uid, mc.uid}}})
+		if err != nil {
+			c.add(ProblemMove, mc.path, what+": "+err.Error(), false)
+			continue
+		}
+		if len(ar.present) == 0 {
+			c.add(ProblemMove, mc.path, what+"; the copy was expunged first: source kept", true)
+			continue
+		}
+		srcSt := c.a.s.state(srcPath, mc.from.guid, src.uidValidity, tmp)
+		_, ar, err = srcSt.writeRecord(&record{nonce: newNonce(), kind: kindExpunge, uids: []uidRange{{mc.from.uid, mc.from.uid}}})
+		if err != nil {
+			c.add(ProblemMove, mc.path, what+": "+err.Error(), false)
+			continue
+		}
+		(&Mailbox{a: c.a, st: srcSt}).freeOctets(ar.removed)
+		c.add(ProblemMove, mc.path, what+"; move completed", true)
+	}
+	return nil
 }
 
 // walk checks the levels below dir; it reports whether dir has a box file
@@ -251,21 +330,30 @@ func (c *checker) checkBox(guid, boxPath string) error {
 	}
 	st := newBoxState(c.a.s, c.a.path("boxes", guid), guid, b.uidValidity, c.a.path("tmp"))
 	st.loaded = true
-	// Names in log/.
-	ents, err := os.ReadDir(st.logDir)
+	// Names in log/: how many records, the highest; report strays.
+	names := func(report bool) (int, uint64, error) {
+		ents, err := os.ReadDir(st.logDir)
+		if err != nil {
+			return 0, 0, err
+		}
+		var highest uint64
+		count := 0
+		for _, e := range ents {
+			k, err := parseCanonicalUint([]byte(e.Name()), 64)
+			if err != nil || k == 0 {
+				if report {
+					c.add(ProblemStray, filepath.Join(st.logDir, e.Name()), "not a record name", false)
+				}
+				continue
+			}
+			count++
+			highest = max(highest, k)
+		}
+		return count, highest, nil
+	}
+	count, highest, err := names(true)
 	if err != nil {
 		return err
-	}
-	var highest uint64
-	count := 0
-	for _, e := range ents {
-		k, err := parseCanonicalUint([]byte(e.Name()), 64)
-		if err != nil || k == 0 {
-			c.add(ProblemStray, filepath.Join(st.logDir, e.Name()), "not a record name", false)
-			continue
-		}
-		count++
-		highest = max(highest, k)
 	}
 	snaps := map[uint64]bool{}
 	for _, k := range listSnapshots(st.snapDir) {
@@ -293,45 +381,69 @@ func (c *checker) checkBox(guid, boxPath string) error {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for {
-		k := st.h + 1
-		p := st.recordPath(k)
-		f, rec, off, err := readRecord(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			break
-		}
-		if err != nil {
-			c.add(ProblemBadRecord, p, err.Error(), false)
-			return nil // the state after it is unknowable
-		}
-		if rec.kind == kindAppend || rec.kind == kindStub {
-			want := off
-			if rec.kind == kindAppend {
-				want += rec.size
+	// replay applies the records after h; false: a bad record stopped it,
+	// and the state after it is unknowable.
+	replay := func() bool {
+		for {
+			k := st.h + 1
+			p := st.recordPath(k)
+			f, rec, off, err := readRecord(p)
+			if errors.Is(err, fs.ErrNotExist) {
+				return true
 			}
-			if fi, err := f.Stat(); err == nil && fi.Size() != want {
-				c.add(ProblemSizeMismatch, p, fmt.Sprintf("%d octets, expected %d", fi.Size(), want), false)
+			if err != nil {
+				c.add(ProblemBadRecord, p, err.Error(), false)
+				return false
 			}
-		}
-		f.Close()
-		if _, err := st.applyLocked(k, rec); err != nil {
-			c.add(ProblemBadRecord, p, err.Error(), false)
-			return nil
-		}
-		c.report.Records++
-		if snaps[k] {
-			checkSnap(k)
-			delete(snaps, k)
+			if rec.kind == kindAppend || rec.kind == kindStub {
+				want := off
+				if rec.kind == kindAppend {
+					want += rec.size
+				}
+				if fi, err := f.Stat(); err == nil && fi.Size() != want {
+					c.add(ProblemSizeMismatch, p, fmt.Sprintf("%d octets, expected %d", fi.Size(), want), false)
+				}
+			}
+			f.Close()
+			ar, err := st.applyLocked(k, rec)
+			if err != nil {
+				c.add(ProblemBadRecord, p, err.Error(), false)
+				return false
+			}
+			if rec.kind == kindAppend && rec.from != nil {
+				c.moved = append(c.moved, movedCopy{guid: guid, uid: ar.uid, path: p, from: *rec.from})
+			}
+			c.report.Records++
+			if snaps[k] {
+				checkSnap(k)
+				delete(snaps, k)
+			}
 		}
 	}
+	if !replay() {
+		return nil
+	}
 	if uint64(count) != st.h || highest != st.h {
-		c.add(ProblemLogGap, st.logDir, fmt.Sprintf("records 1..%d readable, %d present, highest %d", st.h, count, highest), false)
+		// The log may have grown while Check ran. List it again and
+		// read on: by density, every name that list holds is then at
+		// most h, and they are 1..highest, unless a record is missing.
+		count, highest, err = names(false)
+		if err != nil {
+			return err
+		}
+		if highest > st.h && !replay() {
+			return nil
+		}
+		if uint64(count) != highest || highest > st.h {
+			c.add(ProblemLogGap, st.logDir, fmt.Sprintf("records 1..%d readable, %d present, highest %d", st.h, count, highest), false)
+		}
 	}
 	for k := range snaps {
 		c.add(ProblemBadSnapshot, filepath.Join(st.snapDir, strconv.FormatUint(k, 10)), "beyond the log", c.repair && os.Remove(filepath.Join(st.snapDir, strconv.FormatUint(k, 10))) == nil)
 	}
 	// Expunged messages whose octets are still there.
 	snap := st.publishLocked()
+	c.boxes[guid] = checkedBox{uidValidity: st.uidValidity, snap: snap}
 	live := 0
 	for uid := uint32(1); int(uid) <= len(st.recs); uid++ {
 		if live < len(snap.Messages) && snap.Messages[live].UID == uid {

@@ -13,10 +13,12 @@ import (
 	"time"
 )
 
-// TestCrash kills a delivering process with SIGKILL at random moments, many
-// times, and checks after each kill that no acknowledged delivery is lost,
-// no partial message is visible and UIDs keep growing; at the end, that
-// Check repairs what the kills left and then finds the account clean.
+// TestCrash kills a delivering and moving process with SIGKILL at random
+// moments, many times, and checks after each kill that no acknowledged
+// delivery is lost, no partial message is visible, UIDs keep growing and an
+// interrupted move left its message in at least one mailbox; then that
+// Check(true) completes every interrupted move, leaving each moved message
+// in exactly one mailbox; at the end, that the account is clean.
 func TestCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process crash test")
@@ -47,7 +49,7 @@ func TestCrash(t *testing.T) {
 	interrupted := map[string]bool{}
 	moveInterrupted := map[string]bool{}
 	maxUID := map[string]uint32{}
-	repaired := 0
+	repaired, completed := 0, 0
 	for round := 0; round < rounds; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 		cmd.Env = append(os.Environ(), "LOFT_CRASH_ROOT="+root, "LOFT_CRASH_ROUND="+strconv.Itoa(round))
@@ -63,8 +65,12 @@ func TestCrash(t *testing.T) {
 		// Kill after a random number of acknowledgements, or after a
 		// random short time; either way at an arbitrary point of the
 		// child's work.
-		killAfter := -1
-		if round%2 == 0 {
+		// Every fourth round is killed while it moves: at an intent line,
+		// so that SIGKILL lands somewhere in that burst of moves.
+		killAfter, killAtMove := -1, -1
+		if round%4 == 2 {
+			killAtMove = 1 + rng.IntN(3)
+		} else if round%2 == 0 {
 			killAfter = 1 + rng.IntN(40)
 		} else {
 			d := time.Duration(rng.IntN(300)) * time.Millisecond
@@ -73,13 +79,18 @@ func TestCrash(t *testing.T) {
 		}
 		var lines [][]string
 		sc := bufio.NewScanner(stdout)
-		n := 0
+		n, moves := 0, 0
 		for sc.Scan() {
 			f := strings.Fields(sc.Text())
 			if len(f) == 0 || !strings.Contains("AXxMm", f[0]) || len(f[0]) != 1 {
 				continue // go test's own output
 			}
 			lines = append(lines, f)
+			if f[0] == "m" {
+				if moves++; moves == killAtMove {
+					cmd.Process.Kill()
+				}
+			}
 			if strings.Contains("AXM", f[0]) {
 				n++
 				if n == killAfter {
@@ -161,6 +172,51 @@ func TestCrash(t *testing.T) {
 			}
 		}
 		checkCounts(t, fmt.Sprintf("round %d", round), count, acked, expunged, interrupted, moveInterrupted)
+		// What an administrator does after a crash: Check(true). It
+		// completes an interrupted move, so that every moved message is
+		// then in exactly one mailbox; an interrupted expunge has
+		// happened or not. Both are then settled, and later rounds hold
+		// them to the strict rule.
+		vs.grace = 0 // the child is dead: every leftover is abandoned
+		rep, err := va.Check(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range rep.Problems {
+			if !p.Repaired {
+				t.Errorf("round %d: Check(true) could not repair: %+v", round, p)
+			}
+			if p.Kind == ProblemMove {
+				completed++
+			}
+		}
+		count = map[string]int{}
+		for _, box := range []string{"INBOX", "Keep"} {
+			m := mustMailbox(t, va, box)
+			for _, msg := range mustSnapshot(t, m).Messages {
+				id, err := readTestMessage(m, msg.UID)
+				if err != nil {
+					t.Errorf("round %d, after Check: %s UID %d: %v", round, box, msg.UID, err)
+					continue
+				}
+				count[id]++
+			}
+		}
+		for id := range interrupted {
+			switch c := count[id]; {
+			case id == "": // a message whose delivery was never acknowledged
+			case expunged[id]:
+			case moveInterrupted[id] && c != 1:
+				t.Errorf("round %d, after Check: %s, whose move was interrupted, present %d times", round, id, c)
+			case c == 0:
+				expunged[id] = true // an interrupted expunge that happened
+			case c > 1:
+				t.Errorf("round %d, after Check: %s present %d times", round, id, c)
+			}
+			delete(interrupted, id)
+			delete(moveInterrupted, id)
+		}
+		checkCounts(t, fmt.Sprintf("round %d, after Check", round), count, acked, expunged, interrupted, moveInterrupted)
 		vs.Close()
 		if t.Failed() {
 			t.Fatalf("round %d failed; child stderr:\n%s", round, stderr.String())
@@ -203,7 +259,7 @@ func TestCrash(t *testing.T) {
 		}
 	}
 	checkCounts(t, "after repair", count, acked, expunged, interrupted, moveInterrupted)
-	t.Logf("%d rounds, %d acknowledged deliveries, %d leftovers repaired, %d records", rounds, len(acked), repaired, rep.Records)
+	t.Logf("%d rounds, %d acknowledged deliveries, %d interrupted moves completed by Check, %d leftovers repaired at the end, %d records", rounds, len(acked), completed, repaired, rep.Records)
 }
 
 // checkCounts checks how many times each acknowledged message is present:
@@ -262,7 +318,7 @@ func TestCrashChild(t *testing.T) {
 				t.Fatal(err)
 			}
 			fmt.Printf("A INBOX %d %s\n", msg.UID, id)
-		case r < 85:
+		case r < 82:
 			snap := mustSnapshot(t, inbox)
 			if len(snap.Messages) < 5 {
 				continue
@@ -274,17 +330,27 @@ func TestCrashChild(t *testing.T) {
 			}
 			fmt.Printf("X INBOX %d\n", uid)
 		case r < 92:
+			// A burst of moves: several messages, each its own copy and
+			// expunge, so that a kill can land between them.
 			snap := mustSnapshot(t, inbox)
 			if len(snap.Messages) < 5 {
 				continue
 			}
-			uid := snap.Messages[rng.IntN(len(snap.Messages))].UID
-			fmt.Printf("m INBOX %d\n", uid)
-			res, err := inbox.MoveTo(keep, []uint32{uid})
-			if err != nil {
-				t.Fatal(err)
+			var uids []uint32
+			for i := 1 + rng.IntN(5); i > 0; i-- {
+				uids = append(uids, snap.Messages[rng.IntN(len(snap.Messages))].UID)
 			}
-			fmt.Printf("M INBOX %d Keep %d\n", res.SrcUIDs[0], res.DstUIDs[0])
+			uids = uniqueSorted(uids)
+			for _, uid := range uids {
+				fmt.Printf("m INBOX %d\n", uid)
+			}
+			res, err := inbox.MoveTo(keep, uids)
+			if err != nil || len(res.SrcUIDs) != len(uids) {
+				t.Fatalf("MoveTo %v: %+v, %v", uids, res, err)
+			}
+			for i := range res.SrcUIDs {
+				fmt.Printf("M INBOX %d Keep %d\n", res.SrcUIDs[i], res.DstUIDs[i])
+			}
 		case r < 96:
 			snap := mustSnapshot(t, inbox)
 			if len(snap.Messages) > 0 {

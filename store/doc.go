@@ -15,6 +15,10 @@
 // and the argument for why each operation is safe under concurrency and
 // crashes are in FORMAT.md, next to this file.
 //
+// Beside the mailboxes, an account keeps its Sieve scripts and the memory
+// of the vacation responses it sent (ClaimVacation, SweepVacation: one
+// file per handle and sender, claimed by an exclusive link like a record).
+//
 // The store knows no protocol: no sequence numbers, response codes or
 // modified UTF-7. Its errors are ErrNotFound, ErrExists, ErrPermission,
 // ErrOverQuota, ErrExpunged, ErrTooBig, ErrActive and ErrInvalid (compare with

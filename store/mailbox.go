@@ -335,7 +335,7 @@ func (m *Mailbox) CopyToKeeping(dst *Mailbox, uids []uint32, keep func(flag stri
 		if keep != nil {
 			msg.Flags = slices.DeleteFunc(slices.Clone(msg.Flags), func(f string) bool { return !keep(f) })
 		}
-		k, dstUID, err := m.copyOne(dst, snap.recs[uid-1], msg)
+		k, dstUID, err := m.copyOne(dst, snap.recs[uid-1], msg, nil)
 		if errors.Is(err, ErrExpunged) {
 			continue
 		}
@@ -366,8 +366,9 @@ func (m *Mailbox) undoCopies(uids []uint32, cause error) error {
 }
 
 // copyOne links a copy of the message in source record k into dst; it is
-// not yet durable. ErrExpunged if the source record is already a stub.
-func (m *Mailbox) copyOne(dst *Mailbox, k uint64, msg Message) (uint64, uint32, error) {
+// not yet durable. ErrExpunged if the source record is already a stub. A
+// move gives from, the source message, which the copy's record names.
+func (m *Mailbox) copyOne(dst *Mailbox, k uint64, msg Message, from *moveOrigin) (uint64, uint32, error) {
 	f, rec, off, err := readRecord(m.st.recordPath(k))
 	if err != nil {
 		return 0, 0, err
@@ -381,7 +382,7 @@ func (m *Mailbox) copyOne(dst *Mailbox, k uint64, msg Message) (uint64, uint32, 
 		return 0, 0, notFoundIfGone(err)
 	}
 	defer n.close()
-	out := &record{nonce: newNonce(), kind: kindAppend, date: msg.InternalDate, size: rec.size, flags: msg.Flags}
+	out := &record{nonce: newNonce(), kind: kindAppend, date: msg.InternalDate, size: rec.size, flags: msg.Flags, from: from}
 	w := bufio.NewWriterSize(n.f, 64<<10)
 	w.Write(out.marshal())
 	if _, err := f.Seek(off, io.SeekStart); err != nil {
@@ -404,16 +405,21 @@ func (m *Mailbox) copyOne(dst *Mailbox, k uint64, msg Message) (uint64, uint32, 
 	return dk, res.uid, err
 }
 
-// MoveTo moves the messages uids to dst (RFC 6851): copies them, then
-// expunges them from m. Of two concurrent moves (or a move and an expunge)
-// of one message, the first expunge record wins: the loser removes its
-// copies again and leaves those UIDs out of its result, so a message ends
-// up moved once. A crash between the steps leaves the message in both
-// mailboxes, never in neither; so does a failure of the expunge step (its
-// record may exist even when an error is returned, so the copies are never
-// taken back then). A failure of the copy step leaves both mailboxes as
-// they were. dst may be m: the messages get new UIDs. Errors: ErrNotFound
-// (either mailbox deleted).
+// MoveTo moves the messages uids to dst (RFC 6851), one message at a time
+// in ascending UID order (FORMAT.md, "Move"): the copy, whose record names
+// the source message, is linked and made durable, then one expunge record
+// removes the source message, so at most one message is in both mailboxes
+// at any moment. Of two concurrent moves (or a move and an expunge) of one
+// message, the first expunge record wins: the loser removes its copy again
+// and leaves that UID out of its result, so a message ends up moved once.
+// A crash between a copy and its expunge leaves that message in both
+// mailboxes, never in neither, and Account.Check(true) completes the move;
+// so does a failure of the expunge step (its record may exist even when an
+// error is returned, so the copy is never taken back then). A failure of a
+// copy leaves that message as it was. On an error, the result holds the
+// messages moved before it: each message is moved or unaffected. dst may
+// be m: the messages get new UIDs. Errors: ErrNotFound (either mailbox
+// deleted).
 func (m *Mailbox) MoveTo(dst *Mailbox, uids []uint32) (CopyResult, error) {
 	return m.MoveToKeeping(dst, uids, nil)
 }
@@ -422,30 +428,74 @@ func (m *Mailbox) MoveTo(dst *Mailbox, uids []uint32) (CopyResult, error) {
 // for which keep reports true, as CopyToKeeping. A nil keep keeps every
 // flag.
 func (m *Mailbox) MoveToKeeping(dst *Mailbox, uids []uint32, keep func(flag string) bool) (CopyResult, error) {
-	res, err := m.CopyToKeeping(dst, uids, keep)
-	if err != nil || len(res.SrcUIDs) == 0 {
-		return res, err
-	}
-	_, removed, err := m.expunge(res.SrcUIDs)
-	if err != nil {
+	if err := m.a.s.checkOpen(); err != nil {
 		return CopyResult{}, err
 	}
-	var out CopyResult
-	var undo []uint32
-	for i, uid := range res.SrcUIDs {
-		if _, ok := slices.BinarySearch(removed, uid); ok {
-			out.SrcUIDs = append(out.SrcUIDs, uid)
-			out.DstUIDs = append(out.DstUIDs, res.DstUIDs[i])
-		} else {
-			undo = append(undo, res.DstUIDs[i])
+	var res CopyResult
+	for _, uid := range uniqueSorted(uids) {
+		// A fresh snapshot for each message (usually one failed open):
+		// the copy gets the flags the message has now, not those it had
+		// when a long MOVE began.
+		snap, err := m.Snapshot()
+		if err != nil {
+			return res, err
+		}
+		msg, ok := snap.Lookup(uid)
+		if !ok {
+			continue
+		}
+		if keep != nil {
+			msg.Flags = slices.DeleteFunc(slices.Clone(msg.Flags), func(f string) bool { return !keep(f) })
+		}
+		dstUID, moved, err := m.moveOne(dst, snap.recs[uid-1], msg)
+		if err != nil {
+			return res, err
+		}
+		if moved {
+			res.SrcUIDs = append(res.SrcUIDs, uid)
+			res.DstUIDs = append(res.DstUIDs, dstUID)
 		}
 	}
-	if len(undo) > 0 {
-		if _, _, err := dst.expunge(undo); err != nil {
-			return CopyResult{}, err
-		}
+	return res, nil
+}
+
+// moveOne moves the message msg, held by source record k, to dst: its copy
+// is made durable, then an X record removes it from m. It reports false
+// when the message was expunged or moved by someone else first; its copy,
+// if any, is then expunged again.
+func (m *Mailbox) moveOne(dst *Mailbox, k uint64, msg Message) (uint32, bool, error) {
+	from := &moveOrigin{guid: m.st.guid, uidValidity: m.st.uidValidity, uid: msg.UID, modSeq: msg.ModSeq}
+	dk, dstUID, err := m.copyOne(dst, k, msg, from)
+	if errors.Is(err, ErrExpunged) {
+		return 0, false, nil
 	}
-	return out, nil
+	if err != nil {
+		return 0, false, err
+	}
+	if err := dst.st.makeDurable(dk); err != nil {
+		return 0, false, dst.undoCopies([]uint32{dstUID}, err)
+	}
+	// From here until the X record is linked, the message is in both
+	// mailboxes; a crash leaves it so, and Check completes the move.
+	_, ar, err := m.st.writeRecord(&record{nonce: newNonce(), kind: kindExpunge, uids: []uidRange{{msg.UID, msg.UID}}})
+	if err != nil {
+		return 0, false, err
+	}
+	if len(ar.removed) == 0 {
+		// An earlier X record removed it. If that was Check completing
+		// this very move (a C record for the copy, before any X record
+		// for it), the move is done; else another move or an expunge
+		// won, and this copy is not the message's.
+		if committed, err := dst.st.committed(dk, dstUID); err != nil || committed {
+			return dstUID, committed, err
+		}
+		if _, _, err := dst.expunge([]uint32{dstUID}); err != nil {
+			return 0, false, err
+		}
+		return 0, false, nil
+	}
+	m.freeOctets(ar.removed)
+	return dstUID, true, nil
 }
 
 // MessageReader reads the octets of one message. It implements io.Reader,

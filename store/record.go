@@ -15,6 +15,7 @@ const (
 	kindStub    = 'S'
 	kindFlags   = 'F'
 	kindExpunge = 'X'
+	kindCommit  = 'C'
 )
 
 const (
@@ -42,11 +43,48 @@ type record struct {
 	// append and stub
 	date  time.Time
 	size  int64
-	flags []string // normalized; also the flag-list of a flags record
+	flags []string    // normalized; also the flag-list of a flags record
+	from  *moveOrigin // append and stub made by a move: the source message
 	// flags and expunge
 	uids           []uidRange // ascending, disjoint, not adjacent
 	op             StoreOp
 	unchangedSince uint64 // 0: unconditional
+}
+
+// moveOrigin names the source of a moved message (FORMAT.md, "Move"): the
+// source mailbox's GUID and UIDVALIDITY, the message's UID there, and its
+// mod-sequence when it was copied.
+type moveOrigin struct {
+	guid        string
+	uidValidity uint32
+	uid         uint32
+	modSeq      uint64
+}
+
+func (o *moveOrigin) marshal(b []byte) []byte {
+	b = append(b, " from="...)
+	b = append(b, o.guid...)
+	b = append(b, '/')
+	b = strconv.AppendUint(b, uint64(o.uidValidity), 10)
+	b = append(b, '/')
+	b = strconv.AppendUint(b, uint64(o.uid), 10)
+	b = append(b, '/')
+	return strconv.AppendUint(b, o.modSeq, 10)
+}
+
+// parseOrigin parses guid "/" uidvalidity "/" uid "/" modseq.
+func parseOrigin(b []byte) (*moveOrigin, error) {
+	parts := bytes.Split(b, []byte{'/'})
+	if len(parts) != 4 || len(parts[0]) != 32 || !isLowerHex(parts[0]) {
+		return nil, headerError("bad move origin")
+	}
+	uv, err1 := parseCanonicalUint(parts[1], 32)
+	uid, err2 := parseCanonicalUint(parts[2], 32)
+	ms, err3 := parseCanonicalUint(parts[3], 64)
+	if err1 != nil || err2 != nil || err3 != nil || uv == 0 || uid == 0 || ms == 0 {
+		return nil, headerError("bad move origin")
+	}
+	return &moveOrigin{guid: string(parts[0]), uidValidity: uint32(uv), uid: uint32(uid), modSeq: ms}, nil
 }
 
 // newNonce returns 32 lowercase hex digits of fresh randomness.
@@ -114,6 +152,9 @@ func (r *record) marshal() []byte {
 		b = append(b, s...)
 		b = append(b, ' ')
 		b = appendFlagList(b, r.flags)
+		if r.from != nil {
+			b = r.from.marshal(b)
+		}
 	case kindFlags:
 		b = appendUIDSet(b, r.uids)
 		b = append(b, ' ', "+-="[r.op], ' ')
@@ -122,7 +163,7 @@ func (r *record) marshal() []byte {
 			b = append(b, " unchangedsince="...)
 			b = strconv.AppendUint(b, r.unchangedSince, 10)
 		}
-	case kindExpunge:
+	case kindExpunge, kindCommit:
 		b = appendUIDSet(b, r.uids)
 	}
 	return append(b, '\r', '\n')
@@ -185,7 +226,21 @@ func parseRecordHeader(line []byte) (*record, error) {
 			return nil, headerError("size 0")
 		}
 		r.date, r.size = date, n
-		flags, err := parseFlagList(p)
+		list := p
+		const from = " from="
+		if i := bytes.LastIndexByte(p, ')'); i >= 0 && i+1 < len(p) {
+			list = p[:i+1]
+			rest := p[i+1:]
+			if !bytes.HasPrefix(rest, []byte(from)) {
+				return nil, headerError("trailing data after flag-list")
+			}
+			o, err := parseOrigin(rest[len(from):])
+			if err != nil {
+				return nil, err
+			}
+			r.from = o
+		}
+		flags, err := parseFlagList(list)
 		if err != nil {
 			return nil, err
 		}
@@ -232,7 +287,7 @@ func parseRecordHeader(line []byte) (*record, error) {
 			return nil, err
 		}
 		r.flags, r.uids = flags, uids
-	case kindExpunge:
+	case kindExpunge, kindCommit:
 		uids, err := parseUIDSet(p)
 		if err != nil {
 			return nil, err

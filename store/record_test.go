@@ -23,6 +23,9 @@ func TestRecordRoundTrip(t *testing.T) {
 		{nonce: testNonce, kind: kindFlags, uids: []uidRange{{2, 2}}, op: ReplaceFlags, unchangedSince: 77},
 		{nonce: testNonce, kind: kindFlags, uids: []uidRange{{2, 5}}, op: RemoveFlags, flags: []string{"a", "b"}, unchangedSince: 1},
 		{nonce: testNonce, kind: kindExpunge, uids: []uidRange{{5, 6}, {8, 8}}},
+		{nonce: testNonce, kind: kindAppend, date: date, size: 9, flags: []string{`\Seen`}, from: &moveOrigin{guid: testNonce, uidValidity: 4294967295, uid: 7, modSeq: 1 << 40}},
+		{nonce: testNonce, kind: kindStub, date: date, size: 9, from: &moveOrigin{guid: testNonce, uidValidity: 1, uid: 1, modSeq: 1}},
+		{nonce: testNonce, kind: kindCommit, uids: []uidRange{{3, 3}}},
 	}
 	for _, r := range recs {
 		line := r.marshal()
@@ -33,7 +36,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("parse %q: %v", line, err)
 		}
-		if diff := cmp.Diff(r, got, cmp.AllowUnexported(record{}, uidRange{}), cmpopts.EquateEmpty()); diff != "" {
+		if diff := cmp.Diff(r, got, cmp.AllowUnexported(record{}, uidRange{}, moveOrigin{}), cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("%q (-want +got):\n%s", line, diff)
 		}
 	}
@@ -47,6 +50,9 @@ func TestRecordHeaderExamples(t *testing.T) {
 		"LOFT1 " + testNonce + " F 1:3,5 = ()",
 		"LOFT1 " + testNonce + " F 7 - ($x) unchangedsince=12",
 		"LOFT1 " + testNonce + " X 1,3:4",
+		"LOFT1 " + testNonce + " A 1.000000000 000000000042 ($x) from=" + testNonce + "/1700000000/42/3",
+		"LOFT1 " + testNonce + " S 1.000000000 000000000042 () from=" + testNonce + "/1/1/1",
+		"LOFT1 " + testNonce + " C 12",
 	}
 	for _, g := range good {
 		if _, err := parseRecordHeader([]byte(g)); err != nil {
@@ -80,6 +86,21 @@ func TestRecordHeaderExamples(t *testing.T) {
 		"LOFT1 " + testNonce + " F 1 * ()",
 		"LOFT1 " + testNonce + " F 1 + () unchangedsince=0",
 		"LOFT1 " + testNonce + " F 1 + () junk",
+		"LOFT1 " + testNonce + " A 1.000000000 42 () junk",
+		"LOFT1 " + testNonce + " A 1.000000000 42 () from=",
+		"LOFT1 " + testNonce + " A 1.000000000 42 ()from=" + testNonce + "/1/1/1",
+		"LOFT1 " + testNonce + " A 1.000000000 42 () from=" + testNonce + "/1/1",
+		"LOFT1 " + testNonce + " A 1.000000000 42 () from=" + testNonce + "/1/1/1/1",
+		"LOFT1 " + testNonce + " A 1.000000000 42 () from=" + testNonce + "/0/1/1",
+		"LOFT1 " + testNonce + " A 1.000000000 42 () from=" + testNonce + "/1/0/1",
+		"LOFT1 " + testNonce + " A 1.000000000 42 () from=" + testNonce + "/1/1/0",
+		"LOFT1 " + testNonce + " A 1.000000000 42 () from=" + testNonce + "/01/1/1",
+		"LOFT1 " + testNonce + " A 1.000000000 42 () from=" + strings.ToUpper(testNonce) + "/1/1/1",
+		"LOFT1 " + testNonce + " A 1.000000000 42 () from=" + testNonce[:31] + "/1/1/1",
+		"LOFT1 " + testNonce + " A 1.000000000 42 () from=" + testNonce + "/4294967296/1/1",
+		"LOFT1 " + testNonce + " F 1 + () from=" + testNonce + "/1/1/1",
+		"LOFT1 " + testNonce + " C",
+		"LOFT1 " + testNonce + " C 0",
 	}
 	for _, b := range bad {
 		if r, err := parseRecordHeader([]byte(b)); err == nil {
@@ -201,7 +222,7 @@ func FuzzRecordHeader(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encoded %q does not parse: %v", again, err)
 		}
-		if !cmp.Equal(r, r2, cmp.AllowUnexported(record{}, uidRange{}), cmpopts.EquateEmpty()) {
+		if !cmp.Equal(r, r2, cmp.AllowUnexported(record{}, uidRange{}, moveOrigin{}), cmpopts.EquateEmpty()) {
 			t.Fatalf("round trip of %q changed the record", line)
 		}
 	})

@@ -196,6 +196,7 @@ type applyResult struct {
 	changed []Message // flags: messages changed, as they are now
 	failed  []uint32  // flags: UIDs present but modified since unchangedsince
 	removed []uint32  // expunge: UIDs this record removed
+	present []uint32  // commit: UIDs of its set that were present
 }
 
 // mutableLocked makes msgs safe to modify in place.
@@ -258,6 +259,17 @@ func (st *boxState) applyLocked(k uint64, rec *record) (applyResult, error) {
 				st.msgs[i].ModSeq = 0
 				st.dead++
 				res.removed = append(res.removed, st.msgs[i].UID)
+			}
+		}
+	case kindCommit:
+		// Changes no message (FORMAT.md, "Move"): it settles, by its
+		// place in the log, that the moves that made the present UIDs of
+		// its set are complete.
+		for _, r := range rec.uids {
+			for i := st.index(r.lo); i < len(st.msgs) && st.msgs[i].UID <= r.hi; i++ {
+				if st.msgs[i].ModSeq != 0 {
+					res.present = append(res.present, st.msgs[i].UID)
+				}
 			}
 		}
 	default:
@@ -488,4 +500,31 @@ func (st *boxState) stub(k uint64) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// committed reports whether the log after record k, which appended uid,
+// has a C record for uid before any X record for it: then Check settled
+// the move that made uid as complete (FORMAT.md, "Move"). It reads the
+// records after k; it is used only when a move finds its source message
+// already gone, which is rare.
+func (st *boxState) committed(k uint64, uid uint32) (bool, error) {
+	buf := make([]byte, headerProbe)
+	for k++; ; k++ {
+		rec, err := scanRecord(st.recordPath(k), buf)
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if (rec.kind == kindCommit || rec.kind == kindExpunge) && inUIDSet(rec.uids, uid) {
+			return rec.kind == kindCommit, nil
+		}
+	}
+}
+
+// inUIDSet reports whether uid is in the ranges rs.
+func inUIDSet(rs []uidRange, uid uint32) bool {
+	i := sort.Search(len(rs), func(i int) bool { return rs[i].hi >= uid })
+	return i < len(rs) && rs[i].lo <= uid
 }

@@ -61,6 +61,8 @@ listen = []
 listen = ["127.0.0.1:0"]
 [pop3s]
 listen = []
+[managesieve]
+listen = []
 `)
 	p := startServe(t, conf, "")
 	ok(t, "pop-secret\n", "adm", "--config", conf, "user", "add", "alice")

@@ -113,7 +113,11 @@ func (c *sievePutCmd) Run(e *env, p *Paths) error {
 		return err
 	}
 	defer a.close()
-	if err := server.NewSieveChecker(a.cfg).Check(data); err != nil {
+	checker, err := server.NewSieveChecker(a.cfg)
+	if err != nil {
+		return err
+	}
+	if err := checker.Check(data); err != nil {
 		fmt.Fprintln(e.stderr, err)
 		return exitError{code: exitFailure, msg: fmt.Sprintf("script %q not stored: it does not compile", c.Name)}
 	}

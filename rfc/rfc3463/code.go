@@ -82,7 +82,9 @@ var (
 	InvalidArguments = Code{5, 5, 4}
 	// §3.7 X.6.0 Other or undefined media error, permanent.
 	MediaError = Code{5, 6, 0}
-	// §3.8 X.7.1 Delivery not authorized, message refused.
+	// §3.8 X.7.1 Delivery not authorized, message refused: a sender without
+	// the p right on a shared folder (RFC 4314 §4), and the code RFC 5429
+	// §2.5 recommends for a Sieve reject at the protocol level.
 	DeliveryNotAuthorized = Code{5, 7, 1}
 )
 

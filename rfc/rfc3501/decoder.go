@@ -899,7 +899,6 @@ func (d *Decoder) DiscardLine() error {
 		return d.ioErr
 	}
 	d.err = nil
-	var tail []byte
 	for {
 		if !d.skipBody() {
 			return d.err
@@ -907,11 +906,11 @@ func (d *Decoder) DiscardLine() error {
 		if d.eol {
 			break
 		}
-		tail = tail[:0]
+		var ann announcementScanner
 		for {
 			chunk, err := d.r.ReadSlice('\n')
 			d.pos += int64(len(chunk))
-			tail = appendTail(tail, chunk, 32)
+			ann.scan(chunk)
 			if err == bufio.ErrBufferFull {
 				continue
 			}
@@ -921,7 +920,7 @@ func (d *Decoder) DiscardLine() error {
 			}
 			break
 		}
-		n, ok := nonSyncAnnouncement(tail)
+		n, ok := ann.literal()
 		if !ok {
 			break
 		}
@@ -931,35 +930,45 @@ func (d *Decoder) DiscardLine() error {
 	return nil
 }
 
-// appendTail keeps the last max octets of a line.
-func appendTail(tail, chunk []byte, max int) []byte {
-	tail = append(tail, chunk...)
-	if len(tail) > max {
-		tail = append(tail[:0], tail[len(tail)-max:]...)
-	}
-	return tail
+// announcementScanner finds whether a line of a command ends with the
+// announcement of a non-synchronizing literal, "{n+}" CRLF or "~{n+}" CRLF
+// (RFC 7888 §8), whatever the line's length. n is read as Literal reads it
+// (Number64: leading zeros allowed, at most 2^63-1), so that DiscardLine
+// skips exactly the literals that Literal would have taken: a literal it
+// missed would have its octets read as commands.
+type announcementScanner struct {
+	state int // octets of the announcement matched so far: 0 none, 1 "{", 2 digits, 3 "+", 4 "}", 5 CR, 6 LF
+	n     uint64
+	over  bool // n exceeds 2^63-1
 }
 
-// nonSyncAnnouncement reports whether a line ends with "{n+}" CRLF (or the
-// literal8 form), returning n.
-func nonSyncAnnouncement(line []byte) (int64, bool) {
-	l := len(line)
-	if l < 5 || line[l-1] != '\n' || line[l-2] != '\r' || line[l-3] != '}' || line[l-4] != '+' {
-		return 0, false
-	}
-	i := l - 5
-	var n, mul int64 = 0, 1
-	for ; i >= 0 && isDigit(line[i]); i-- {
-		if mul > 1e17 {
-			return 0, false
+func (a *announcementScanner) scan(b []byte) {
+	for _, c := range b {
+		switch {
+		case a.state == 1 && isDigit(c), a.state == 2 && isDigit(c):
+			d := uint64(c - '0')
+			if a.n > (1<<63-1-d)/10 {
+				a.over = true
+			}
+			a.n = a.n*10 + d
+			a.state = 2
+		case a.state == 2 && c == '+', a.state == 3 && c == '}', a.state == 4 && c == '\r', a.state == 5 && c == '\n':
+			a.state++
+		case c == '{':
+			a.state, a.n, a.over = 1, 0, false
+		default:
+			a.state = 0
 		}
-		n += int64(line[i]-'0') * mul
-		mul *= 10
 	}
-	if i < 0 || i == l-5 || line[i] != '{' {
+}
+
+// literal reports whether the octets scanned ended with an announcement,
+// and its size.
+func (a *announcementScanner) literal() (int64, bool) {
+	if a.state != 6 || a.over {
 		return 0, false
 	}
-	return n, true
+	return int64(a.n), true
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

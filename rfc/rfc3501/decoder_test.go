@@ -499,6 +499,22 @@ func TestLiteralRefused(t *testing.T) {
 			calls: []string{"0 nonSync=true binary=false"},
 		},
 		{
+			// number64 allows leading zeros, as many as the line holds
+			// (more than bufio's buffer here): DiscardLine must see the
+			// second announcement as Literal would, or "abc" would be
+			// read as a command.
+			name:  "nonsync leading zeros",
+			in:    "a1 LOGIN {020+}\r\n01234567890123456789 {" + strings.Repeat("0", 5000) + "3+}\r\nabc\r\na2 NOOP\r\n",
+			calls: []string{"20 nonSync=true binary=false"},
+		},
+		{
+			// A size over 2^63-1 is no number64, so no literal for Literal
+			// (number out of range) nor for DiscardLine.
+			name:  "nonsync out of range",
+			in:    "a1 LOGIN {20+}\r\n01234567890123456789 {9223372036854775808+}\r\na2 NOOP\r\n",
+			calls: []string{"20 nonSync=true binary=false"},
+		},
+		{
 			name:  "binary",
 			in:    "a1 APPEND x ~{20}\r\na2 NOOP\r\n",
 			calls: []string{"20 nonSync=false binary=true"},
@@ -769,4 +785,45 @@ func FuzzDecodeCommand(f *testing.F) {
 			t.Fatalf("whole and one-byte reads differ:\n%s\n---\n%s", whole, one)
 		}
 	})
+}
+
+// TestAnnouncementScanner: the announcements DiscardLine skips are those
+// Literal takes (RFC 7888 §8 literal, RFC 3516 §4.4 literal8, with RFC 9051
+// number64 sizes), whatever the size's digits.
+func TestAnnouncementScanner(t *testing.T) {
+	tests := []struct {
+		line string
+		n    int64
+		ok   bool
+	}{
+		{"a1 LOGIN {3+}\r\n", 3, true},
+		{"a1 APPEND x ~{0+}\r\n", 0, true},
+		{"a1 X {0003+}\r\n", 3, true},
+		{"a1 X {1000000000000000000+}\r\n", 1e18, true},
+		{"a1 X {9223372036854775807+}\r\n", 1<<63 - 1, true},
+		{"a1 X {9223372036854775808+}\r\n", 0, false},
+		{"a1 X {99999999999999999999+}\r\n", 0, false},
+		{"a1 X {{3+}\r\n", 3, true},
+		{"a1 X {3}\r\n", 0, false},
+		{"a1 X {+}\r\n", 0, false},
+		{"a1 X {-1+}\r\n", 0, false},
+		{"a1 X {3+} \r\n", 0, false},
+		{"a1 X {3+}\n", 0, false},
+		{"a1 X {3+}x{4+}\r\n", 4, true},
+	}
+	for _, tt := range tests {
+		var a announcementScanner
+		for i := range len(tt.line) { // byte by byte: state crosses chunks
+			a.scan([]byte{tt.line[i]})
+		}
+		n, ok := a.literal()
+		if n != tt.n || ok != tt.ok {
+			t.Errorf("%q: %d, %v; want %d, %v", tt.line, n, ok, tt.n, tt.ok)
+		}
+		var whole announcementScanner
+		whole.scan([]byte(tt.line))
+		if n2, ok2 := whole.literal(); n2 != n || ok2 != ok {
+			t.Errorf("%q in one chunk: %d, %v; byte by byte %d, %v", tt.line, n2, ok2, n, ok)
+		}
+	}
 }

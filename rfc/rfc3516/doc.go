@@ -17,11 +17,14 @@
 //
 // Choices where the RFC is silent:
 //
-//   - BINARY of the whole message ("[]") and of a MULTIPART or
-//     MESSAGE/RFC822 part sends its octets as they are: RFC 2045 §6.4 allows
-//     only the identity encodings 7bit, 8bit and binary on composite types,
-//     so there is nothing to decode (RFC 9051 §6.4.5 notes that BINARY is
-//     meant for leaf parts).
+//   - BINARY of the whole message ("[]") sends its octets as they are. A
+//     MULTIPART or MESSAGE/RFC822 part is decoded as any part is: RFC 2045
+//     §6.4 allows only the identity encodings 7bit, 8bit and binary on
+//     composite types, so there is usually nothing to decode (RFC 9051
+//     §6.4.5 notes that BINARY is meant for leaf parts), but a malformed
+//     message that gives one base64 or quoted-printable has it decoded, and
+//     one that gives an unknown encoding is NO [UNKNOWN-CTE] (§4.2, §4.3):
+//     encoded octets are never sent as decoded ones.
 //   - A part that the message does not have is the empty string, as
 //     BODY[…] answers it (server/imap/fetch.go), and its BINARY.SIZE is 0.
 //   - Data that is damaged within its encoding (a quoted-printable escape

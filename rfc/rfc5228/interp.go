@@ -69,7 +69,7 @@ func (s *Script) Run(env Env) (*Result, error) {
 	if err := f.runBlock(s.commands); err != nil {
 		return &Result{Actions: []Action{Keep{Implicit: true}}, ImplicitKeep: true}, err
 	}
-	res := &Result{Actions: st.actions, ImplicitKeep: !st.cancelled}
+	res := &Result{Actions: st.actions, ImplicitKeep: !st.cancelled, Stopped: st.stopped}
 	if res.ImplicitKeep {
 		res.Actions = append(res.Actions, Keep{Flags: cloneFlags(st.flags), Implicit: true})
 	}

@@ -85,6 +85,10 @@ type Result struct {
 	// ImplicitKeep reports whether the implicit keep applies (RFC 5228
 	// §2.10.2): no action cancelled it, or the run failed.
 	ImplicitKeep bool
+	// Stopped reports whether the run ended with the "stop" command (RFC
+	// 5228 §3.3), in the script or in one it included; a caller that runs
+	// several scripts in sequence ends processing there.
+	Stopped bool
 }
 
 // ErrNotFound is what Env.Include returns for a script that does not

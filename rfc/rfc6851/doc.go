@@ -6,11 +6,12 @@
 // the arguments are decoded and checked as COPY's are (copyArgs in
 // server/imap/copy.go: TRYCREATE, EXPUNGEISSUED). The answer is an untagged
 // OK with COPYUID (RFC 4315; §4.3's advice), then the EXPUNGE responses,
-// then the tagged OK, as in §3.3's example. The store moves each message by
-// copying it and then expunging it (store.Mailbox.MoveTo); store/FORMAT.md
-// "Move" says what other sessions can see at each step and after a crash:
-// never a message in neither mailbox (§3.3's MUST), and in both only while
-// one MOVE runs or after a crash during one. \Deleted is never set and no
+// then the tagged OK, as in §3.3's example. The store moves the messages one
+// at a time, each by copying it and then expunging it (store.Mailbox.MoveTo);
+// store/FORMAT.md "Move" says what other sessions can see at each step and
+// after a crash: never a message in neither mailbox (§3.3's MUST), and in
+// both only for one message at a time while a MOVE runs, or after a crash
+// during one until `loft adm check --repair` completes it. \Deleted is never set and no
 // FETCH is sent for it (§3.3). A message expunged or moved by another
 // session during the MOVE is not moved by it; the others are, and the
 // command ends NO [EXPUNGEISSUED]. QUOTA (§4.1): MOVE checks no quota. ACL

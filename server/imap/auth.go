@@ -229,14 +229,20 @@ func (c *conn) authenticate(tag string, dec *rfc3501.Decoder) error {
 		if err := c.flush(); err != nil {
 			return &abortError{err}
 		}
-		var line string
 		c.waiting.Store(true)
-		ok := dec.Text(&line) && dec.CRLF()
+		line, canceled, ok := readAuthResponse(dec)
 		c.waiting.Store(false)
-		if !ok {
+		var se *rfc3501.SyntaxError
+		switch {
+		case !ok && errors.As(dec.Err(), &se):
+			if err := dec.DiscardLine(); err != nil {
+				return &abortError{err}
+			}
+			return bad("authentication response is not base64")
+		case !ok:
 			return dec.Err()
 		}
-		if line == "*" {
+		if canceled {
 			return bad("authentication canceled")
 		}
 		resp, err = base64.StdEncoding.DecodeString(line)
@@ -245,6 +251,23 @@ func (c *conn) authenticate(tag string, dec *rfc3501.Decoder) error {
 		}
 	}
 	return c.startSession(acct, method)
+}
+
+// readAuthResponse reads a client's line in an AUTHENTICATE exchange (RFC
+// 3501 §6.2.2, §9: base64, possibly empty, or "*" to cancel) up to and
+// including its CRLF. The base64 alphabet is all ATOM-CHAR, so anything else
+// is a syntax error that leaves the decoder within the line; the rest of it
+// is then skipped as a refused command's is, with the non-synchronizing
+// literals it announces (RFC 7888 §4).
+func readAuthResponse(dec *rfc3501.Decoder) (line string, canceled, ok bool) {
+	switch {
+	case dec.Peek('*'):
+		return "", true, dec.ExpectByte('*') && dec.CRLF()
+	case dec.Peek('\r'):
+		return "", false, dec.CRLF()
+	}
+	ok = dec.Atom(&line) && dec.CRLF()
+	return line, false, ok
 }
 
 // errBadExchange is a SASL exchange that did not follow its mechanism.

@@ -86,11 +86,15 @@ type binaryData struct {
 }
 
 // binaryReader returns a reader of the decoded octets of a section: the
-// whole message, and a MULTIPART or MESSAGE/RFC822 part, as stored (RFC 2045
-// §6.4: only identity encodings there); a leaf part's body decoded from its
+// whole message as stored; a part's body decoded from its
 // Content-Transfer-Encoding, with CRLF line ends for TEXT/* (RFC 3516 §6);
 // nothing for a part the message does not have. An encoding Loft cannot
-// decode is NO [UNKNOWN-CTE] (§4.3).
+// decode is NO [UNKNOWN-CTE] (§4.3). A MULTIPART or MESSAGE/RFC822 part
+// should have an identity encoding (RFC 2045 §6.4), which Decode passes
+// through; one that has base64 or quoted-printable all the same is decoded
+// too (§4.2 asks for the section "after performing Content-Transfer-
+// Encoding-related decoding": sending it encoded would pass encoded octets
+// off as decoded ones).
 func binaryReader(part []int, m *rfc3501.Message, r *store.MessageReader) (io.Reader, error) {
 	if len(part) == 0 {
 		return io.NewSectionReader(r, 0, r.Size()), nil
@@ -100,9 +104,6 @@ func binaryReader(part []int, m *rfc3501.Message, r *store.MessageReader) (io.Re
 		return strings.NewReader(""), nil
 	}
 	body := io.NewSectionReader(r, p.Body.Off, p.Body.Len)
-	if p.IsMultipart() || p.IsMessage() {
-		return body, nil
-	}
 	if err := checkCTE(part, p); err != nil {
 		return nil, err
 	}
@@ -116,10 +117,10 @@ func binaryReader(part []int, m *rfc3501.Message, r *store.MessageReader) (io.Re
 	return dec, nil
 }
 
-// checkCTE refuses a leaf part p (number part) whose encoding Loft cannot
+// checkCTE refuses a part p (number part) whose encoding Loft cannot
 // decode, with NO [UNKNOWN-CTE] (RFC 3516 §4.3).
 func checkCTE(part []int, p *rfc3501.BodyStructure) error {
-	if p == nil || p.IsMultipart() || p.IsMessage() || rfc3516.Known(p.Encoding) {
+	if p == nil || rfc3516.Known(p.Encoding) {
 		return nil
 	}
 	return no(imap.ResponseCodeUnknownCTE, "cannot decode the content-transfer-encoding %s of part %s",

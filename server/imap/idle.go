@@ -15,9 +15,11 @@ func capIdle(*conn) []string { return []string{"IDLE"} }
 // idled: the BYE has been sent.
 var errMailboxGone = errors.New("the selected mailbox was deleted")
 
-// idleEnd is what the client sent to end IDLE: the line, or the read error.
+// idleEnd is what the client sent to end IDLE: DONE, another line (the
+// decoder is then within it, err holding a syntax error or nil), or the
+// read error.
 type idleEnd struct {
-	line string
+	done bool
 	err  error
 }
 
@@ -64,14 +66,10 @@ func (c *conn) idle(tag string, dec *rfc3501.Decoder) error {
 	end := make(chan idleEnd, 1) // buffered: the reader never blocks on it
 	go func() {
 		c.waiting.Store(true)
-		var line string
-		ok := dec.Text(&line) && dec.CRLF()
+		var word string
+		done := dec.Atom(&word) && strings.EqualFold(word, "DONE") && dec.CRLF()
 		c.waiting.Store(false)
-		if !ok {
-			end <- idleEnd{err: dec.Err()}
-			return
-		}
-		end <- idleEnd{line: line}
+		end <- idleEnd{done: done, err: dec.Err()}
 	}()
 	for {
 		select {
@@ -96,24 +94,26 @@ func (c *conn) idle(tag string, dec *rfc3501.Decoder) error {
 }
 
 // idleDone turns the line that ended IDLE into its completion.
+//
+// RFC 2177 §3: the only continuation IDLE takes is DONE. Another line (the
+// client must not send a command while idling, nor anything else) is
+// answered BAD and skipped as a refused command is (DiscardLine), with the
+// non-synchronizing literals it announces (RFC 7888 §4): their octets are
+// never read as commands. The session goes on.
 func (c *conn) idleDone(e idleEnd) error {
 	var se *rfc3501.SyntaxError
 	switch {
-	case errors.As(e.err, &se):
-		// A line the decoder could not take (too long, a bare LF):
-		// dispatch skips what is left of it, and the answer is BAD.
-		return e.err
+	case e.done:
+		return nil
 	case errors.Is(e.err, errShutdown), isTimeout(e.err):
 		return &abortError{e.err}
-	case e.err != nil:
+	case e.err != nil && !errors.As(e.err, &se):
 		return e.err
-	case !strings.EqualFold(e.line, "DONE"):
-		// RFC 2177 §3: the only continuation IDLE takes is DONE. The
-		// line was not a command (the client must not send one while
-		// idling), so it is answered and the session goes on.
-		return bad("expected DONE to end IDLE")
 	}
-	return nil
+	if err := c.dec.DiscardLine(); err != nil {
+		return &abortError{err}
+	}
+	return bad("expected DONE to end IDLE")
 }
 
 // idleGone ends the session whose selected mailbox was deleted while it

@@ -21,9 +21,11 @@ func (c *conn) uidMove(tag string, dec *rfc3501.Decoder) error {
 
 // moveMessages moves the messages a set names to the end of a mailbox, with
 // their flags and internal dates (RFC 6851 §3.3), through
-// store.Mailbox.MoveTo: each message is copied, then removed from the source
-// (store/FORMAT.md "Move" says what other sessions see meanwhile and after a
-// crash). \Deleted is never set and no FETCH is sent for the source (§3.3).
+// store.Mailbox.MoveTo: one message at a time, each is copied, then removed
+// from the source (store/FORMAT.md "Move" says what other sessions see
+// meanwhile and after a crash). \Deleted is never set and no FETCH is sent
+// for the source (§3.3). If the store fails midway, the messages moved
+// before the failure are named by COPYUID before the NO.
 //
 // The answer, in the order of §3.3's example and §4.3: an untagged OK with
 // COPYUID (RFC 4315 §3) naming the moved messages and their new UIDs, then
@@ -66,16 +68,22 @@ func (c *conn) moveMessages(dec *rfc3501.Decoder, uid bool) error {
 	}
 	uids := c.sel.uids(seqs)
 	res, err := c.sel.mbox.MoveToKeeping(dst, uids, keepFlags(rights))
-	if err != nil {
-		return err
-	}
 	if len(res.SrcUIDs) > 0 && rights.Has(rfc4314.Read) {
-		// RFC 4315 §5: no COPYUID for a mailbox the session may not read.
-		args, err := copyUIDArgs(dst, res)
-		if err != nil {
-			return err
+		// Also when the store failed midway: the messages before the
+		// failure were moved, each whole (§3.3), and the client learns
+		// their new UIDs before the NO; but not for a mailbox the session
+		// may not read (RFC 4315 §5).
+		args, aerr := copyUIDArgs(dst, res)
+		if aerr != nil {
+			if err != nil {
+				return err
+			}
+			return aerr
 		}
 		c.enc.Untagged().Atom("OK").SP().ResponseCode(rfc4315.CodeCopyUID, args).Text("moved").CRLF()
+	}
+	if err != nil {
+		return err
 	}
 	if len(res.SrcUIDs) < len(uids) {
 		return no(codeExpungeIssued, "some of the messages were expunged meanwhile; the others were moved")

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/server/sieve"
+	"github.com/loftmail/loft/server/sieve/sievetest"
 )
 
 // BenchmarkDeliver measures durable delivery over LMTP: each message is
@@ -27,13 +29,60 @@ func BenchmarkDeliver(b *testing.B) {
 	}
 }
 
-func benchDeliver(b *testing.B, conns, size int) {
-	e := newEnv(b)
+// BenchmarkDeliverSieve is BenchmarkDeliver through the Sieve engine
+// (server/sieve), without a script and with a 200-rule script that each
+// message runs to its end, so that the two figures show what filtering
+// costs a delivery.
+//
+//	go test ./server/lmtp -run '^$' -bench DeliverSieve -benchtime 2000x
+func BenchmarkDeliverSieve(b *testing.B) {
+	for _, script := range []struct{ name, src string }{{"none", ""}, {"rules200", sievetest.RulesScript(200)}} {
+		for _, conns := range []int{1, 4} {
+			b.Run(fmt.Sprintf("script=%s/conns=%d", script.name, conns), func(b *testing.B) {
+				engine, err := sieve.New(sieve.Config{Hostname: "mx.example.org"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				benchDeliver(b, conns, 4<<10, withConfig(func(c *Config) { c.Filter = engine }), withScript(script.src, conns))
+			})
+		}
+	}
+}
+
+// withScript makes src the active script of the accounts bench0 …
+// bench(n-1), once the environment exists.
+func withScript(src string, n int) envOption {
+	return func(e *testEnv) {
+		if src == "" {
+			return
+		}
+		e.setup = append(e.setup, func() {
+			for i := range n {
+				sa, err := e.store.OpenAccount(fmt.Sprintf("bench%d", i))
+				if err == nil {
+					err = sa.PutSieveScript("main", []byte(src))
+				}
+				if err == nil {
+					err = sa.SetActiveSieveScript("main")
+				}
+				if err != nil {
+					e.t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func benchDeliver(b *testing.B, conns, size int, opts ...envOption) {
+	e := newEnv(b, opts...)
 	for i := range conns {
 		u := directory.UserSpec{Login: fmt.Sprintf("bench%d", i), Addresses: []string{fmt.Sprintf("bench%d@example.org", i)}}
 		if err := e.dir.AddUser(u); err != nil {
 			b.Fatal(err)
 		}
+	}
+	for _, f := range e.setup {
+		f()
 	}
 	msg := benchMessage(size)
 	b.SetBytes(int64(len(msg)))

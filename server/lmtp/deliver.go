@@ -3,6 +3,7 @@ package lmtp
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/loftmail/loft/rfc/rfc3848"
 	"github.com/loftmail/loft/rfc/rfc6152"
+	"github.com/loftmail/loft/server/sieve"
 	"github.com/loftmail/loft/store"
 )
 
@@ -26,7 +28,7 @@ func (s *session) deliver(tx *transaction, r io.Reader) {
 	txID := newID()
 	src := newSource(r)
 	defer src.release()
-	if len(tx.order) == 1 {
+	if len(tx.order) == 1 && s.srv.cfg.Filter == nil {
 		s.deliverStream(tx, tx.order[0], src, txID, now)
 	} else {
 		s.deliverSpooled(tx, src, txID, now)
@@ -69,7 +71,9 @@ func (s *session) deliverStream(tx *transaction, t *target, src *source, txID st
 	t.status = delivered(txID)
 }
 
-// deliverSpooled spools the message once and appends it to every target.
+// deliverSpooled spools the message once and appends it to every target,
+// or hands it to the Filter for each. A Filter needs the whole message
+// before it decides where it goes, so with one all deliveries are spooled.
 func (s *session) deliverSpooled(tx *transaction, src *source, txID string, now time.Time) {
 	sp, err := s.srv.spool(src)
 	if err != nil {
@@ -90,6 +94,12 @@ func (s *session) deliverSpooled(tx *transaction, src *source, txID string, now 
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			hdr, err := s.traceFields(tx, t, txID, now)
+			// A shared folder's address ([[lmtp.folder]]) delivers into
+			// that folder as configured: no personal script decides for it.
+			if err == nil && s.srv.cfg.Filter != nil && t.mailbox == "" {
+				s.filter(tx, t, hdr, sp, txID, now)
+				return
+			}
 			if err == nil {
 				err = checkQuota(t.account, t.store, int64(len(hdr))+sp.size)
 			}
@@ -104,6 +114,36 @@ func (s *session) deliverSpooled(tx *transaction, src *source, txID string, now 
 		}()
 	}
 	wg.Wait()
+}
+
+// filter hands one target's copy to the Filter and sets the target's
+// status from its outcome.
+func (s *session) filter(tx *transaction, t *target, hdr string, sp *spoolFile, txID string, now time.Time) {
+	size := int64(len(hdr)) + sp.size
+	d := &sieve.Delivery{
+		Account:      t.account,
+		Store:        t.store,
+		From:         tx.from,
+		To:           t.forPath,
+		Message:      &concatReaderAt{head: hdr, tail: sp.readerAt(), size: size},
+		Size:         size,
+		InternalDate: now,
+		Quota:        func(n int64) error { return checkQuota(t.account, t.store, n) },
+		ID:           txID,
+		Peer:         s.peer,
+		Helo:         s.helo,
+		Logger:       s.log.With("id", txID, "account", t.login),
+	}
+	out, err := s.srv.cfg.Filter.Deliver(context.Background(), d)
+	switch {
+	case err != nil:
+		t.status = s.srv.statusFor(err)
+	case out.Reject:
+		t.status = rejected(out.Reason)
+	default:
+		t.status = delivered(txID)
+		t.uid = out.UID
+	}
 }
 
 // append stores one copy in the account's INBOX, or in the folder's
@@ -315,6 +355,14 @@ func (s *Server) spool(src io.Reader) (*spoolFile, error) {
 	}
 	sp.size = n + m
 	return sp, nil
+}
+
+// readerAt returns the whole message for reading at offsets.
+func (sp *spoolFile) readerAt() io.ReaderAt {
+	if sp.f == nil {
+		return bytes.NewReader(sp.mem)
+	}
+	return sp.f
 }
 
 // reader returns a reader of the whole message, independent of others.

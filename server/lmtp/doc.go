@@ -40,6 +40,19 @@
 // when the message is durable (DESIGN rule 6); a recipient that fails does
 // not fail the others.
 //
+// # Sieve
+//
+// With Config.Filter set (server.New sets the Sieve engine, server/sieve,
+// unless sieve.enabled is false), each account's copy is handed to the
+// Filter after the data instead of being appended to INBOX (filter.go):
+// the message is then always spooled, since a script needs all of it
+// before it decides, and the Filter stores the copies where the scripts
+// say, durable before it returns. Its outcome is the account's reply: 250
+// when delivered (or discarded, or redirected); 550 5.7.1 with the
+// script's reason when a reject or ereject refused the message (RFC 5429
+// §2.1.1, §2.5: LMTP refuses per recipient, so the other recipients are
+// not affected); over quota and store failures as above.
+//
 // # The message data
 //
 // The message of DATA is read by this package, not by go-smtp (dotreader.go):

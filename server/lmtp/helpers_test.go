@@ -53,6 +53,8 @@ type testEnv struct {
 	logs  *syncBuffer
 	done  chan error // Serve's results
 	nServ int
+	// setup runs after the users exist; options add to it.
+	setup []func()
 }
 
 type envOption func(*testEnv)

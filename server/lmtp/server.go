@@ -126,6 +126,9 @@ type Config struct {
 	// default, 5 minutes (RFC 5321 §4.5.3.2.7 asks a server to wait at
 	// least that long for a command); a negative value means none.
 	ReadTimeout, WriteTimeout time.Duration
+	// Filter, when set, decides where each account's copy goes and stores
+	// it (Sieve, server/sieve); nil appends every copy to the INBOX.
+	Filter Filter
 	// MaxConnections bounds open connections; zero or less means no bound.
 	MaxConnections int
 	// MaxConnectionsPerIP bounds the open connections of one client IP
