@@ -27,7 +27,7 @@
 // user of a mailbox: there is no per-user \Seen (§5.2's "shared flag
 // rights" are "s", "w" and "t"). Transcripts: conformance/testdata/rfc4314/
 // (every example of the RFC: setacl, deleteacl, listrights, copy-flags,
-// list, select, no-leak; and sharing, folder-delivery).
+// list, select, no-leak; and sharing, folder-delivery, sieve-fileinto).
 package rfc4314
 
 import "strings"
