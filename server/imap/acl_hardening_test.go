@@ -184,3 +184,56 @@ func TestCreateSpecialUseInOtherAccount(t *testing.T) {
 		t.Errorf("CREATE of bob's own mailbox with USE: %s, want OK", got)
 	}
 }
+
+// TestCopyQuotaConcurrent: COPYs that run at once, each of which fits the
+// quota alone, do not together go over it (RFC 9208 §4.3.1): each checks
+// again once its copies are made and takes them back when the account is
+// over its quota. Whatever the interleaving, the account ends within its
+// quota, and every copy that was acknowledged is there.
+func TestCopyQuotaConcurrent(t *testing.T) {
+	const n, size = 5, 1000
+	// The source's n messages, and room for one COPY of them.
+	e := newEnv(t, insecureAuth, func(cfg *Config) { cfg.DefaultQuotaStorage = 2*n*size + size })
+	if err := e.account("bob").CreateMailbox("Dst"); err != nil {
+		t.Fatal(err)
+	}
+	msg := "Subject: q\r\n\r\n" + strings.Repeat("x", size-len("Subject: q\r\n\r\n"))
+	for range n {
+		e.deliver("bob", "INBOX", nil, msg)
+	}
+	const sessions = 4
+	var clients []*client
+	for range sessions {
+		c := e.login("bob", bobPassword)
+		if got := tagged(c.cmd("S1 SELECT INBOX")); !strings.HasPrefix(got, "S1 OK") {
+			t.Fatalf("SELECT: %s", got)
+		}
+		clients = append(clients, c)
+	}
+	answers := make(chan string, sessions)
+	for _, c := range clients {
+		go func() { answers <- status(c.cmd(`C1 COPY 1:* Dst`)) }()
+	}
+	ok := 0
+	for range sessions {
+		switch got := <-answers; {
+		case strings.HasPrefix(got, "OK"):
+			ok++
+		case got != "NO [OVERQUOTA]":
+			t.Errorf("COPY: %s, want OK or NO [OVERQUOTA]", got)
+		}
+	}
+	if ok > 1 {
+		t.Errorf("%d COPYs succeeded, want at most one", ok)
+	}
+	if got := len(e.snapshot("bob", "Dst").Messages); got != ok*n {
+		t.Errorf("Dst holds %d messages after %d COPYs succeeded, want %d", got, ok, ok*n)
+	}
+	usage, err := e.account("bob").Usage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit := int64(2*n*size + size); usage.Octets > limit {
+		t.Errorf("usage %d octets, over the quota of %d", usage.Octets, limit)
+	}
+}
