@@ -95,7 +95,8 @@ func (c *conn) checkQuota(ref mailboxRef, octets, count int64) error {
 // comes as slowly as the client sends it, so without this check writers
 // that hold their literals open would all pass the check made before and
 // together overshoot by as many messages as they have connections, each up
-// to MaxLiteralSize (store/FORMAT.md, "Quotas"). Two writers that find each
+// to MaxLiteralSize; COPYs run at once on several connections would each
+// add a mailbox's worth (store/FORMAT.md, "Quotas"). Two writers that find each
 // other over the quota are both refused; a failure to read the limits
 // leaves the write in place, as the check before it passed.
 func (c *conn) recheckQuota(ref mailboxRef) error {
