@@ -219,8 +219,8 @@ type IMAPConfig struct {
 // QuotaConfig sets the quota of the accounts whose directory entry sets
 // none (RFC 9208: IMAP QUOTA; LMTP 452 4.2.2).
 type QuotaConfig struct {
-	// DefaultStorage is in octets, 0 for no limit.
-	DefaultStorage int64 `toml:"default_storage"`
+	// DefaultStorage is in octets (a size: "1GiB"), 0 for no limit.
+	DefaultStorage ByteSize `toml:"default_storage"`
 	// DefaultMessages is a number of messages, 0 for no limit.
 	DefaultMessages int64 `toml:"default_messages"`
 }

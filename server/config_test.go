@@ -155,6 +155,9 @@ poll_interval = "250ms"
 [mailboxes]
 junk = "Spam"
 archive = ""
+
+[quota]
+default_storage = "2 GB"
 `)
 	cfg, err := LoadConfig(path)
 	if err != nil {
@@ -181,6 +184,7 @@ archive = ""
 	want.Store.PollInterval = Duration(250 * time.Millisecond)
 	want.Mailboxes.Junk = "Spam"
 	want.Mailboxes.Archive = ""
+	want.Quota.DefaultStorage = 2e9
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("loaded config (-want +got):\n%s", diff)
 	}

@@ -126,7 +126,7 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		SharedAccount:        cfg.IMAP.SharedAccount,
 		GroupPrefix:          cfg.IMAP.GroupPrefix,
 		Admins:               cfg.IMAP.Admins,
-		DefaultQuotaStorage:  cfg.Quota.DefaultStorage,
+		DefaultQuotaStorage:  int64(cfg.Quota.DefaultStorage),
 		DefaultQuotaMessages: cfg.Quota.DefaultMessages,
 	})
 	s.pop3 = pop3.New(pop3.Config{
@@ -165,7 +165,7 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 		MaxRecipients:        lim.MaxRecipients,
 		MaxLineLength:        lim.MaxLineLength,
 		OverQuotaPermanent:   cfg.LMTP.OverQuotaPermanent,
-		DefaultQuotaStorage:  cfg.Quota.DefaultStorage,
+		DefaultQuotaStorage:  int64(cfg.Quota.DefaultStorage),
 		DefaultQuotaMessages: cfg.Quota.DefaultMessages,
 		Folders:              lmtpFolders(cfg.LMTP.Folders),
 		GroupPrefix:          cfg.IMAP.GroupPrefix,

@@ -20,14 +20,14 @@ type admCmd struct {
 	ACL     aclCmd     `cmd:"" name:"acl" help:"Manage mailboxes' access control lists (RFC 4314)."`
 	Sieve   sieveCmd   `cmd:"" help:"Manage accounts' Sieve scripts."`
 	Mailbox mailboxCmd `cmd:"" help:"Show and mark an account's mailboxes."`
-	Check   checkCmd   `cmd:"" help:"Verify accounts' mail, and with --repair repair what interrupted operations left."`
+	Check   checkCmd   `cmd:"" help:"Verify accounts' mail, and with --repair repair what interrupted operations left; one line per account: LOGIN: ok (or K problems): N mailboxes, M records (entries of the mailboxes' logs)."`
 }
 
 type userCmd struct {
 	Add    userAddCmd    `cmd:"" help:"Create an account: its directory entry and its mailboxes."`
 	List   userListCmd   `cmd:"" help:"List accounts: LOGIN<TAB>enabled|disabled<TAB>ADDRESSES (space-separated)."`
 	Show   userShowCmd   `cmd:"" help:"Show an account, one \"key: value\" line per fact."`
-	Del    userDelCmd    `cmd:"" help:"Delete an account and, unless --keep-mail, its mail."`
+	Del    userDelCmd    `cmd:"" help:"Delete an account and, unless --keep-mail, its mail. Its entries in other mailboxes' ACLs stay (a new account of the same login gets those rights): remove them with adm acl del."`
 	Passwd userPasswdCmd `cmd:"" help:"Set an account's password."`
 	Set    userSetCmd    `cmd:"" help:"Change an account's addresses, quotas or state."`
 }

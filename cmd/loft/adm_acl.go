@@ -36,7 +36,7 @@ func (c *quotaCmd) Run(e *env, p *Paths) error {
 		}
 	}
 	for _, login := range logins {
-		storage, messages := a.cfg.Quota.DefaultStorage, a.cfg.Quota.DefaultMessages
+		storage, messages := int64(a.cfg.Quota.DefaultStorage), a.cfg.Quota.DefaultMessages
 		u, err := a.dir.User(login)
 		switch {
 		case errors.Is(err, directory.ErrNotFound):
@@ -73,8 +73,8 @@ func (c *quotaCmd) Run(e *env, p *Paths) error {
 // share the folders of the shared account (imap.shared_account).
 type aclCmd struct {
 	Get aclGetCmd `cmd:"" help:"Print a mailbox's ACL: IDENTIFIER<TAB>RIGHTS, one entry per line."`
-	Set aclSetCmd `cmd:"" help:"Change an identifier's rights: RIGHTS, +RIGHTS or -RIGHTS (RFC 4314 SETACL)."`
-	Del aclDelCmd `cmd:"" help:"Remove an identifier's entry (RFC 4314 DELETEACL)."`
+	Set aclSetCmd `cmd:"" help:"Change an identifier's rights: RIGHTS, +RIGHTS or -RIGHTS (RFC 4314 SETACL), then print the ACL."`
+	Del aclDelCmd `cmd:"" help:"Remove an identifier's entry (RFC 4314 DELETEACL), then print the ACL."`
 }
 
 type aclMailbox struct {
@@ -100,8 +100,8 @@ func (c *aclGetCmd) Run(e *env, p *Paths) error {
 
 type aclSetCmd struct {
 	aclMailbox `embed:""`
-	Identifier string `arg:"" help:"A login name, $GROUP, anyone or authenticated; with a leading \"-\" for negative rights."`
-	Rights     string `arg:"" help:"Rights from lrswipkxtea (c and d as RFC 4314 §2.1.1 says), replacing the entry's, or added with + or removed with - (after \"--\")."`
+	Identifier string `arg:"" help:"A login name, $GROUP, anyone or authenticated; with a leading \"-\" for negative rights (put \"--\" before it)."`
+	Rights     string `arg:"" help:"Rights from lrswipkxtea (c and d as RFC 4314 §2.1.1 says), replacing the entry's, or added with + or removed with - (put \"--\" before it, after any flag: acl set --data DIR alice INBOX bob -- -w)."`
 }
 
 func (c *aclSetCmd) Run(e *env, p *Paths) error {

@@ -46,7 +46,7 @@ const (
 )
 
 type cli struct {
-	Serve   serveCmd   `cmd:"" help:"Run the server until SIGINT (Ctrl-C) or SIGTERM, then let connections finish (at most 30 s) and exit; a second signal exits at once."`
+	Serve   serveCmd   `cmd:"" help:"Run the server until SIGINT (Ctrl-C) or SIGTERM, then let connections finish (at most 30 s) and exit; a second signal exits at once. SIGHUP re-reads the directory's shared settings and forgets cached accounts."`
 	Adm     admCmd     `cmd:"" help:"Manage accounts, groups and the message store."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 }
