@@ -240,3 +240,73 @@ func (m *Mailbox) writeACL(rec aclRecord) (rfc4314.ACL, error) {
 	}
 	return as.acl, nil
 }
+
+// ForgetIdentifiers removes the entries of the identifiers ids from the
+// ACL of every mailbox of every account (RFC 4314 §3.2, DELETEACL, applied
+// store-wide). `loft adm user del` and `group del` call it so that a new
+// account or group that later takes the same name inherits none of the old
+// one's rights. It returns how many entries it removed. Mailboxes deleted
+// while it runs are skipped. It takes no lock: an entry that a concurrent
+// SETACL adds for one of ids after the walk passed that mailbox stays.
+// Errors: I/O errors and damaged ACL records, after the walk has done what
+// it could.
+func (s *Store) ForgetIdentifiers(ids ...string) (int, error) {
+	if err := s.checkOpen(); err != nil {
+		return 0, err
+	}
+	names, err := s.Accounts()
+	if err != nil {
+		return 0, err
+	}
+	removed := 0
+	var errs []error
+	for _, name := range names {
+		a, err := s.Account(name)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		boxes, err := a.Mailboxes()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, info := range boxes {
+			if !info.Selectable {
+				continue
+			}
+			n, err := a.forgetIn(info.Name, ids)
+			removed += n
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				errs = append(errs, fmt.Errorf("%s %q: %w", name, info.Name, err))
+			}
+		}
+	}
+	return removed, errors.Join(errs...)
+}
+
+// forgetIn removes the entries of ids from one mailbox's ACL.
+func (a *Account) forgetIn(mailbox string, ids []string) (int, error) {
+	m, err := a.Mailbox(mailbox)
+	if err != nil {
+		return 0, err
+	}
+	acl, err := m.ACL()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		if _, ok := acl.Lookup(id); !ok {
+			continue
+		}
+		if _, err := m.DeleteACL(id); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/loftmail/loft/rfc/rfc4314"
 	"github.com/loftmail/loft/server"
 	"github.com/loftmail/loft/server/directory"
 	"github.com/loftmail/loft/store"
@@ -27,14 +29,14 @@ type userCmd struct {
 	Add    userAddCmd    `cmd:"" help:"Create an account: its directory entry and its mailboxes."`
 	List   userListCmd   `cmd:"" help:"List accounts: LOGIN<TAB>enabled|disabled<TAB>ADDRESSES (space-separated)."`
 	Show   userShowCmd   `cmd:"" help:"Show an account, one \"key: value\" line per fact."`
-	Del    userDelCmd    `cmd:"" help:"Delete an account and, unless --keep-mail, its mail. Its entries in other mailboxes' ACLs stay (a new account of the same login gets those rights): remove them with adm acl del."`
+	Del    userDelCmd    `cmd:"" help:"Delete an account, its entries in every mailbox's ACL and, unless --keep-mail, its mail."`
 	Passwd userPasswdCmd `cmd:"" help:"Set an account's password."`
 	Set    userSetCmd    `cmd:"" help:"Change an account's addresses, quotas or state."`
 }
 
 type groupCmd struct {
 	Add     groupAddCmd     `cmd:"" help:"Create a group, with members."`
-	Del     groupDelCmd     `cmd:"" help:"Delete a group."`
+	Del     groupDelCmd     `cmd:"" help:"Delete a group and its entries in every mailbox's ACL."`
 	Members groupMembersCmd `cmd:"" help:"Add or remove members, then print the members, one per line."`
 	List    groupListCmd    `cmd:"" help:"List groups: NAME<TAB>MEMBERS (space-separated)."`
 }
@@ -208,13 +210,18 @@ type userDelCmd struct {
 // Run removes the directory entry first, so that nobody logs in or gets
 // mail delivered while the mailboxes go.
 func (c *userDelCmd) Run(e *env, p *Paths) error {
-	a, err := openAdmin(p, !c.KeepMail)
+	a, err := openAdmin(p, true)
 	if err != nil {
 		return err
 	}
 	defer a.close()
 	if err := a.dir.DeleteUser(c.Login); err != nil {
 		return err
+	}
+	// A new account of the same login name must not inherit the rights
+	// that others granted this one (RFC 4314 identifiers are names).
+	if _, err := a.st.ForgetIdentifiers(c.Login, "-"+c.Login); err != nil {
+		return fmt.Errorf("account %q deleted from the directory, but not from every ACL: %w", c.Login, err)
 	}
 	if c.KeepMail {
 		return nil
@@ -306,13 +313,22 @@ type groupDelCmd struct {
 	Name string `arg:"" help:"Group name."`
 }
 
+// Run deletes the group, then its entries in every mailbox's ACL, so that a
+// new group of the same name inherits none of its rights.
 func (c *groupDelCmd) Run(e *env, p *Paths) error {
-	a, err := openAdmin(p, false)
+	a, err := openAdmin(p, true)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	return a.dir.DeleteGroup(c.Name)
+	if err := a.dir.DeleteGroup(c.Name); err != nil {
+		return err
+	}
+	id := cmp.Or(a.cfg.IMAP.GroupPrefix, rfc4314.DefaultGroupPrefix) + c.Name
+	if _, err := a.st.ForgetIdentifiers(id, "-"+id); err != nil {
+		return fmt.Errorf("group %q deleted from the directory, but not from every ACL: %w", c.Name, err)
+	}
+	return nil
 }
 
 type groupMembersCmd struct {

@@ -712,4 +712,18 @@ func TestQuotaAndACLCommands(t *testing.T) {
 	}
 	fails(t, 1, `uppercase`, "", adm(data, "acl", "set", "alice", "INBOX", "bob", "lR")...)
 	fails(t, 1, `not found`, "", adm(data, "acl", "get", "alice", "Nothing")...)
+
+	// Deleting an account or a group takes its entries out of every ACL,
+	// so that a new account of the same name inherits none of its rights.
+	ok(t, "", adm(data, "acl", "set", "alice", "INBOX", "bob", "lrs")...)
+	ok(t, "", adm(data, "acl", "set", "alice", "INBOX", "--", "-bob", "s")...)
+	ok(t, "", adm(data, "group", "add", "staff", "bob")...)
+	ok(t, "", adm(data, "user", "del", "bob")...)
+	if got, want := ok(t, "", adm(data, "acl", "get", "alice", "INBOX")...), "$staff\tlrk\n"; got != want {
+		t.Errorf("acl get after user del bob:\n%q\nwant %q", got, want)
+	}
+	ok(t, "", adm(data, "group", "del", "staff")...)
+	if got, want := ok(t, "", adm(data, "acl", "get", "alice", "INBOX")...), ""; got != want {
+		t.Errorf("acl get after group del staff:\n%q\nwant %q", got, want)
+	}
 }
