@@ -467,7 +467,9 @@ func (c *checker) checkBox(guid, boxPath string) error {
 
 // sameState reports whether a decoded snapshot file equals a replayed state.
 func sameState(sf *snapFile, s *Snapshot) bool {
-	if sf.k != s.HighestModSeq || sf.uidNext != uint64(s.UIDNext) || len(sf.recs) != len(s.recs) || len(sf.msgs) != len(s.Messages) {
+	// A snapshot file cannot hold per-user \Seen state: none is ever
+	// written at a K where the replay has some.
+	if len(s.seen) > 0 || sf.k != s.HighestModSeq || sf.uidNext != uint64(s.UIDNext) || len(sf.recs) != len(s.recs) || len(sf.msgs) != len(s.Messages) {
 		return false
 	}
 	for i := range sf.recs {

@@ -21,6 +21,9 @@ type Mailbox struct {
 	a    *Account
 	name string
 	st   *boxState
+	// viewer is the user whose view this handle gives (As): "" for the
+	// owner's, where \Seen is the shared flag.
+	viewer string
 }
 
 // AppendOptions are the optional attributes of a new message.
@@ -74,7 +77,11 @@ func (m *Mailbox) Snapshot() (*Snapshot, error) {
 	if err := m.a.s.checkOpen(); err != nil {
 		return nil, err
 	}
-	return m.st.current()
+	snap, err := m.st.current()
+	if err != nil || m.viewer == "" {
+		return snap, err
+	}
+	return snap.forUser(m.viewer), nil
 }
 
 // Append adds a message with the octets read from r (exactly as given; the
@@ -89,6 +96,28 @@ func (m *Mailbox) Append(r io.Reader, opts AppendOptions) (Message, error) {
 	flags, err := normalizeFlags(opts.Flags)
 	if err != nil {
 		return Message{}, err
+	}
+	if m.viewer != "" && slices.Contains(flags, flagSeen) {
+		// The appending user's \Seen is their own (FORMAT.md, "Per-user
+		// \Seen"): the message is stored without it, then marked seen.
+		msg, err := m.viewOf().Append(r, AppendOptions{Flags: withoutSeen(flags), InternalDate: opts.InternalDate})
+		if err != nil {
+			return Message{}, err
+		}
+		if err := m.markSeenAs([]uint32{msg.UID}); err != nil {
+			// The message is stored and durable: answering an error
+			// would invite a second copy. It is unseen for the user.
+			m.a.s.log.Warn("store: marking an appended message seen failed", "mailbox", m.st.guid, "uid", msg.UID, "user", m.viewer, "err", err)
+			return msg, nil
+		}
+		snap, err := m.Snapshot()
+		if err != nil {
+			return Message{}, err
+		}
+		if v, ok := snap.Lookup(msg.UID); ok {
+			return v, nil
+		}
+		return msg, nil
 	}
 	date := opts.InternalDate
 	if date.IsZero() {
@@ -207,6 +236,9 @@ func (m *Mailbox) Store(uids []uint32, op StoreOp, flags []string, unchangedSinc
 	norm, err := normalizeFlags(flags)
 	if err != nil {
 		return StoreResult{}, err
+	}
+	if m.viewer != "" {
+		return m.storeAs(uids, op, norm, unchangedSince)
 	}
 	snap, err := m.Snapshot()
 	if err != nil {
@@ -327,6 +359,7 @@ func (m *Mailbox) CopyToKeeping(dst *Mailbox, uids []uint32, keep func(flag stri
 	}
 	var res CopyResult
 	var last uint64
+	var seenCopies []uint32 // copies that the viewer of dst has seen
 	for _, uid := range uniqueSorted(uids) {
 		msg, ok := snap.Lookup(uid)
 		if !ok {
@@ -334,6 +367,12 @@ func (m *Mailbox) CopyToKeeping(dst *Mailbox, uids []uint32, keep func(flag stri
 		}
 		if keep != nil {
 			msg.Flags = slices.DeleteFunc(slices.Clone(msg.Flags), func(f string) bool { return !keep(f) })
+		}
+		seen := false
+		if dst.viewer != "" && slices.Contains(msg.Flags, flagSeen) {
+			// The copy carries the copying user's \Seen, and in another
+			// user's mailbox that is the user's own state there.
+			seen, msg.Flags = true, withoutSeen(msg.Flags)
 		}
 		k, dstUID, err := m.copyOne(dst, snap.recs[uid-1], msg, nil)
 		if errors.Is(err, ErrExpunged) {
@@ -345,9 +384,17 @@ func (m *Mailbox) CopyToKeeping(dst *Mailbox, uids []uint32, keep func(flag stri
 		last = k
 		res.SrcUIDs = append(res.SrcUIDs, uid)
 		res.DstUIDs = append(res.DstUIDs, dstUID)
+		if seen {
+			seenCopies = append(seenCopies, dstUID)
+		}
 	}
 	if last != 0 {
 		if err := dst.st.makeDurable(last); err != nil {
+			return CopyResult{}, dst.undoCopies(res.DstUIDs, err)
+		}
+	}
+	if len(seenCopies) > 0 {
+		if err := dst.markSeenAs(seenCopies); err != nil {
 			return CopyResult{}, dst.undoCopies(res.DstUIDs, err)
 		}
 	}
@@ -447,6 +494,20 @@ func (m *Mailbox) MoveToKeeping(dst *Mailbox, uids []uint32, keep func(flag stri
 		if keep != nil {
 			msg.Flags = slices.DeleteFunc(slices.Clone(msg.Flags), func(f string) bool { return !keep(f) })
 		}
+		if snap.base != nil {
+			// A user's view (FORMAT.md, "Per-user \Seen"): the origin
+			// names the message's shared mod-sequence, which is what
+			// Check compares.
+			if shared, ok := snap.base.Lookup(uid); ok {
+				msg.ModSeq = shared.ModSeq
+			}
+		}
+		seen := false
+		if dst.viewer != "" && slices.Contains(msg.Flags, flagSeen) {
+			// The copy carries the moving user's \Seen, as their own in
+			// another user's mailbox.
+			seen, msg.Flags = true, withoutSeen(msg.Flags)
+		}
 		dstUID, moved, err := m.moveOne(dst, snap.recs[uid-1], msg)
 		if err != nil {
 			return res, err
@@ -454,6 +515,13 @@ func (m *Mailbox) MoveToKeeping(dst *Mailbox, uids []uint32, keep func(flag stri
 		if moved {
 			res.SrcUIDs = append(res.SrcUIDs, uid)
 			res.DstUIDs = append(res.DstUIDs, dstUID)
+			if seen {
+				// The message is moved; a failure here loses only the
+				// user's \Seen on it.
+				if err := dst.markSeenAs([]uint32{dstUID}); err != nil {
+					return res, err
+				}
+			}
 		}
 	}
 	return res, nil

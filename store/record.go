@@ -16,6 +16,9 @@ const (
 	kindFlags   = 'F'
 	kindExpunge = 'X'
 	kindCommit  = 'C'
+	// kindSeen changes one user's own \Seen state (FORMAT.md, "Per-user
+	// \Seen"): it never changes the messages' shared flags.
+	kindSeen = 'U'
 )
 
 const (
@@ -49,6 +52,9 @@ type record struct {
 	uids           []uidRange // ascending, disjoint, not adjacent
 	op             StoreOp
 	unchangedSince uint64 // 0: unconditional
+	// per-user seen: the user whose \Seen state changes; op is AddFlags
+	// or RemoveFlags
+	user string
 }
 
 // moveOrigin names the source of a moved message (FORMAT.md, "Move"): the
@@ -165,6 +171,11 @@ func (r *record) marshal() []byte {
 		}
 	case kindExpunge, kindCommit:
 		b = appendUIDSet(b, r.uids)
+	case kindSeen:
+		b = append(b, encodeName(r.user)...)
+		b = append(b, ' ')
+		b = appendUIDSet(b, r.uids)
+		b = append(b, ' ', "+-"[r.op])
 	}
 	return append(b, '\r', '\n')
 }
@@ -293,6 +304,32 @@ func parseRecordHeader(line []byte) (*record, error) {
 			return nil, err
 		}
 		r.uids = uids
+	case kindSeen:
+		u, ok := word()
+		if !ok {
+			return nil, headerError("missing user")
+		}
+		user, err := decodeName(string(u))
+		if err != nil || user == "" {
+			return nil, headerError("bad user")
+		}
+		set, ok := word()
+		if !ok {
+			return nil, headerError("missing uid-set")
+		}
+		uids, err := parseUIDSet(set)
+		if err != nil {
+			return nil, err
+		}
+		switch string(p) {
+		case "+":
+			r.op = AddFlags
+		case "-":
+			r.op = RemoveFlags
+		default:
+			return nil, headerError("bad seen operation %q", p)
+		}
+		r.user, r.uids = user, uids
 	default:
 		return nil, headerError("unknown kind %q", kind)
 	}

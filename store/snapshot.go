@@ -33,6 +33,11 @@ type Snapshot struct {
 
 	guid string
 	recs []uint64 // recs[uid-1]: the record that holds the message uid
+	// seen is the per-user \Seen state at this snapshot (never modified);
+	// views caches the per-user views made from it (seen.go).
+	seen  map[string]map[uint32]userSeen
+	views sync.Map  // user -> *Snapshot
+	base  *Snapshot // a user's view: the snapshot it was made from
 
 	// octets is the sum of the messages' sizes, computed on first use by
 	// Octets: a Snapshot is immutable, so the sum never changes.

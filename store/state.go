@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -51,6 +52,12 @@ type boxState struct {
 	durable  uint64    // records 1..durable are known durable
 	snapK    uint64    // newest snapshot file known
 	snapBusy bool
+	// seen is the per-user \Seen state (FORMAT.md, "Per-user \Seen") of
+	// the messages present: seen[user][uid]. A user without an entry for a
+	// message has not seen it. seenShared: the maps are referenced by a
+	// published Snapshot, copy before changing.
+	seen       map[string]map[uint32]userSeen
+	seenShared bool
 
 	acl aclState // the mailbox's access control list (acl.go), under its own lock
 }
@@ -261,6 +268,43 @@ func (st *boxState) applyLocked(k uint64, rec *record) (applyResult, error) {
 				res.removed = append(res.removed, st.msgs[i].UID)
 			}
 		}
+		// A message's per-user state dies with it.
+		for user, m := range st.seen {
+			for _, uid := range res.removed {
+				if _, ok := m[uid]; ok {
+					st.mutableSeenLocked()
+					delete(st.seen[user], uid)
+				}
+			}
+			if len(st.seen[user]) == 0 {
+				st.mutableSeenLocked()
+				delete(st.seen, user)
+			}
+		}
+	case kindSeen:
+		for _, r := range rec.uids {
+			for i := st.index(r.lo); i < len(st.msgs) && st.msgs[i].UID <= r.hi; i++ {
+				m := st.msgs[i]
+				if m.ModSeq == 0 {
+					continue
+				}
+				old := st.seen[rec.user][m.UID]
+				if old.seen == (rec.op == AddFlags) {
+					continue
+				}
+				st.mutableSeenLocked()
+				um := st.seen[rec.user]
+				if um == nil {
+					if st.seen == nil {
+						st.seen = map[string]map[uint32]userSeen{}
+					}
+					um = map[uint32]userSeen{}
+					st.seen[rec.user] = um
+				}
+				um[m.UID] = userSeen{seen: rec.op == AddFlags, modSeq: k}
+				res.changed = append(res.changed, m)
+			}
+		}
 	case kindCommit:
 		// Changes no message (FORMAT.md, "Move"): it settles, by its
 		// place in the log, that the moves that made the present UIDs of
@@ -280,6 +324,26 @@ func (st *boxState) applyLocked(k uint64, rec *record) (applyResult, error) {
 	return res, nil
 }
 
+// userSeen is one user's \Seen state of one message: whether the user has
+// seen it, and the record that last changed that (a mod-sequence of the
+// user's view, FORMAT.md "Per-user \Seen").
+type userSeen struct {
+	seen   bool
+	modSeq uint64
+}
+
+// mutableSeenLocked makes seen safe to modify in place.
+func (st *boxState) mutableSeenLocked() {
+	if !st.seenShared {
+		return
+	}
+	c := make(map[string]map[uint32]userSeen, len(st.seen))
+	for u, m := range st.seen {
+		c[u] = maps.Clone(m)
+	}
+	st.seen, st.seenShared = c, false
+}
+
 // publishLocked returns the Snapshot of the state at h.
 func (st *boxState) publishLocked() *Snapshot {
 	if st.cur != nil {
@@ -291,6 +355,7 @@ func (st *boxState) publishLocked() *Snapshot {
 		st.dead = 0
 	}
 	st.shared = true
+	st.seenShared = true
 	n, r := len(st.msgs), len(st.recs)
 	st.cur = &Snapshot{
 		UIDValidity:   st.uidValidity,
@@ -299,6 +364,7 @@ func (st *boxState) publishLocked() *Snapshot {
 		Messages:      st.msgs[:n:n],
 		guid:          st.guid,
 		recs:          st.recs[:r:r],
+		seen:          st.seen,
 	}
 	return st.cur
 }
@@ -421,7 +487,9 @@ func (st *boxState) writeRecord(rec *record) (uint64, applyResult, error) {
 // the durable state is snapshotEvery records past the newest one.
 func (st *boxState) maybeWriteSnapshot() {
 	st.mu.Lock()
-	if st.snapBusy || st.durable < st.snapK+st.s.snapEvery || st.durable != st.h || st.s.closed.Load() {
+	// The snapshot file has no place for per-user \Seen state: a mailbox
+	// that has some is replayed from an older snapshot (FORMAT.md).
+	if st.snapBusy || st.durable < st.snapK+st.s.snapEvery || st.durable != st.h || st.s.closed.Load() || len(st.seen) > 0 {
 		st.mu.Unlock()
 		return
 	}

@@ -153,7 +153,16 @@ func FilterFlags(flags []string, r Rights) []string {
 
 // ReadWrite reports whether SELECT answers READ-WRITE rather than READ-ONLY
 // (§5.2): the user has "i", "e", or any of the flag rights "s", "w", "t"
-// (Loft's flags are all shared, apart from \Recent).
+// (the owner's flags are all shared, apart from \Recent).
 func ReadWrite(r Rights) bool {
 	return r&(Insert|Expunge|Seen|Write|DeleteMsgs) != 0
+}
+
+// ReadWritePrivateSeen is ReadWrite for a user whose \Seen is their own
+// (Loft keeps \Seen per user for every user but a mailbox's owner): "s" is
+// then not among the §5.2 "shared flag rights", so it alone does not make
+// the mailbox READ-WRITE, although it still lets the user keep their own
+// seen state (§4).
+func ReadWritePrivateSeen(r Rights) bool {
+	return r&(Insert|Expunge|Write|DeleteMsgs) != 0
 }

@@ -183,6 +183,13 @@ func TestFlagRights(t *testing.T) {
 			t.Errorf("ReadWrite(%s) = %v", s, !want)
 		}
 	}
+	// Where \Seen is the user's own, "s" is no shared flag right.
+	for s, want := range map[string]bool{"lrs": false, "rit": true, "rset": true, "lrsw": true, "lr": false} {
+		r, _ := ParseRights(s)
+		if ReadWritePrivateSeen(r) != want {
+			t.Errorf("ReadWritePrivateSeen(%s) = %v", s, !want)
+		}
+	}
 }
 
 func TestNeeds(t *testing.T) {

@@ -143,6 +143,9 @@ func (c *conn) access(name string, want, anyOf rfc4314.Rights) (mailboxRef, *sto
 	if err != nil {
 		return ref, nil, 0, err
 	}
+	// A user other than the owner sees and changes their own \Seen there
+	// (store FORMAT.md, "Per-user \Seen"); the owner's is the shared flag.
+	mbox = mbox.As(c.user)
 	r, err := c.rightsOn(ref, mbox)
 	if err != nil {
 		return ref, nil, 0, err
@@ -260,7 +263,7 @@ func (c *conn) checkSelected(cmd *command) error {
 	case err != nil:
 		return err
 	}
-	if r != c.sel.rights && !c.sel.readOnly && r.Has(rfc4314.Read) {
+	if r != c.sel.rights && !c.sel.examined && r.Has(rfc4314.Read) {
 		// §5.1.1: the server "SHOULD send FLAGS and PERMANENTFLAGS
 		// responses if they have changed"; FLAGS does not depend on the
 		// rights.

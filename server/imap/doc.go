@@ -47,8 +47,15 @@
 // accounts' mailboxes ("Other Users/alice/Project"), names under
 // Config.SharedPrefix those of Config.SharedAccount; the owner of an account
 // always has "l" and "a" on its mailboxes. Groups are the directory's, read at
-// login. Flags, \Seen included, are shared by every user of a mailbox (RFC
-// 4314 §5.2: the "shared flag rights" are "s", "w" and "t").
+// login. Flags are shared by every user of a mailbox, except \Seen: a user
+// other than the mailbox's owner keeps their own (store FORMAT.md, "Per-user
+// \Seen"; access opens the mailbox in that user's view, store.Mailbox.As), so
+// FETCH FLAGS, SEARCH, STATUS UNSEEN, SELECT's first unseen, STORE and
+// FETCH BODY[] use and change only that user's \Seen, and only that user's
+// sessions are told of a change of it. The "shared flag rights" (RFC 4314
+// §5.2) are therefore "s", "w" and "t" for the owner and "w" and "t" for
+// everyone else: a non-owner with "s" but no "i", "e", "w" or "t" gets
+// READ-ONLY, with PERMANENTFLAGS (\Seen), and still keeps their \Seen.
 //
 // # A command
 //

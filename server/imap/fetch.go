@@ -86,7 +86,10 @@ func (c *conn) fetchCmd(dec *rfc3501.Decoder, uid bool) error {
 	req := newFetchRequest(items, uid)
 	var changed map[uint32]bool
 	// RFC 4314 §4: a FETCH that implies \Seen does not set it without "s".
-	if req.setsSeen && !c.sel.readOnly && c.sel.rights.Has(rfc4314.Seen) {
+	// A session read-only for want of shared rights may still keep the
+	// user's own \Seen (RFC 4314 §5.2); EXAMINE sets nothing (RFC 3501
+	// §6.3.2).
+	if req.setsSeen && !c.sel.examined && c.sel.rights.Has(rfc4314.Seen) {
 		if err := c.checkBinarySeen(req, seqs); err != nil {
 			return err
 		}

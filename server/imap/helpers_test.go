@@ -260,6 +260,17 @@ func (e *testEnv) snapshot(user, mailbox string) *store.Snapshot {
 	return snap
 }
 
+// snapshotAs returns the current state of a mailbox of user as viewer sees
+// it (viewer's own \Seen when viewer is not user).
+func (e *testEnv) snapshotAs(viewer, user, mailbox string) *store.Snapshot {
+	e.t.Helper()
+	snap, err := e.mailbox(user, mailbox).As(viewer).Snapshot()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return snap
+}
+
 const greeting = "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS SPECIAL-USE CHILDREN UIDPLUS BINARY ESEARCH SEARCHRES WITHIN NAMESPACE IDLE UNSELECT ID MOVE LITERAL-] imap.example.org Loft IMAP4rev1 server ready"
 
 // client is a raw line client: it sends and receives exact octets.

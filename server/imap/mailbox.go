@@ -63,7 +63,13 @@ func (c *conn) openView(dec *rfc3501.Decoder, readOnly bool) error {
 		return err
 	}
 	// RFC 4314 §5.2: READ-ONLY without any right to change the mailbox.
-	readOnly = readOnly || !rfc4314.ReadWrite(rights)
+	// For a user other than the owner \Seen is their own, so "s" is no
+	// shared flag right there; it still lets them keep their \Seen.
+	if mbox.Viewer() != "" {
+		readOnly = readOnly || !rfc4314.ReadWritePrivateSeen(rights)
+	} else {
+		readOnly = readOnly || !rfc4314.ReadWrite(rights)
+	}
 	sel, err := openSelected(mbox, ref.name, readOnly, c.log)
 	if err != nil {
 		return err
@@ -89,6 +95,12 @@ func (c *conn) openView(dec *rfc3501.Decoder, readOnly bool) error {
 		Text("predicted next UID").CRLF()
 	flags := append(slices.Clone(systemFlags), keywords(sel.snap)...)
 	enc.Untagged().Atom("FLAGS").SP().Flags(flags).CRLF()
+	if readOnly && !sel.examined && rights.Has(rfc4314.Seen) {
+		// Read-only for want of shared rights, with the user's own \Seen
+		// (RFC 4314 §4, §5.2).
+		writePermanentFlags(enc, flags, rights)
+		return okCode(codeReadOnly, nil, c.cmd.name+" completed")
+	}
 	if readOnly {
 		// §6.3.2: nothing may be changed.
 		enc.Untagged().Atom("OK").SP().ResponseCode(codePermanentFlags, func(e *rfc3501.Encoder) { e.Flags(nil) }).
