@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -205,6 +206,27 @@ func New(cfg *Config, logger *slog.Logger) (*Server, error) {
 // global script in its settings entry and a personal one per account);
 // the global script file and the store's active script apply where it
 // keeps none. dir may be nil (script checks only).
+// sieveNamespaces returns the IMAP namespace prefixes that are not
+// personal mailbox names, as server/imap refuses to create them (its
+// underNamespace): fileinto must not file into what IMAP hides.
+// The defaults are server/imap's.
+func sieveNamespaces(cfg *Config) []string {
+	prefix := func(p, def string) string {
+		if p == "" {
+			p = def
+		}
+		if !strings.HasSuffix(p, "/") {
+			p += "/"
+		}
+		return p
+	}
+	out := []string{prefix(cfg.IMAP.OtherUsersPrefix, "Other Users/")}
+	if cfg.IMAP.SharedAccount != "" {
+		out = append(out, prefix(cfg.IMAP.SharedPrefix, "Shared/"))
+	}
+	return out
+}
+
 func newSieve(cfg *Config, dir directory.Directory, logger *slog.Logger) (*sieve.Engine, error) {
 	sc := cfg.Sieve
 	var scripts sieve.ScriptSource
@@ -217,6 +239,7 @@ func newSieve(cfg *Config, dir directory.Directory, logger *slog.Logger) (*sieve
 		GlobalDir:           sc.GlobalDir,
 		Scripts:             scripts,
 		Relay:               sieve.RelayConfig{Addr: sc.Relay, Hostname: cfg.Hostname, Timeout: sc.RelayTimeout.Duration()},
+		NamespacePrefixes:   sieveNamespaces(cfg),
 		Hostname:            cfg.Hostname,
 		MaxScriptSize:       int(cfg.Limits.MaxScriptSize),
 		MaxNesting:          sc.MaxNesting,

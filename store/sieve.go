@@ -347,6 +347,16 @@ func (a *Account) RenameSieveScript(oldName, newName string) error {
 		if err := os.Link(held, oldPath); err != nil && !errors.Is(err, fs.ErrExist) {
 			return err
 		}
+	} else if active, err := a.activeTarget(); err != nil {
+		return err
+	} else if active == oldFile {
+		// 4. A SetActiveSieveScript of the old name that passed its
+		// checks after step 2 left the link naming the file just taken
+		// away: it follows the script too, rather than leaving no script
+		// active.
+		if err := a.setActive(newFile); err != nil {
+			return err
+		}
 	}
 	return a.s.fs.syncDir(dir)
 }

@@ -287,3 +287,41 @@ func FuzzSieveHeader(f *testing.F) {
 		}
 	})
 }
+
+// TestSieveRenameAgainstActivate: a Rename of a script and an Activate
+// of its old name, at once and many times over. Whenever the Activate
+// answers OK, the script is active afterwards under its new name: the
+// Rename never leaves the link naming the file it took away (no script
+// active although SETACTIVE said OK). The interleaving is up to the
+// scheduler; the property holds for every one of them.
+func TestSieveRenameAgainstActivate(t *testing.T) {
+	_, a := newTestAccount(t)
+	for i := range 300 {
+		from, to := fmt.Sprintf("s%d", i), fmt.Sprintf("s%d", i+1)
+		if i == 0 {
+			mustPutSieve(t, a, from, "keep;")
+		}
+		if err := a.SetActiveSieveScript(""); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var renameErr, activateErr error
+		wg.Add(2)
+		go func() { defer wg.Done(); renameErr = a.RenameSieveScript(from, to) }()
+		go func() { defer wg.Done(); activateErr = a.SetActiveSieveScript(from) }()
+		wg.Wait()
+		if renameErr != nil {
+			t.Fatalf("round %d: Rename: %v", i, renameErr)
+		}
+		if activateErr != nil && !errors.Is(activateErr, ErrNotFound) {
+			t.Fatalf("round %d: Activate: %v", i, activateErr)
+		}
+		name, _, err := a.ActiveSieveScript()
+		if err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		if activateErr == nil && name != to {
+			t.Fatalf("round %d: Activate of %q answered OK, then the Rename to %q left %q active", i, from, to, name)
+		}
+	}
+}

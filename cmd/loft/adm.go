@@ -30,7 +30,7 @@ type userCmd struct {
 	List   userListCmd   `cmd:"" help:"List accounts: LOGIN<TAB>enabled|disabled<TAB>ADDRESSES (space-separated)."`
 	Show   userShowCmd   `cmd:"" help:"Show an account, one \"key: value\" line per fact."`
 	Del    userDelCmd    `cmd:"" help:"Delete an account, its entries in every mailbox's ACL and, unless --keep-mail, its mail."`
-	Passwd userPasswdCmd `cmd:"" help:"Set an account's password."`
+	Passwd userPasswdCmd `cmd:"" help:"Set an account's password (with the file directory, also its SCRAM credentials)."`
 	Set    userSetCmd    `cmd:"" help:"Change an account's addresses, quotas or state."`
 }
 
@@ -145,6 +145,12 @@ func enabledWord(enabled bool) string {
 	return "disabled"
 }
 
+// scramStatuser is the file directory's report of an account's SCRAM
+// credentials; the LDAP directory keeps none.
+type scramStatuser interface {
+	SCRAMStatus(login string) ([]string, error)
+}
+
 type userShowCmd struct {
 	Login string `arg:"" help:"Login name."`
 }
@@ -152,7 +158,10 @@ type userShowCmd struct {
 // Run prints, in this order: login, enabled (yes or no), one address line
 // per address (primary first), quota-storage (octets, then "(no limit)"
 // for 0 or the size with a unit, "(1GiB)"), quota-messages (then
-// "(no limit)" for 0), one group line per group, and then either
+// "(no limit)" for 0), one group line per group, with the file directory
+// a scram line (the SCRAM mechanisms the account has credentials for, or
+// "none": its password was set before Loft kept them, or it has none, or
+// it is not valid under SASLprep), and then either
 // usage-storage (octets) and usage-messages, or "mailboxes: none" when the
 // store has no such account. The first word after each "key: " is the
 // value.
@@ -183,6 +192,17 @@ func (c *userShowCmd) Run(e *env, p *Paths) error {
 	fmt.Fprintf(&b, "quota-messages: %s\n", countQuotaText(u.QuotaMessages))
 	for _, g := range u.Groups {
 		fmt.Fprintf(&b, "group: %s\n", g)
+	}
+	if sd, ok := a.dir.(scramStatuser); ok {
+		mechs, err := sd.SCRAMStatus(u.Login)
+		if err != nil {
+			return err
+		}
+		if len(mechs) == 0 {
+			b.WriteString("scram: none (SCRAM-SHA-1 and SCRAM-SHA-256 need the password to be set again)\n")
+		} else {
+			fmt.Fprintf(&b, "scram: %s\n", strings.Join(mechs, " "))
+		}
 	}
 	acct, err := a.st.Account(u.Login)
 	switch {

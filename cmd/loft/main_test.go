@@ -155,6 +155,7 @@ address: alice@example.org
 address: a@example.org
 quota-storage: 1073741824 (1GiB)
 quota-messages: 500
+scram: SCRAM-SHA-1 SCRAM-SHA-256
 usage-storage: 0
 usage-messages: 0
 `
@@ -178,6 +179,30 @@ usage-messages: 0
 		t.Errorf("carol exists after a refused add: %v", err)
 	}
 	fails(t, 1, `no account`, "", adm(data, "user", "show", "carol")...)
+
+	// An account whose file predates SCRAM credentials (RFC 5802 §3)
+	// cannot use SCRAM until its password is set again.
+	bobFile := filepath.Join(data, "directory", "users", "bob.toml")
+	raw, err := os.ReadFile(bobFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, l := range strings.SplitAfter(string(raw), "\n") {
+		if !strings.HasPrefix(l, "scram_") {
+			kept = append(kept, l)
+		}
+	}
+	if err := os.WriteFile(bobFile, []byte(strings.Join(kept, "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if show := ok(t, "", adm(data, "user", "show", "bob")...); !strings.Contains(show, "\nscram: none ") {
+		t.Errorf("user show of an account without SCRAM credentials:\n%s", show)
+	}
+	ok(t, "hunter2\n", adm(data, "user", "passwd", "bob", "--password-stdin")...)
+	if show := ok(t, "", adm(data, "user", "show", "bob")...); !strings.Contains(show, "\nscram: SCRAM-SHA-1 SCRAM-SHA-256\n") {
+		t.Errorf("user show after passwd:\n%s", show)
+	}
 
 	// passwd, from standard input and from a file.
 	ok(t, "n3w\r\n", adm(data, "user", "passwd", "alice", "--password-stdin")...)

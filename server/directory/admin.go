@@ -11,7 +11,8 @@ import (
 type UserSpec struct {
 	// Login is the login name; see CheckLogin.
 	Login string
-	// Password is the password in clear; only its hash is stored. An
+	// Password is the password in clear; only its hash and SCRAM
+	// credentials are stored. An
 	// empty password makes an account that cannot log in (mail is still
 	// delivered to it).
 	Password string
@@ -132,7 +133,7 @@ func (f *File) AddUser(spec UserSpec) error {
 		Disabled:      spec.Disabled,
 	}
 	if spec.Password != "" {
-		if rec.Password, err = f.hash(spec.Password); err != nil {
+		if err := f.setPassword(rec, spec.Password); err != nil {
 			return err
 		}
 	}
@@ -177,12 +178,10 @@ func (f *File) SetPassword(login, password string) error {
 	if err != nil {
 		return err
 	}
-	hash, err := f.hash(password)
-	if err != nil {
+	rec := old.clone()
+	if err := f.setPassword(rec, password); err != nil {
 		return err
 	}
-	rec := old.clone()
-	rec.Password = hash
 	return f.writeUser(rec)
 }
 

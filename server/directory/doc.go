@@ -13,6 +13,7 @@
 //	  groups/<name>.toml         one file per group
 //	  addresses/<address>/<N>    the claims on one address, N = 1, 2, 3 …
 //	  tmp/t.<32 hex digits>      files being written
+//	  scram-secret               64 hex digits: the key of made-up SCRAM salts
 //
 // Names become file names by encodeName: letters, digits and "-_+=,@."
 // stay (a "." only after the first octet), every other octet is %XX, and an
@@ -31,6 +32,23 @@
 //	quota_messages = 0   # 0 = no limit
 //	disabled = false
 //	nonce = "…"          # 32 hex digits, new on every write
+//	scram_sha_1 = "SCRAM-SHA-1$4096:SALT$STOREDKEY:SERVERKEY"
+//	scram_sha_256 = "SCRAM-SHA-256$4096:SALT$STOREDKEY:SERVERKEY"
+//
+// The scram_ keys are optional. Setting a password (`loft adm user add`,
+// `loft adm user passwd`) writes them: for SCRAM-SHA-1 (RFC 5802) and
+// SCRAM-SHA-256 (RFC 7677), a random salt, the iteration count (4096, the
+// least RFC 5802 §5 allows; at most 10 000 000 is read), and StoredKey and
+// ServerKey (RFC 5802 §3), base64 — never the password or SaltedPassword.
+// An account whose file lacks them (its password was set by a Loft that
+// did not write them, or the password is not valid under SASLprep, RFC
+// 4013) cannot authenticate with SCRAM until its password is next set;
+// `loft adm user show` says which it has. A Loft that predates these keys
+// refuses a file that has them (unknown key), so upgrade every server
+// sharing the directory before setting passwords. scram-secret is created
+// by the first server that needs it: the made-up salts shown for unknown
+// login names (RFC 5802 §5) derive from it, so that they are the same on
+// every server.
 //
 // A group file holds format, name, members (login names) and nonce. A claim
 // file holds two lines: the owner's login name (empty: the address was
@@ -97,6 +115,15 @@
 // two passes, one lane); bcrypt hashes ("$2a$", "$2b$", "$2y$") are verified
 // too, so that accounts can be imported. Authenticate computes a hash of the
 // same cost for an unknown login name, and never returns or logs a password.
+//
+// File also implements SCRAMDirectory: SCRAMCredentials returns an account's
+// stored SCRAM credentials, and for an unknown login name, a disabled
+// account or one without them, made-up credentials that no password
+// matches, under a salt that does not change (RFC 5802 §5), so that a
+// client learns no more than from a wrong password. LDAP does not
+// implement SCRAMDirectory: the LDAP server hashes passwords itself (the
+// Password Modify operation, below), and Loft never sees what it stores, so
+// servers on an LDAP directory offer no SCRAM mechanism.
 //
 // # The LDAP directory
 //

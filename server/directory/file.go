@@ -40,6 +40,8 @@ type File struct {
 	dummy     string
 	dummyErr  error
 
+	secret []byte // see scramSecret; guarded by mu
+
 	mu     sync.Mutex
 	users  map[string]cachedUser  // by login
 	claims map[string]cachedClaim // by canonical address

@@ -18,9 +18,13 @@ const maxRecordSize = 1 << 20
 
 // userRecord is the content of users/<login>.toml.
 type userRecord struct {
-	Format        int      `toml:"format"`
-	Login         string   `toml:"login"`
-	Password      string   `toml:"password"` // hash, see password.go; "" = cannot log in
+	Format   int    `toml:"format"`
+	Login    string `toml:"login"`
+	Password string `toml:"password"` // hash, see password.go; "" = cannot log in
+	// SCRAM credentials (see formatSCRAM in scram.go), set with the
+	// password; "" = none: SCRAM cannot be used for that mechanism.
+	SCRAMSHA1     string   `toml:"scram_sha_1,omitempty"`
+	SCRAMSHA256   string   `toml:"scram_sha_256,omitempty"`
 	Addresses     []string `toml:"addresses"`
 	QuotaStorage  int64    `toml:"quota_storage"`
 	QuotaMessages int64    `toml:"quota_messages"`
@@ -39,6 +43,18 @@ type groupRecord struct {
 // lists reports whether the record lists the canonical address.
 func (r *userRecord) lists(address string) bool {
 	return slices.Contains(r.Addresses, address)
+}
+
+// scram returns the stored SCRAM credentials of rec for mechanism, "" if
+// none.
+func (r *userRecord) scram(mechanism string) string {
+	switch mechanism {
+	case SCRAMSHA1:
+		return r.SCRAMSHA1
+	case SCRAMSHA256:
+		return r.SCRAMSHA256
+	}
+	return ""
 }
 
 // clone returns a deep copy, which the caller may change.
@@ -66,6 +82,13 @@ func (r *userRecord) validate() error {
 	}
 	if hasDuplicates(r.Addresses) {
 		return errors.New("duplicate address")
+	}
+	for _, m := range SCRAMMechanisms {
+		if s := r.scram(m); s != "" {
+			if _, err := parseSCRAM(m, s); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

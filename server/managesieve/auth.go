@@ -15,19 +15,28 @@ import (
 
 // mechanisms returns the SASL mechanisms usable on this connection (§1.7
 // SASL). PLAIN and LOGIN send the password in the clear, so without TLS
-// they are offered only where the configuration allows it; the list is
-// then empty and STARTTLS is offered instead.
+// they are offered only where the configuration allows it. SCRAM-SHA-1
+// (§2.1's mandatory mechanism) and SCRAM-SHA-256 never send the password
+// (RFC 5802 §1), so they are offered with or without TLS, whenever the
+// directory keeps SCRAM credentials; when the list is empty, STARTTLS is
+// offered instead.
 func (c *conn) mechanisms() []string {
-	if !c.plaintextAllowed() {
-		return nil
+	var mechs []string
+	if c.plaintextAllowed() {
+		mechs = append(mechs, sasl.Plain, sasl.Login)
 	}
-	return []string{sasl.Plain, sasl.Login}
+	if _, ok := c.s.cfg.Directory.(directory.SCRAMDirectory); ok {
+		mechs = append(mechs, directory.SCRAMMechanisms...)
+	}
+	return mechs
 }
 
-// authenticate implements AUTHENTICATE (§2.1) with PLAIN (RFC 4616) and
-// LOGIN, with or without an initial response. Challenges and responses are
-// base64 strings; "*" cancels. Neither mechanism negotiates a security
-// layer, so success is a plain OK without capabilities.
+// authenticate implements AUTHENTICATE (§2.1) with PLAIN (RFC 4616),
+// LOGIN, SCRAM-SHA-1 (RFC 5802) and SCRAM-SHA-256 (RFC 7677), with or
+// without an initial response. Challenges and responses are base64
+// strings; "*" cancels. No mechanism negotiates a security layer, so
+// success is an OK without capabilities; SCRAM's server-final-message is
+// its (SASL "…") response code, as in §2.1's example.
 func (c *conn) authenticate(args []rfc5804.Arg) error {
 	mech := strings.ToUpper(args[0].Str)
 	var acct *directory.Account
@@ -39,7 +48,18 @@ func (c *conn) authenticate(args []rfc5804.Arg) error {
 		return authErr
 	}
 	var server sasl.Server
+	var scram *directory.SCRAMServer
 	switch mech {
+	case directory.SCRAMSHA1, directory.SCRAMSHA256:
+		sd, ok := c.s.cfg.Directory.(directory.SCRAMDirectory)
+		if !ok {
+			return noText("unsupported SASL mechanism " + args[0].Str)
+		}
+		var err error
+		if scram, err = directory.NewSCRAMServer(c.ctx, sd, mech); err != nil {
+			return err
+		}
+		server = scram
 	case sasl.Plain:
 		// RFC 4616 §2: an authorization identity other than the
 		// authentication identity would be a proxy login, which Loft
@@ -62,7 +82,7 @@ func (c *conn) authenticate(args []rfc5804.Arg) error {
 	default:
 		return noText("unsupported SASL mechanism " + args[0].Str)
 	}
-	if !c.plaintextAllowed() {
+	if scram == nil && !c.plaintextAllowed() {
 		// §1.3 ENCRYPT-NEEDED: policy requires TLS for this mechanism.
 		return noCode(rfc5804.CodeEncryptNeeded, "use STARTTLS before authenticating with "+mech)
 	}
@@ -77,8 +97,15 @@ func (c *conn) authenticate(args []rfc5804.Arg) error {
 			resp = []byte{}
 		}
 	}
+	var final []byte
 	for {
 		challenge, done, err := server.Next(resp)
+		if scram != nil {
+			attempted, authErr = scram.Login(), err
+			if errors.Is(err, directory.ErrInvalid) {
+				authErr = fmt.Errorf("%w: %v", errBadExchange, err)
+			}
+		}
 		if err != nil {
 			if authErr != nil {
 				return c.authFailed(attempted, mech, authErr)
@@ -86,6 +113,7 @@ func (c *conn) authenticate(args []rfc5804.Arg) error {
 			return c.authFailed(attempted, mech, errBadExchange)
 		}
 		if done {
+			final = challenge
 			break
 		}
 		c.send(rfc5804.AppendString(nil, base64.StdEncoding.EncodeToString(challenge)))
@@ -119,7 +147,18 @@ func (c *conn) authenticate(args []rfc5804.Arg) error {
 			return c.authFailed(attempted, mech, errBadExchange)
 		}
 	}
-	return c.login(acct, mech)
+	if scram != nil {
+		// The proof was right: the account, enabled or not, is looked up
+		// as SCRAMCredentials found it.
+		var err error
+		if acct, err = c.s.cfg.Directory.LookupLogin(c.ctx, scram.Login()); err != nil {
+			if errors.Is(err, directory.ErrNotFound) {
+				err = directory.ErrAuthFailed
+			}
+			return c.authFailed(attempted, mech, err)
+		}
+	}
+	return c.login(acct, mech, final)
 }
 
 // errBadExchange is a SASL exchange that did not follow its mechanism.
@@ -152,8 +191,9 @@ func (c *conn) authFailed(login, mech string, err error) error {
 }
 
 // login opens the account of an authenticated user and enters the
-// authenticated state.
-func (c *conn) login(acct *directory.Account, mech string) error {
+// authenticated state. final is the mechanism's last server message, sent
+// as the OK's SASL response code (§2.1), or nil.
+func (c *conn) login(acct *directory.Account, mech string, final []byte) error {
 	if acct == nil {
 		return c.authFailed("", mech, directory.ErrAuthFailed)
 	}
@@ -166,6 +206,12 @@ func (c *conn) login(acct *directory.Account, mech string) error {
 	}
 	c.user, c.account, c.state = acct.Login, sa, stateAuth
 	c.log.Info("logged in", "user", acct.Login, "method", mech, "tls", c.tlsActive)
+	if final != nil {
+		c.reply(rfc5804.Response{Status: rfc5804.OK, Code: &rfc5804.Code{
+			Name: rfc5804.CodeSASL, Arg: base64.StdEncoding.EncodeToString(final), HasArg: true,
+		}, Text: "Authenticated"})
+		return nil
+	}
 	c.ok("Authenticated")
 	return nil
 }

@@ -6,8 +6,8 @@
 // One connection loop (conn.go) reads commands with rfc/rfc5804's decoder and
 // runs them through one command table (commands.go), which gives each
 // command's states and arguments; handlers live in one file per family:
-// auth.go (AUTHENTICATE with PLAIN and LOGIN, STARTTLS, UNAUTHENTICATE),
-// scripts.go (HAVESPACE, PUTSCRIPT, CHECKSCRIPT, LISTSCRIPTS, SETACTIVE,
+// auth.go (AUTHENTICATE with PLAIN, LOGIN, SCRAM-SHA-1 and SCRAM-SHA-256,
+// STARTTLS, UNAUTHENTICATE), scripts.go (HAVESPACE, PUTSCRIPT, CHECKSCRIPT, LISTSCRIPTS, SETACTIVE,
 // GETSCRIPT, DELETESCRIPT, RENAMESCRIPT). errors.go maps store and directory
 // errors to NO responses and their codes in one function.
 //

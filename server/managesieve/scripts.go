@@ -86,6 +86,11 @@ func (c *conn) putScript(args []rfc5804.Arg) error {
 	if script == "" {
 		return noText("a script may not be empty") // §2.6: SHOULD be disallowed
 	}
+	// The quota check and the store are one step for this account's
+	// sessions on this server (§1.5 MAXSCRIPTS under concurrency).
+	mu := c.s.putLock(c.account.Name())
+	mu.Lock()
+	defer mu.Unlock()
 	if err := c.checkQuota(name, int64(len(script))); err != nil {
 		return err
 	}

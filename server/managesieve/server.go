@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -116,6 +117,18 @@ type Server struct {
 	active atomic.Int64
 	perIP  connlimit.PerIP
 	lastID atomic.Uint64
+
+	// putLocks holds a *sync.Mutex per account (by login) that
+	// PUTSCRIPT holds from its quota check to its store, so that
+	// sessions of one account on this server cannot each pass the
+	// MAXSCRIPTS check and together go over it.
+	putLocks sync.Map
+}
+
+// putLock returns the PUTSCRIPT lock of the account login.
+func (s *Server) putLock(login string) *sync.Mutex {
+	m, _ := s.putLocks.LoadOrStore(login, new(sync.Mutex))
+	return m.(*sync.Mutex)
 }
 
 // New returns a server for cfg, with defaults filled in.

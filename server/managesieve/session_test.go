@@ -3,8 +3,10 @@ package managesieve_test
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -312,4 +314,53 @@ func TestLongSASLResponse(t *testing.T) {
 	// A script between MaxScriptSize and the literal limit: QUOTA/MAXSIZE.
 	c.no(`PUTSCRIPT "x" `+literal(strings.Repeat("#", 101)), rfc5804.CodeQuotaMaxSize)
 	c.ok("LOGOUT")
+}
+
+// TestPutScriptQuotaConcurrent: sessions of one account that PUTSCRIPT
+// new names at once never together store more scripts than MAXSCRIPTS
+// (§1.5): each either stores its script or is refused QUOTA/MAXSCRIPTS.
+func TestPutScriptQuotaConcurrent(t *testing.T) {
+	const sessions, max = 12, 3
+	env := newEnv(t, insecureAuth, func(cfg *managesieve.Config) { cfg.MaxScripts = max })
+	clients := make([]*client, sessions)
+	for i := range clients {
+		clients[i], _ = env.dial()
+		clients[i].login()
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	results := make([]rfc5804.Response, sessions)
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			// No t.Fatal off the test goroutine: write and read plainly.
+			c.conn.SetDeadline(time.Now().Add(ioTimeout))
+			if _, err := fmt.Fprintf(c.conn, "PUTSCRIPT \"s%d\" \"keep;\"\r\n", i); err != nil {
+				return
+			}
+			l, err := rfc5804.ReadLine(c.r, 1<<16)
+			if err != nil {
+				return
+			}
+			results[i], _ = rfc5804.ParseResponse(l)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	stored := 0
+	for i, r := range results {
+		switch {
+		case r.Status == rfc5804.OK:
+			stored++
+		case r.Status == rfc5804.NO && r.Code != nil && r.Code.Name == rfc5804.CodeQuotaMaxScripts:
+		default:
+			t.Errorf("session %d: %+v", i, r)
+		}
+	}
+	data := clients[0].ok("LISTSCRIPTS")
+	if stored != max || len(data) != max {
+		t.Errorf("%d PUTSCRIPTs succeeded and %d scripts are listed; want %d of each", stored, len(data), max)
+	}
 }

@@ -218,6 +218,12 @@ func (e *Engine) execute(ctx context.Context, d *Delivery, msg *message, p *plan
 		}
 		return nil
 	}
+	// Every message this delivery sends shares one relay budget: a
+	// relay that hangs costs the LMTP session one timeout, not one per
+	// redirect, rejection and vacation reply (the copies are durable
+	// already, and what is not sent is kept or forgotten below).
+	ctx, cancel := context.WithTimeout(ctx, e.relay.timeout())
+	defer cancel()
 	maxRedirects := e.cfg.MaxRedirects
 	if maxRedirects <= 0 {
 		maxRedirects = rfc5228.DefaultMaxRedirects
@@ -312,6 +318,9 @@ func (e *Engine) appendTo(d *Delivery, t target, out *Outcome) error {
 			return err
 		}
 	}
+	if e.underNamespace(t.mailbox) {
+		return fmt.Errorf("%w: %q is not one of the account's own mailboxes (another IMAP namespace)", store.ErrInvalid, t.mailbox)
+	}
 	mb, err := d.Store.Mailbox(t.mailbox)
 	if errors.Is(err, store.ErrNotFound) && t.create {
 		if err := d.Store.CreateMailbox(t.mailbox); err != nil && !errors.Is(err, store.ErrExists) {
@@ -339,6 +348,21 @@ func (e *Engine) appendTo(d *Delivery, t target, out *Outcome) error {
 	}
 	out.Mailboxes = append(out.Mailboxes, mb.Name())
 	return nil
+}
+
+// underNamespace reports whether name is, or is under, one of
+// Config.NamespacePrefixes: another user's or a shared mailbox in IMAP's
+// view, never a personal one.
+func (e *Engine) underNamespace(name string) bool {
+	for _, p := range e.cfg.NamespacePrefixes {
+		if p == "" {
+			continue
+		}
+		if name == strings.TrimSuffix(p, "/") || strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // sameMailbox compares mailbox names as the store does: INBOX, as the

@@ -45,6 +45,9 @@
 //   - fileinto (§4.1) files into the named mailbox; with :create (RFC 5490
 //     §3.2) a missing mailbox is created, without it the copy goes to INBOX
 //     and the user is told. :copy (RFC 3894) leaves the implicit keep.
+//     A name under another IMAP namespace (Config.NamespacePrefixes,
+//     "Other Users/" or "Shared/") is never a mailbox of the account:
+//     it is neither filed into nor created, and the copy goes to INBOX.
 //   - discard (§4.4) stores nothing.
 //   - redirect (§4.2) sends the octets the account received (less the
 //     Return-Path field final delivery adds) to the new address through
@@ -68,7 +71,10 @@
 // Copies are stored first and are durable before anything is sent, so
 // that LMTP's 250 is never given for a message the store does not hold
 // (DESIGN rule 6); then redirects, rejection messages and the vacation
-// reply go to the relay (Config.Relay, with go-smtp's client).
+// reply go to the relay (Config.Relay, with go-smtp's client). All the
+// sends of one delivery share one RelayConfig.Timeout, enforced by
+// closing the connection, so that a relay that hangs holds the LMTP
+// session for one timeout at most, whatever the number of redirects.
 //
 // # Never losing a message
 //
@@ -98,5 +104,10 @@
 // directory's, the envelope recipient, :addresses; an address with a
 // detail counts as without it, RFC 5233) in To, Cc, Bcc, Resent-To,
 // Resent-Cc or Resent-Bcc (§4.5). The reply (§5) goes from the
-// null reverse-path with NOTIFY=NEVER where the relay offers DSN.
+// null reverse-path with NOTIFY=NEVER where the relay offers DSN. Its
+// From is :from only when every address there is the user's (the
+// directory's or the envelope recipient, with or without a detail); any
+// other :from is ignored (§4.3), so that a script cannot send as someone
+// else. The header of a :mime reason (§4.4) adds only Content-* and
+// MIME-Version fields: a From, Bcc or Auto-Submitted there is dropped.
 package sieve

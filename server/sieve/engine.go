@@ -52,6 +52,12 @@ type Config struct {
 	Scripts ScriptSource
 	// Relay is where redirect, vacation and reject messages are sent.
 	Relay RelayConfig
+	// NamespacePrefixes begin the names that are not the user's own
+	// mailboxes: IMAP's other users' and shared namespaces (RFC 2342
+	// §5), "Other Users/" for one. fileinto never stores in, nor
+	// creates, a mailbox of the account under one of them, which IMAP
+	// would hide behind the namespace; such a copy goes to INBOX.
+	NamespacePrefixes []string
 	// Hostname is the domain name of this server, for Message-IDs, the
 	// From of the messages Loft writes (MAILER-DAEMON@Hostname) and the
 	// environment items "host" and "domain" (RFC 5183 §4.1).

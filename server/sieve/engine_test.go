@@ -3,9 +3,12 @@ package sieve
 import (
 	"context"
 	"errors"
+	"net"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/loftmail/loft/store"
 )
@@ -455,5 +458,84 @@ func TestRedirectLimitAcrossScripts(t *testing.T) {
 	}
 	if !slices.Equal(to, []string{"a@example.net", "b@example.net"}) {
 		t.Errorf("redirected to %v, want only the first two", to)
+	}
+}
+
+// TestRelayHangs: a relay that accepts connections and never answers
+// costs a delivery one relay timeout in all, not one per message to
+// send: the sends after the first find the budget spent and are not
+// tried. The message is kept in INBOX and Deliver returns.
+func TestRelayHangs(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn // held open, never answered
+	)
+	accepterDone := make(chan struct{})
+	go func() {
+		defer close(accepterDone)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-accepterDone
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	x := newFixture(t, withConfig(func(c *Config) {
+		c.Relay = RelayConfig{Addr: ln.Addr().String(), Timeout: time.Second}
+	}))
+	x.activate(`require "vacation";
+redirect "a@example.net"; redirect "b@example.net"; redirect "c@example.net";
+vacation :handle "v" "away";`)
+	out := x.mustDeliver("bob@example.com", "alice@example.org", hello)
+	if !slices.Equal(out.Mailboxes, []string{"INBOX"}) || len(x.mailbox("INBOX")) == 0 {
+		t.Fatalf("message not kept: %+v", out)
+	}
+	mu.Lock()
+	n := len(conns)
+	mu.Unlock()
+	if n > 1 {
+		t.Errorf("the relay was tried %d times after it hung; want at most once", n)
+	}
+}
+
+// TestFileintoOtherNamespace: fileinto, even with :create, never files
+// into or creates a mailbox of the account under another IMAP namespace
+// ("Other Users/alice/INBOX" in bob's script), which IMAP would hide
+// behind that namespace: the copy goes to INBOX, and nothing is created.
+func TestFileintoOtherNamespace(t *testing.T) {
+	x := newFixture(t, withConfig(func(c *Config) {
+		c.NamespacePrefixes = []string{"Other Users/", "Shared/"}
+	}))
+	x.activate(`require ["fileinto", "mailbox"];
+fileinto :create "Other Users/bob/INBOX";
+fileinto :create "Shared";
+fileinto :create "Other Users";`)
+	out := x.mustDeliver("bob@example.com", "alice@example.org", hello)
+	if !slices.Equal(out.Mailboxes, []string{"INBOX"}) {
+		t.Errorf("stored in %v, want INBOX only", out.Mailboxes)
+	}
+	for _, name := range []string{"Other Users/bob/INBOX", "Other Users", "Shared"} {
+		if _, err := x.sa.Mailbox(name); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("mailbox %q: err %v, want it not created", name, err)
+		}
+	}
+	// A name that merely begins like a prefix is the user's own.
+	x.activate(`require ["fileinto", "mailbox"]; fileinto :create "Other Users-archive";`)
+	if out := x.mustDeliver("bob@example.com", "alice@example.org", hello); !slices.Equal(out.Mailboxes, []string{"Other Users-archive"}) {
+		t.Errorf("stored in %v, want Other Users-archive", out.Mailboxes)
 	}
 }

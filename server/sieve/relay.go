@@ -23,7 +23,8 @@ type RelayConfig struct {
 	Addr string
 	// Hostname is the name Loft gives in EHLO (RFC 5321 §4.1.1.1).
 	Hostname string
-	// Timeout bounds one whole transaction, connection to QUIT. Zero:
+	// Timeout bounds one whole transaction, connection to QUIT, and
+	// also all the transactions of one delivery together. Zero:
 	// DefaultRelayTimeout.
 	Timeout time.Duration
 }
@@ -46,6 +47,15 @@ type envelope struct {
 	notifyNever bool
 }
 
+// timeout is the bound of one transaction, and of all the sends of one
+// delivery together.
+func (r *relay) timeout() time.Duration {
+	if r.cfg.Timeout <= 0 {
+		return DefaultRelayTimeout
+	}
+	return r.cfg.Timeout
+}
+
 // send transmits msg to the relay: EHLO, MAIL, one RCPT per recipient,
 // DATA, QUIT. It returns once the relay has accepted the message (250
 // after the data), or the first error; a relay that refuses any RCPT
@@ -54,20 +64,24 @@ func (r *relay) send(ctx context.Context, env envelope, msg io.Reader) error {
 	if r.cfg.Addr == "" {
 		return errNoRelay
 	}
-	timeout := r.cfg.Timeout
-	if timeout <= 0 {
-		timeout = DefaultRelayTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, r.timeout())
 	defer cancel()
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", r.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("sieve: relay %s: %w", r.cfg.Addr, err)
 	}
+	// go-smtp sets its own deadline before each command (CommandTimeout,
+	// SubmissionTimeout: minutes by default), replacing one set here; so
+	// the bound is kept by closing the connection when ctx ends.
+	stop := context.AfterFunc(ctx, func() { nc.Close() })
+	defer stop()
 	deadline, _ := ctx.Deadline()
 	nc.SetDeadline(deadline)
 	c := smtp.NewClient(nc)
+	if d := time.Until(deadline); d > 0 {
+		c.CommandTimeout, c.SubmissionTimeout = d, d
+	}
 	defer c.Close()
 	if err := r.transact(c, env, msg); err != nil {
 		return fmt.Errorf("sieve: relay %s: %w", r.cfg.Addr, err)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -155,23 +156,30 @@ func (e *Engine) vacation(ctx context.Context, d *Delivery, msg *message, v *rfc
 }
 
 // vacationReply builds the response (RFC 5230 §5, RFC 3834 §3): To the
-// envelope sender; From :from if it is a valid mailbox list, else the
-// user's address (§4.3, §5.4); Subject :subject or "Auto: " and the
+// envelope sender; From :from if it is a valid mailbox list of the user's
+// own addresses, else the user's address (§4.3, §5.4); Subject :subject or "Auto: " and the
 // original subject (§5.3), RFC 2047 encoded only when not ASCII; Date now
 // (§5.2); In-Reply-To and References from the original Message-ID
 // (§5.8); Auto-Submitted: auto-replied (§5.6). The body is the reason as
 // UTF-8 text, or with :mime the reason as a MIME entity (§4.4), whose
-// header must be ASCII (§5).
+// header must be ASCII (§5) and gives only Content-* and MIME-Version
+// fields (any other is dropped).
 func (e *Engine) vacationReply(d *Delivery, orig *textproto.Header, v *rfc5228.Vacation, now time.Time) ([]byte, error) {
 	om := mailHeader(orig)
 	var h mail.Header
 	h.SetDate(now)
 	from := []*mail.Address{{Address: userAddress(d)}}
 	if v.From != "" {
-		if l, err := mail.ParseAddressList(v.From); err == nil && len(l) > 0 {
-			from = l
-		} else {
+		l, err := mail.ParseAddressList(v.From)
+		switch {
+		case err != nil || len(l) == 0:
 			d.logger().Info("sieve: vacation :from is not a mailbox list; using the user's address", "from", v.From)
+		case !e.ownAddresses(d, l):
+			// §4.3 lets the site restrict :from and suggests ignoring a
+			// value that fails: a script may not send as someone else.
+			d.logger().Info("sieve: vacation :from is not one of the user's addresses; using the user's address", "from", v.From)
+		default:
+			from = l
 		}
 	}
 	h.SetAddressList("From", from)
@@ -221,6 +229,13 @@ func (e *Engine) vacationReply(d *Delivery, orig *textproto.Header, v *rfc5228.V
 		return nil, fmt.Errorf("vacation :mime: the reason is not a MIME entity: %w", err)
 	}
 	for f := eh.Fields(); f.Next(); {
+		// §4.4: the reason is a MIME part, whose header describes its
+		// content. Other fields (From, To, Bcc, Auto-Submitted …) would
+		// override the reply's own, so they are dropped.
+		if k := strings.ToLower(f.Key()); !strings.HasPrefix(k, "content-") && k != "mime-version" {
+			d.logger().Info("sieve: vacation :mime: header field dropped, not a MIME content field", "field", f.Key())
+			continue
+		}
 		raw, _ := f.Raw()
 		for _, c := range raw {
 			if c >= 0x80 {
@@ -242,6 +257,23 @@ func (e *Engine) vacationReply(d *Delivery, orig *textproto.Header, v *rfc5228.V
 		return nil, err
 	}
 	return crlf(b.Bytes()), nil
+}
+
+// ownAddresses reports whether every address of l is one of the user's:
+// the directory's addresses or the envelope recipient, with or without a
+// detail (RFC 5233). :addresses does not count: the script names those
+// itself, so they would let it send as anyone.
+func (e *Engine) ownAddresses(d *Delivery, l []*mail.Address) bool {
+	mine := append([]string{d.To}, d.Account.Addresses...)
+	for _, a := range l {
+		bare := withoutDetail(a.Address, e.separator())
+		if !slices.ContainsFunc(mine, func(m string) bool {
+			return m != "" && (strings.EqualFold(a.Address, m) || strings.EqualFold(bare, m))
+		}) {
+			return false
+		}
+	}
+	return true
 }
 
 // sweepEvery is how often an account's expired vacation memory is

@@ -70,18 +70,21 @@ Content-Type: text/html; charset=us-ascii
 ;
 } elsif header :is "subject" "badfrom" {
   vacation :handle "b" :from "${bad}" "away";
+} elsif header :is "subject" "forged" {
+  vacation :handle "f" :addresses "boss@example.com" :from "The Boss <boss@example.com>" "away";
 } else {
-  vacation :subject "Abwesend für eine Woche" :from "Alice Away <away@example.org>" "weg";
+  vacation :subject "Abwesend für eine Woche" :from "Alice Away <al+away@example.net>" "weg";
 }`)
 	x.mustDeliver("bob@example.com", "alice@example.org", "To: alice@example.org\nSubject: x\n\nx\n")
 	x.mustDeliver("bob@example.com", "alice@example.org", "To: alice@example.org\nSubject: mime\n\nx\n")
 	x.mustDeliver("bob@example.com", "alice@example.org", "To: alice@example.org\nSubject: badfrom\n\nx\n")
-	msgs := x.relay.Wait(t, 3, relayTimeout)
+	x.mustDeliver("bob@example.com", "alice@example.org", "To: alice@example.org\nSubject: forged\n\nx\n")
+	msgs := x.relay.Wait(t, 4, relayTimeout)
 	d0 := string(msgs[0].Data)
 	if s := header(d0, "Subject"); !strings.HasPrefix(s, "=?utf-8?") || strings.Contains(s, "ü") {
 		t.Errorf("non-ASCII :subject not encoded: %q", s)
 	}
-	if f := header(d0, "From"); f != `"Alice Away" <away@example.org>` {
+	if f := header(d0, "From"); f != `"Alice Away" <al+away@example.net>` {
 		t.Errorf(":from gave From %q", f)
 	}
 	d1 := string(msgs[1].Data)
@@ -90,6 +93,11 @@ Content-Type: text/html; charset=us-ascii
 	}
 	if f := header(string(msgs[2].Data), "From"); f != "<alice@example.org>" {
 		t.Errorf("invalid :from gave From %q, want the user's address", f)
+	}
+	// §4.3: a :from that is not the user's (here one the script also
+	// lists in :addresses) is ignored, not sent as.
+	if f := header(string(msgs[3].Data), "From"); f != "<alice@example.org>" {
+		t.Errorf("forged :from gave From %q, want the user's address", f)
 	}
 }
 
@@ -201,5 +209,37 @@ func TestWithoutDetail(t *testing.T) {
 		if got := withoutDetail(tc.in, tc.sep); got != tc.want {
 			t.Errorf("withoutDetail(%q, %q) = %q, want %q", tc.in, tc.sep, got, tc.want)
 		}
+	}
+}
+
+// TestVacationMimeHeader: the header of a :mime reason (RFC 5230 §4.4)
+// gives the reply's content fields only; a From, Bcc or Auto-Submitted
+// there would forge the sender (§4.3) or break loop prevention (RFC 3834
+// §5), and is dropped.
+func TestVacationMimeHeader(t *testing.T) {
+	x := newFixture(t)
+	x.activate(`require "vacation";
+vacation :mime text:
+From: The Boss <boss@example.com>
+Bcc: victim@example.net
+Auto-Submitted: no
+Content-Type: text/plain; charset=us-ascii
+
+Away.
+.
+;`)
+	x.mustDeliver("bob@example.com", "alice@example.org", hello)
+	msg := string(x.relay.Wait(t, 1, relayTimeout)[0].Data)
+	if f := header(msg, "From"); f != "<alice@example.org>" {
+		t.Errorf("From %q, want the user's address", f)
+	}
+	if b := header(msg, "Bcc"); b != "" {
+		t.Errorf("Bcc %q came from the reason", b)
+	}
+	if n := strings.Count(msg, "Auto-Submitted:"); n != 1 || header(msg, "Auto-Submitted") != "auto-replied" {
+		t.Errorf("Auto-Submitted %d times, first %q", n, header(msg, "Auto-Submitted"))
+	}
+	if ct := header(msg, "Content-Type"); ct != "text/plain; charset=us-ascii" || !strings.Contains(msg, "\r\n\r\nAway.\r\n") {
+		t.Errorf("reply:\n%s", msg)
 	}
 }
