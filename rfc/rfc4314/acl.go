@@ -148,13 +148,31 @@ func (p Policy) matches(id string, s Subject) bool {
 		return true
 	case s.Anonymous:
 		return false
-	case id == Authenticated, id == s.User:
+	case id == Authenticated:
 		return true
 	}
 	if g, ok := strings.CutPrefix(id, prefix); ok {
+		// A group identifier names the group only, never a user whose
+		// login happens to look like it (ReservedLogin).
 		return slices.Contains(s.Groups, g)
 	}
-	return false
+	return id == s.User
+}
+
+// ReservedLogin reports whether a login name would be read as an
+// identifier of another kind (§2): "anyone", "authenticated", a negative
+// identifier ("-bob") or a group ("$team"). Such a user cannot be told apart
+// from what the identifier means: the ACL of each of its mailboxes begins
+// with the owner's entry, so a user named "anyone" would open every one of
+// its mailboxes to everyone, and one named "$team" would get the rights of
+// the group. A server refuses these names as users and as accounts.
+func (p Policy) ReservedLogin(login string) bool {
+	prefix := p.GroupPrefix
+	if prefix == "" {
+		prefix = DefaultGroupPrefix
+	}
+	return login == Anyone || login == Authenticated ||
+		strings.HasPrefix(login, "-") || strings.HasPrefix(login, prefix)
 }
 
 // Rights evaluates the list for s (§2): the union of the rights of every

@@ -11,7 +11,10 @@
 // compared exactly, not prepared with SASLprep (§3); "authenticated" matches
 // every session, since Loft has no anonymous access. The owner of a mailbox
 // always has "l" and "a" (§2 permits forced rights; LISTRIGHTS reports them
-// as required, as §3.4's example does); no rights are tied.
+// as required, as §3.4's example does); no rights are tied. A group
+// identifier ("$team") names the group only, and a login that would be read
+// as an identifier of another kind ("anyone", "authenticated", "-bob",
+// "$team") is refused as a user (Policy.ReservedLogin).
 //
 // Server side: the command table of server/imap (commands.go) carries each
 // command's Need from Needs; server/imap/acl.go has SETACL, DELETEACL,
@@ -24,7 +27,7 @@
 // user of a mailbox: there is no per-user \Seen (§5.2's "shared flag
 // rights" are "s", "w" and "t"). Transcripts: conformance/testdata/rfc4314/
 // (every example of the RFC: setacl, deleteacl, listrights, copy-flags,
-// list, select, no-leak; and sharing, folder-delivery).
+// list, select, no-leak; and sharing, folder-delivery, sieve-fileinto).
 package rfc4314
 
 import "strings"
@@ -76,7 +79,7 @@ type Need struct {
 //	MYRIGHTS             any of l r i k x a             Any
 //	APPEND               i; flags by FlagRights         i (s w t ?)
 //	COPY                 i on the target; r on the source
-//	MOVE (RFC 6851)      i on the target; r and e on the source
+//	MOVE (RFC 6851)      i on the target; r, t and e on the source
 //	EXPUNGE, UID EXPUNGE r and e                        e
 //	CLOSE                none; e to expunge             e ?
 //	FETCH                r; s to set \Seen              s ?
@@ -102,7 +105,10 @@ func Needs(command string) Need {
 	case "COPY":
 		return Need{Selected: Read, Target: Insert, Optional: Seen | Write | DeleteMsgs}
 	case "MOVE":
-		return Need{Selected: Read | Expunge, Target: Insert, Optional: Seen | Write | DeleteMsgs}
+		// RFC 6851 §4.2: the union of UID COPY's, UID STORE's (of
+		// \Deleted: "t") and UID EXPUNGE's rights, as a MOVE takes the
+		// messages out of the source as STORE \Deleted and EXPUNGE would.
+		return Need{Selected: Read | DeleteMsgs | Expunge, Target: Insert, Optional: Seen | Write | DeleteMsgs}
 	case "EXPUNGE":
 		return Need{Selected: Read | Expunge}
 	case "CLOSE":

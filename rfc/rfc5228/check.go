@@ -211,7 +211,7 @@ func Compile(src []byte, opts Options) (*Script, error) {
 	for _, e := range opts.Extensions {
 		name := strings.ToLower(e.Name())
 		if !Supported(name) {
-			return nil, Errors{{Line: 1, Column: 1, Msg: fmt.Sprintf("extension %q is not implemented", e.Name())}}
+			return nil, Errors{{Line: 1, Column: 1, Msg: fmt.Sprintf("extension %q is unknown to this compiler", e.Name())}}
 		}
 		c.allowed[name] = true
 	}

@@ -6,7 +6,8 @@
 // answered by rfc5228.Env.MailboxExists, and :create on fileinto (§3.2,
 // rfc5228.FileInto.Create). "mboxmetadata" and "servermetadata" (§3.3,
 // §3.4: metadata, metadataexists, servermetadata, servermetadataexists)
-// are not implemented. The compiler is rfc/rfc5228's.
+// are not offered: Loft keeps no mailbox or server annotations (RFC
+// 5464). The compiler is rfc/rfc5228's.
 //
 // Tests: testdata/*.txt, the example of §4.
 package rfc5490

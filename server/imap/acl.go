@@ -80,6 +80,11 @@ func (c *conn) foreign(prefix, acct, owner, local string) (mailboxRef, error) {
 	if acct == c.user {
 		return mailboxRef{name: prefix + local, acct: c.account, owner: c.user, local: local}, nil
 	}
+	if owner != "" && c.reservedLogin(owner) {
+		// An account named like an identifier (a user "anyone" made by a
+		// delivery) has an owner's entry that is not an owner's.
+		return mailboxRef{}, errNoMailbox
+	}
 	a, err := c.s.cfg.Store.Account(acct)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
 		return mailboxRef{}, errNoMailbox
@@ -88,6 +93,13 @@ func (c *conn) foreign(prefix, acct, owner, local string) (mailboxRef, error) {
 		return mailboxRef{}, err
 	}
 	return mailboxRef{name: prefix + local, acct: a, owner: owner, local: local}, nil
+}
+
+// reservedLogin reports whether login is an identifier of another kind
+// than a user (rfc4314.Policy.ReservedLogin): no session and no account of
+// "Other Users/" may have it.
+func (c *conn) reservedLogin(login string) bool {
+	return rfc4314.Policy{GroupPrefix: c.s.cfg.GroupPrefix}.ReservedLogin(login)
 }
 
 // policy is how identifiers are evaluated on ref's mailboxes.

@@ -362,9 +362,12 @@ func TestSharedNamespace(t *testing.T) {
 	}
 }
 
-// TestMoveRights: MOVE needs "r" and "e" on the source (RFC 6851 §4.2,
+// TestMoveRights: MOVE needs "r", "t" and "e" on the source (RFC 6851 §4.2:
+// the rights of UID COPY, UID STORE of \Deleted and UID EXPUNGE;
 // rfc4314.Needs) and "i" on the target, where the copies keep only the
-// flags the rights there cover.
+// flags the rights there cover. With "r" and "e" alone a user could only
+// expunge what others marked \Deleted; MOVE must not let it take any
+// message out of the mailbox.
 func TestMoveRights(t *testing.T) {
 	e := newEnv(t, insecureAuth)
 	e.account("alice").CreateMailbox("Src")
@@ -378,8 +381,12 @@ func TestMoveRights(t *testing.T) {
 		t.Errorf("MOVE without e on the source: %s", got)
 	}
 	e.grant("alice", "Src", "bob", "lre")
+	if got := status(bob.cmd(`M2b MOVE 1 "Other Users/alice/Dst"`)); got != "NO [NOPERM]" {
+		t.Errorf("MOVE without t on the source: %s", got)
+	}
+	e.grant("alice", "Src", "bob", "lrte")
 	if got := status(bob.cmd(`M3 MOVE 1 "Other Users/alice/Dst"`)); got != "OK" {
-		t.Errorf("MOVE with e on the source and i on the target: %s", got)
+		t.Errorf("MOVE with t and e on the source and i on the target: %s", got)
 	}
 	if n := len(e.snapshot("alice", "Src").Messages); n != 1 {
 		t.Errorf("the source has %d messages, want 1", n)

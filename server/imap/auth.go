@@ -299,6 +299,12 @@ func (c *conn) startSession(acct *directory.Account, method string) error {
 		return errAuthFailed
 	}
 	name := acct.Login
+	if c.reservedLogin(name) {
+		// RFC 4314 §2: the name is an identifier of another kind; as a
+		// user it would hold rights that are not its own.
+		c.log.Warn("login refused: the name is a reserved ACL identifier", "user", name)
+		return errAuthFailed
+	}
 	sa, err := c.s.cfg.Store.OpenAccount(name)
 	if err != nil {
 		return &response{status: statusNO, code: imap.ResponseCodeUnavailable, text: "cannot open the mailboxes", cause: err}

@@ -49,7 +49,7 @@ type command struct {
 	// acl is what the command requires of the ACLs of the mailboxes it
 	// touches (RFC 4314 §4). newCommandTable fills it from the table of
 	// rfc4314.Needs, by the command's name, so that a new row (MOVE: "i" on
-	// the target, "r" and "e" on the source) gets its rights from there;
+	// the target, "r", "t" and "e" on the source) gets its rights from there;
 	// the engine checks Need.Selected before the handler runs
 	// (checkSelected), and the handlers reach every mailbox they name
 	// through openNamed, openTarget and checkParent, which check the rest.

@@ -60,6 +60,19 @@ func (c *conn) copyMessages(dec *rfc3501.Decoder, uid bool) error {
 		}
 		return errCopyExpunged
 	}
+	if err := c.recheckQuota(ref); err != nil {
+		// Other writers went over the quota while this COPY ran: its
+		// copies are taken back, as for a COPY that fails midway.
+		if _, xerr := dst.Expunge(res.DstUIDs); xerr != nil {
+			return &response{status: statusNO, code: imap.ResponseCodeUnavailable,
+				text: "the copies are over quota and could not be removed", cause: xerr}
+		}
+		return err
+	}
+	if !rights.Has(rfc4314.Read) {
+		// RFC 4315 §5: no COPYUID for a mailbox the session may not read.
+		return nil
+	}
 	args, err := copyUIDArgs(dst, res)
 	if err != nil {
 		return err

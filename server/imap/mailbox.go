@@ -172,6 +172,13 @@ func (c *conn) create(tag string, dec *rfc3501.Decoder) error {
 	if ref.owner == c.user && c.underNamespace(name) {
 		return no(imap.ResponseCodeCannot, "names under %s belong to other namespaces", name)
 	}
+	if len(uses) > 0 && ref.owner != c.user {
+		// A special use tells the owner's clients where to keep drafts
+		// and sent mail: a user who may only create a folder in another
+		// account (RFC 4314 "k") must not make it the owner's \Sent, which
+		// the folder's inherited ACL might let him read.
+		return no(imap.ResponseCodeNoPerm, "only the owner may give a mailbox a special use")
+	}
 	canon := make([]string, len(uses))
 	for i, u := range uses {
 		a, ok := rfc6154.Canonical(u)
@@ -588,9 +595,9 @@ func (c *conn) appendCmd(tag string, dec *rfc3501.Decoder) error {
 		strFlags = append(strFlags, string(f))
 	}
 	var ref mailboxRef
+	var rights rfc4314.Rights
 	if refusal == nil {
 		var err error
-		var rights rfc4314.Rights
 		ref, mbox, rights, err = c.openTarget(name)
 		// RFC 4314 §4: the flags the rights do not cover are not stored,
 		// and the APPEND does not fail for them.
@@ -632,8 +639,23 @@ func (c *conn) appendCmd(tag string, dec *rfc3501.Decoder) error {
 		}
 		return dec.Err()
 	}
+	if err := c.recheckQuota(ref); err != nil {
+		// RFC 9208 §4.3.1: other writers went over the quota while the
+		// literal was coming in; the message is taken back, unacknowledged.
+		if _, xerr := mbox.Expunge([]uint32{msg.UID}); xerr != nil {
+			c.log.Warn("removing the message of an APPEND over quota failed", "user", c.user, "err", xerr)
+			return &response{status: statusNO, code: imap.ResponseCodeUnavailable,
+				text: "the message is over quota and could not be removed", cause: xerr}
+		}
+		return err
+	}
 	// RFC 4315 §3 APPENDUID: the mailbox's UIDVALIDITY and the message's UID.
-	// Every Loft mailbox has a UIDVALIDITY, so the code is always sent.
+	// Every Loft mailbox has a UIDVALIDITY, so the code is sent whenever the
+	// session may read the mailbox (RFC 4315 §5: not to one that may only
+	// append to it, RFC 4314 "i" without "r").
+	if !rights.Has(rfc4314.Read) {
+		return nil
+	}
 	snap, err := mbox.Snapshot()
 	if err != nil {
 		return err

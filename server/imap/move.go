@@ -4,6 +4,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/loftmail/loft/rfc/rfc3501"
+	"github.com/loftmail/loft/rfc/rfc4314"
 	"github.com/loftmail/loft/rfc/rfc4315"
 )
 
@@ -33,11 +34,12 @@ func (c *conn) uidMove(tag string, dec *rfc3501.Decoder) error {
 // tagged OK. The arguments are checked as COPY's are (copyArgs: TRYCREATE,
 // EXPUNGEISSUED), and a mailbox selected with EXAMINE is refused, NO
 // [CANNOT], as its messages cannot be expunged (§4.2: MOVE needs the rights
-// of UID EXPUNGE; the engine checks "r" and "e" on the selected mailbox and
-// copyArgs "i" on the target, rfc4314.Needs, and the copies keep only the
-// flags the rights on the target cover, as COPY's). No quota is checked
-// within an account: a move takes no more room (§4.1); a move into another
-// account's mailbox is checked against that account's quota.
+// of UID STORE \Deleted and UID EXPUNGE; the engine checks "r", "t" and "e"
+// on the selected mailbox and copyArgs "i" on the target, rfc4314.Needs,
+// and the copies keep only the flags the rights on the target cover, as
+// COPY's). No quota is checked within an account: a move takes no more room
+// (§4.1); a move into another account's mailbox is checked against that
+// account's quota.
 //
 // A message that another session expunges or moves while this MOVE runs is
 // not moved by it: the others are, the COPYUID names only those, and the
@@ -66,10 +68,11 @@ func (c *conn) moveMessages(dec *rfc3501.Decoder, uid bool) error {
 	}
 	uids := c.sel.uids(seqs)
 	res, err := c.sel.mbox.MoveToKeeping(dst, uids, keepFlags(rights))
-	if len(res.SrcUIDs) > 0 {
+	if len(res.SrcUIDs) > 0 && rights.Has(rfc4314.Read) {
 		// Also when the store failed midway: the messages before the
 		// failure were moved, each whole (§3.3), and the client learns
-		// their new UIDs before the NO.
+		// their new UIDs before the NO; but not for a mailbox the session
+		// may not read (RFC 4315 §5).
 		args, aerr := copyUIDArgs(dst, res)
 		if aerr != nil {
 			if err != nil {

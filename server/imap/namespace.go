@@ -58,7 +58,7 @@ func (c *conn) visibleMailboxes(reach func(prefix string) bool) ([]store.Mailbox
 			return nil, err
 		}
 		for _, u := range users {
-			if u != c.user && u != c.s.cfg.SharedAccount && !strings.Contains(u, delimiter) {
+			if u != c.user && u != c.s.cfg.SharedAccount && !strings.Contains(u, delimiter) && !c.reservedLogin(u) {
 				spaces = append(spaces, space{c.s.cfg.OtherUsersPrefix + u + delimiter, u, u})
 			}
 		}

@@ -89,6 +89,28 @@ func (c *conn) checkQuota(ref mailboxRef, octets, count int64) error {
 	return nil
 }
 
+// recheckQuota is checkQuota after a write that is not acknowledged yet:
+// NO [OVERQUOTA] when the account, the write included, is over its quota.
+// An APPEND's check is made when its literal is announced, and the literal
+// comes as slowly as the client sends it, so without this check writers
+// that hold their literals open would all pass the check made before and
+// together overshoot by as many messages as they have connections, each up
+// to MaxLiteralSize; COPYs run at once on several connections would each
+// add a mailbox's worth (store/FORMAT.md, "Quotas"). Two writers that find each
+// other over the quota are both refused; a failure to read the limits
+// leaves the write in place, as the check before it passed.
+func (c *conn) recheckQuota(ref mailboxRef) error {
+	err := c.checkQuota(ref, 0, 0)
+	var r *response
+	if errors.As(err, &r) && r.code == imap.ResponseCodeOverQuota {
+		return err
+	}
+	if err != nil {
+		c.log.Warn("quota check after a write failed", "user", c.user, "err", err)
+	}
+	return nil
+}
+
 // quotaRoot returns the name of the quota root of ref's account.
 func (c *conn) quotaRoot(ref mailboxRef) string {
 	switch {

@@ -177,7 +177,7 @@ func (e *Engine) execute(ctx context.Context, d *Delivery, msg *message, p *plan
 			}
 		case rfc5228.Discard:
 		default:
-			p.fail(fmt.Errorf("action %s is not implemented", a.Kind()))
+			p.fail(fmt.Errorf("action %s has no executor in server/sieve", a.Kind()))
 		}
 	}
 	if p.forceKeep {
