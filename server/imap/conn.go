@@ -21,6 +21,7 @@ import (
 
 	"github.com/loftmail/loft/rfc/rfc3501"
 	"github.com/loftmail/loft/rfc/rfc4314"
+	"github.com/loftmail/loft/server/internal/logintimer"
 	"github.com/loftmail/loft/store"
 )
 
@@ -101,8 +102,8 @@ type conn struct {
 	// accepted (APPEND: the mailbox, the flags and the quota).
 	literalCheck func(size int64) error
 
-	// loginDeadline is the end of LoginTimeout; zero for none.
-	loginDeadline time.Time
+	// loginTimer is LoginTimeout, from the accept.
+	loginTimer logintimer.Timer
 }
 
 func newConn(s *Server, raw net.Conn, implicitTLS bool, accepted time.Time) *conn {
@@ -115,9 +116,7 @@ func newConn(s *Server, raw net.Conn, implicitTLS bool, accepted time.Time) *con
 		raw:   raw,
 		state: stateNotAuthenticated,
 	}
-	if s.cfg.LoginTimeout > 0 {
-		c.loginDeadline = accepted.Add(s.cfg.LoginTimeout)
-	}
+	c.loginTimer = logintimer.Start(accepted, s.cfg.LoginTimeout)
 	c.dc = &deadlineConn{Conn: raw, c: c}
 	c.nc = c.dc
 	if implicitTLS {
@@ -171,24 +170,14 @@ func (d *deadlineConn) Read(p []byte) (int, error) {
 // now, or, before the client has authenticated, the end of LoginTimeout if
 // that comes first.
 func (c *conn) deadline() time.Time {
-	d := time.Now().Add(c.s.cfg.IdleTimeout)
-	if c.loginPending() && c.loginDeadline.Before(d) {
-		return c.loginDeadline
-	}
-	return d
-}
-
-// loginPending reports whether LoginTimeout runs: the client has not
-// authenticated yet.
-func (c *conn) loginPending() bool {
-	return c.state == stateNotAuthenticated && !c.loginDeadline.IsZero()
+	return c.loginTimer.Deadline(time.Now(), c.s.cfg.IdleTimeout, c.state == stateNotAuthenticated)
 }
 
 // timeoutMessage is the BYE text for a read or write that timed out: the
 // login timeout before authentication if it has passed, else the
 // autologout timer (RFC 3501 §5.4).
 func (c *conn) timeoutMessage() string {
-	if c.loginPending() && !time.Now().Before(c.loginDeadline) {
+	if c.loginTimer.Expired(time.Now(), c.state == stateNotAuthenticated) {
 		c.log.Info("login timeout", "timeout", c.s.cfg.LoginTimeout)
 		return "login timeout"
 	}
@@ -245,7 +234,7 @@ func (c *conn) serve() {
 
 	if c.tlsActive {
 		if err := c.handshake(); err != nil {
-			if isTimeout(err) && c.loginPending() {
+			if isTimeout(err) && c.loginTimer.Expired(time.Now(), c.state == stateNotAuthenticated) {
 				c.log.Info("login timeout in the TLS handshake")
 			} else {
 				c.log.Info("TLS handshake failed", "err", err)

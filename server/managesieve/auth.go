@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/loftmail/loft/rfc/rfc5804"
 	"github.com/loftmail/loft/server/directory"
+	"github.com/loftmail/loft/server/internal/logintimer"
 )
 
 // mechanisms returns the SASL mechanisms usable on this connection (§1.7
@@ -222,9 +223,7 @@ func (c *conn) login(acct *directory.Account, mech string, final []byte) error {
 func (c *conn) unauthenticate([]rfc5804.Arg) error {
 	c.log.Info("unauthenticated", "user", c.user)
 	c.user, c.account, c.state = "", nil, stateNonAuth
-	if c.s.cfg.LoginTimeout > 0 {
-		c.loginDeadline = time.Now().Add(c.s.cfg.LoginTimeout)
-	}
+	c.loginTimer = logintimer.Start(time.Now(), c.s.cfg.LoginTimeout)
 	c.ok("")
 	return nil
 }

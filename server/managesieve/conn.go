@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/loftmail/loft/rfc/rfc5804"
+	"github.com/loftmail/loft/server/internal/logintimer"
 	"github.com/loftmail/loft/store"
 )
 
@@ -47,30 +48,26 @@ type conn struct {
 	w         *bufio.Writer
 	tlsActive bool
 
-	state         state
-	loginDeadline time.Time // the end of LoginTimeout; zero for none
-	authFailures  int
-	user          string         // the authenticated login name
-	account       *store.Account // the user's account, once authenticated
+	state        state
+	loginTimer   logintimer.Timer // LoginTimeout, from the accept or UNAUTHENTICATE
+	authFailures int
+	user         string         // the authenticated login name
+	account      *store.Account // the user's account, once authenticated
 }
 
 func newConn(s *Server, raw net.Conn, accepted time.Time) *conn {
 	id := s.lastID.Add(1)
-	var loginDeadline time.Time
-	if s.cfg.LoginTimeout > 0 {
-		loginDeadline = accepted.Add(s.cfg.LoginTimeout)
-	}
 	c := &conn{
-		s:             s,
-		id:            id,
-		log:           s.log.With("conn", id, "remote", raw.RemoteAddr().String()),
-		ctx:           s.ctx,
-		raw:           raw,
-		nc:            raw,
-		r:             bufio.NewReaderSize(raw, readBufferSize),
-		w:             bufio.NewWriterSize(raw, writeBufferSize),
-		state:         stateNonAuth,
-		loginDeadline: loginDeadline,
+		s:          s,
+		id:         id,
+		log:        s.log.With("conn", id, "remote", raw.RemoteAddr().String()),
+		ctx:        s.ctx,
+		raw:        raw,
+		nc:         raw,
+		r:          bufio.NewReaderSize(raw, readBufferSize),
+		w:          bufio.NewWriterSize(raw, writeBufferSize),
+		state:      stateNonAuth,
+		loginTimer: logintimer.Start(accepted, s.cfg.LoginTimeout),
 	}
 	c.newDecoder()
 	return c
@@ -202,17 +199,13 @@ func (c *conn) bye(code, text string) {
 // deadline is when the next read or write must be done: IdleTimeout from
 // now, or, before authentication, the end of LoginTimeout if sooner.
 func (c *conn) deadline() time.Time {
-	d := time.Now().Add(c.s.cfg.IdleTimeout)
-	if c.state == stateNonAuth && !c.loginDeadline.IsZero() && c.loginDeadline.Before(d) {
-		return c.loginDeadline
-	}
-	return d
+	return c.loginTimer.Deadline(time.Now(), c.s.cfg.IdleTimeout, c.state == stateNonAuth)
 }
 
 // loginExpired reports whether the client has used up LoginTimeout
 // without authenticating.
 func (c *conn) loginExpired() bool {
-	return c.state == stateNonAuth && !c.loginDeadline.IsZero() && !time.Now().Before(c.loginDeadline)
+	return c.loginTimer.Expired(time.Now(), c.state == stateNonAuth)
 }
 
 // armRead sets the read deadline and returns errShutdown once the server

@@ -17,6 +17,7 @@ import (
 
 	"github.com/loftmail/loft/rfc/rfc1939"
 	"github.com/loftmail/loft/rfc/rfc2449"
+	"github.com/loftmail/loft/server/internal/logintimer"
 )
 
 // state is a POP3 session state (RFC 1939 §3), as a bit so that the command
@@ -58,32 +59,28 @@ type conn struct {
 	tlsActive bool
 
 	state          state
-	loginDeadline  time.Time // the end of LoginTimeout; zero for none
-	pendingUser    string    // the name given by a successful USER
-	userBeforePass string    // pendingUser as it was before the current command
-	user           string    // the authenticated login name
+	loginTimer     logintimer.Timer // LoginTimeout, from the accept
+	pendingUser    string           // the name given by a successful USER
+	userBeforePass string           // pendingUser as it was before the current command
+	user           string           // the authenticated login name
 	drop           *maildrop
 	copyBuf        []byte
 }
 
 func newConn(s *Server, raw, nc net.Conn, tlsActive bool, accepted time.Time) *conn {
 	id := s.lastID.Add(1)
-	var loginDeadline time.Time
-	if s.cfg.LoginTimeout > 0 {
-		loginDeadline = accepted.Add(s.cfg.LoginTimeout)
-	}
 	return &conn{
-		s:             s,
-		id:            id,
-		log:           s.log.With("conn", id, "remote", raw.RemoteAddr().String()),
-		ctx:           s.ctx,
-		raw:           raw,
-		nc:            nc,
-		r:             bufio.NewReaderSize(nc, max(readBufferSize, s.cfg.MaxLineLength)),
-		w:             bufio.NewWriterSize(nc, writeBufferSize),
-		tlsActive:     tlsActive,
-		state:         stateAuthorization,
-		loginDeadline: loginDeadline,
+		s:          s,
+		id:         id,
+		log:        s.log.With("conn", id, "remote", raw.RemoteAddr().String()),
+		ctx:        s.ctx,
+		raw:        raw,
+		nc:         nc,
+		r:          bufio.NewReaderSize(nc, max(readBufferSize, s.cfg.MaxLineLength)),
+		w:          bufio.NewWriterSize(nc, writeBufferSize),
+		tlsActive:  tlsActive,
+		state:      stateAuthorization,
+		loginTimer: logintimer.Start(accepted, s.cfg.LoginTimeout),
 	}
 }
 
@@ -205,17 +202,13 @@ func (c *conn) sayLoginTimeout() {
 // now, or, before the client has authenticated, the end of LoginTimeout if
 // that comes first.
 func (c *conn) deadline() time.Time {
-	d := time.Now().Add(c.s.cfg.IdleTimeout)
-	if c.state == stateAuthorization && !c.loginDeadline.IsZero() && c.loginDeadline.Before(d) {
-		return c.loginDeadline
-	}
-	return d
+	return c.loginTimer.Deadline(time.Now(), c.s.cfg.IdleTimeout, c.state == stateAuthorization)
 }
 
 // loginExpired reports whether the client has used up LoginTimeout
 // without authenticating.
 func (c *conn) loginExpired() bool {
-	return c.state == stateAuthorization && !c.loginDeadline.IsZero() && !time.Now().Before(c.loginDeadline)
+	return c.loginTimer.Expired(time.Now(), c.state == stateAuthorization)
 }
 
 // lineBuffered reports whether a whole command line is already buffered.
